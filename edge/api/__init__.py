@@ -1,0 +1,8 @@
+"""The POS API (``/api/v1``): one :class:`Api` that every route module adds to."""
+
+from .registry import Api
+
+api = Api()
+
+# Route modules register themselves on import.
+from . import health  # noqa: E402,F401

@@ -1,0 +1,79 @@
+"""Open routes: health and the OpenAPI document."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Literal
+
+from flask import Response, json
+from pydantic import BaseModel
+
+from .. import __version__
+from ..box import current_box
+from . import api
+from .registry import openapi_document
+
+DeviceState = Literal["ok", "offline", "error", "disabled"]
+
+
+class DevicesHealth(BaseModel):
+    nfc: DeviceState
+    printer: DeviceState
+    display: DeviceState
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded", "error"]
+    version: str
+    db: Literal["ok", "error"]
+    devices: DevicesHealth
+    box_id: str
+    name: str
+    uptime_s: int
+
+
+def device_states() -> dict[str, str]:
+    devices = current_box().services.get("devices")
+    if devices is None:
+        return {"nfc": "disabled", "printer": "disabled", "display": "disabled"}
+    return devices.summary()  # type: ignore[no-any-return]
+
+
+@api.route("/health", scope=None, summary="Box health", tags=("box",), response=Health)
+def health() -> Health:
+    import time
+
+    box = current_box()
+    try:
+        box.db.reader().execute("SELECT 1 FROM box_meta LIMIT 1").fetchone()
+        db_state: Literal["ok", "error"] = "ok"
+        box_id = box.box_id
+    except sqlite3.Error:
+        db_state, box_id = "error", ""
+    devices = device_states()
+    status: Literal["ok", "degraded", "error"] = "ok"
+    if db_state != "ok":
+        status = "error"
+    elif any(s in ("offline", "error") for s in devices.values()):
+        status = "degraded"
+    return Health(
+        status=status,
+        version=__version__,
+        db=db_state,
+        devices=DevicesHealth(**devices),
+        box_id=box_id,
+        name=box.config.box.name,
+        uptime_s=int(time.time() - box.started_at),
+    )
+
+
+_doc_cache: dict[str, str] = {}
+
+
+@api.route("/openapi.json", scope=None, summary="This OpenAPI 3.1 document", tags=("box",))
+def openapi() -> Response:
+    if "doc" not in _doc_cache:
+        _doc_cache["doc"] = json.dumps(
+            openapi_document(api, title="TillEdge POS API", version=__version__)
+        )
+    return Response(_doc_cache["doc"], mimetype="application/json")

@@ -1,0 +1,73 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from .api.problems import ApiError, problem_response
+from .box import Box
+from .config import Config, load_config
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 4 * 1024 * 1024  # a third-party memo is up to 1,000,000 characters
+
+
+def create_app(
+    config: Config | None = None,
+    *,
+    test_config: Mapping[str, Any] | None = None,
+    box: Box | None = None,
+) -> Flask:
+    """Build the app. ``test_config`` holds dotted overrides (``"box.data_dir"``)."""
+    if box is None:
+        if config is None:
+            config = load_config(overrides=dict(test_config or {}))
+        box = Box.open(config)
+    app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["tilledge"] = box
+
+    from .api import api
+
+    app.register_blueprint(api.blueprint)
+    _register_error_handlers(app)
+    return app
+
+
+def _wants_problem() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(err: ApiError):  # type: ignore[no-untyped-def]
+        return problem_response(err)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):  # type: ignore[no-untyped-def]
+        status = err.code or 500
+        if not _wants_problem():
+            return err
+        headers = {}
+        if status == 405 and err.valid_methods:  # type: ignore[attr-defined]
+            headers["Allow"] = ", ".join(err.valid_methods)  # type: ignore[attr-defined]
+        detail = err.description or ""
+        if status == 404:
+            detail = f"no route {request.method} {request.path}"
+        return problem_response(ApiError(status, detail=detail, headers=headers))
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        problem = ApiError(500, "internal_error", "an unexpected error; it was logged")
+        if not _wants_problem():
+            return problem.detail, 500
+        return problem_response(problem)

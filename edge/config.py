@@ -1,0 +1,211 @@
+"""Configuration: one TOML file, every key optional, env overrides (SPEC §7).
+
+The schema is a tree of pydantic models with ``extra="forbid"`` and strict
+types, so an unknown key or a wrong type stops the service at start with a
+message naming the key (``ledger.max_topup: …``). Environment variables
+``TILLEDGE_<SECTION>_<KEY>`` override single scalar keys; their value is read
+as a TOML literal when it is one (``5000``, ``true``, ``"x"``), else as text.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_PATH = Path("/etc/tilledge/tilledge.toml")
+ENV_FILE = "TILLEDGE_CONFIG"
+ENV_PREFIX = "TILLEDGE_"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class BoxConfig(_Section):
+    name: str = "TillEdge"
+    currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
+    country: str = Field("DE", pattern=r"^[A-Z]{2}$")
+    data_dir: str = "/var/lib/tilledge"
+
+
+class ServerConfig(_Section):
+    listen: str = "127.0.0.1:8080"
+    threads: int = Field(32, ge=2, le=512)
+    # "auto": TLS on any address but loopback, plain HTTP on loopback.
+    tls: Literal["auto", "on", "off"] = "auto"
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, v: str) -> str:
+        host, sep, port = v.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError("expected HOST:PORT, e.g. 127.0.0.1:8080")
+        return v
+
+
+class BonusTier(_Section):
+    from_: int = Field(0, alias="from", ge=0)
+    rate_bp: int = Field(0, ge=0, le=10000)
+
+
+class LedgerConfig(_Section):
+    max_topup: int = Field(50000, gt=0, le=10**12)
+    max_balance: int = Field(0, ge=0, le=10**12)
+    topup_bonus: tuple[BonusTier, ...] = (BonusTier(),)
+    points_per_eur: int = Field(1, ge=0, le=10000)
+    point_value: int = Field(1, ge=1, le=10**6)
+
+
+class CustomersConfig(_Section):
+    next_number: int = Field(10000, ge=1)
+    age_alert_years: int = Field(18, ge=0, le=150)
+    ssn_unique: bool = False
+
+
+class NfcReaderConfig(_Section):
+    name: str = "reader-1"
+    # nfcpy device path: usb:054c:06c3, tty:USB0:pn532, udp:127.0.0.1:54321
+    uri: str = "udp:127.0.0.1:54321"
+    terminal: str = ""
+
+
+class NfcConfig(_Section):
+    enabled: bool = True
+    readers: tuple[NfcReaderConfig, ...] = (NfcReaderConfig(),)
+
+
+class PrinterConfig(_Section):
+    enabled: bool = True
+    # file:PATH (dir for the simulated printer), tcp:HOST:PORT, usb:VID:PID, serial:DEV
+    uri: str = "sim:receipts"
+    profile: str = "default"
+    width: int = Field(42, ge=16, le=80)
+
+
+class DisplayConfig(_Section):
+    enabled: bool = True
+    # sim:, a device path (/dev/ttyUSB0) or any pyserial URL (socket://…)
+    uri: str = "sim:"
+    protocol: Literal["epson", "cd5220"] = "epson"
+    baudrate: int = 9600
+    columns: int = Field(20, ge=8, le=80)
+    rows: int = Field(2, ge=1, le=4)
+    idle_text: tuple[str, ...] = ("Willkommen", "")
+
+
+class DevicesConfig(_Section):
+    nfc: NfcConfig = NfcConfig()
+    printer: PrinterConfig = PrinterConfig()
+    display: DisplayConfig = DisplayConfig()
+
+
+class DiscoveryConfig(_Section):
+    enabled: bool = True
+    # Loopback only by default: development machines and CI never announce
+    # anything on a real network. Provisioning writes a box's LAN addresses.
+    interfaces: tuple[str, ...] = ("127.0.0.1",)
+
+
+class SecurityConfig(_Section):
+    login_max_failures: int = Field(5, ge=1)
+    login_lockout_seconds: int = Field(300, ge=1)
+    session_hours: int = Field(12, ge=1)
+    pairing_code_minutes: int = Field(10, ge=1, le=60)
+
+
+class Config(_Section):
+    box: BoxConfig = BoxConfig()
+    server: ServerConfig = ServerConfig()
+    ledger: LedgerConfig = LedgerConfig()
+    customers: CustomersConfig = CustomersConfig()
+    devices: DevicesConfig = DevicesConfig()
+    discovery: DiscoveryConfig = DiscoveryConfig()
+    security: SecurityConfig = SecurityConfig()
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.box.data_dir)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_path / "tilledge.db"
+
+
+def _env_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _apply_env(data: dict[str, Any], environ: dict[str, str]) -> None:
+    sections = {name: field for name, field in Config.model_fields.items()}
+    for var, raw in environ.items():
+        if not var.startswith(ENV_PREFIX) or var == ENV_FILE:
+            continue
+        rest = var[len(ENV_PREFIX) :].lower()
+        section, _, key = rest.partition("_")
+        if section not in sections or not key:
+            continue
+        model = sections[section].annotation
+        fields = getattr(model, "model_fields", {})
+        if key not in fields:
+            raise ConfigError(f"{var}: no key {section}.{key}")
+        data.setdefault(section, {})[key] = _env_value(raw)
+
+
+def _format_errors(err: ValidationError, source: str) -> str:
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"])
+        if e["type"] == "extra_forbidden":
+            parts.append(f"{loc}: unknown key")
+        else:
+            parts.append(f"{loc}: {e['msg']}")
+    return f"{source}: " + "; ".join(parts)
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    overrides: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Config:
+    """Read the TOML file (or none), apply env and explicit overrides, validate.
+
+    ``path=None`` uses ``$TILLEDGE_CONFIG`` or ``/etc/tilledge/tilledge.toml``
+    when they exist, else the embedded defaults.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    source = "defaults"
+    data: dict[str, Any] = {}
+    if path is None and environ.get(ENV_FILE):
+        path = environ[ENV_FILE]
+    elif path is None and DEFAULT_PATH.exists():
+        path = DEFAULT_PATH
+    if path is not None:
+        source = str(path)
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as e:
+            raise ConfigError(f"{source}: file not found") from e
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{source}: not valid TOML: {e}") from e
+    _apply_env(data, environ)
+    for dotted, value in (overrides or {}).items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    try:
+        return Config.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_format_errors(e, source)) from e

@@ -1,0 +1,164 @@
+"""Versioned schema, applied at start (``sqlite_utils.Migrations``).
+
+Migrations are append-only: a released migration is never edited, a change
+is a new function below the others. Each runs in its own transaction together
+with the record that it ran, so a crash mid-upgrade leaves the previous
+version intact.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from .db import connect
+
+migrations = Migrations("tilledge")
+
+
+def run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run DDL statement by statement: ``executescript`` would COMMIT first and
+    break the migration's transaction."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement: {statement!r}")
+
+
+@migrations()
+def m001_foundation(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE box_meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        -- POS terminals and their API tokens (sha256 of a 256-bit random token).
+        CREATE TABLE terminals (
+            id          INTEGER PRIMARY KEY,
+            name        TEXT NOT NULL,
+            scopes      TEXT NOT NULL,            -- comma separated
+            token_hash  TEXT NOT NULL UNIQUE,
+            created_at  TEXT NOT NULL,
+            revoked_at  TEXT
+        );
+        -- Staff accounts for the panel (argon2 hashes, optional TOTP).
+        CREATE TABLE users (
+            id             INTEGER PRIMARY KEY,
+            name           TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            role           TEXT NOT NULL CHECK (role IN ('cashier','manager','admin')),
+            password_hash  TEXT NOT NULL,
+            totp_secret    TEXT,
+            totp_last_step INTEGER,
+            failed_logins  INTEGER NOT NULL DEFAULT 0,
+            locked_until   TEXT,
+            created_at     TEXT NOT NULL,
+            disabled       INTEGER NOT NULL DEFAULT 0
+        );
+        """,
+    )
+    db.execute("INSERT INTO box_meta (key, value) VALUES ('box_id', ?)", [secrets.token_hex(8)])
+
+
+@migrations()
+def m002_ledger(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- Cached balances; always equal to the journal's replay (ledger verify).
+        CREATE TABLE balances (
+            customer_id INTEGER PRIMARY KEY,
+            cash        INTEGER NOT NULL DEFAULT 0 CHECK (cash >= 0),
+            bonus       INTEGER NOT NULL DEFAULT 0 CHECK (bonus >= 0),
+            points      INTEGER NOT NULL DEFAULT 0 CHECK (points >= 0)
+        );
+        -- One money operation (top-up, payment, refund, ...); it may write several entries.
+        CREATE TABLE operations (
+            id           INTEGER PRIMARY KEY,
+            kind         TEXT NOT NULL,
+            customer_id  INTEGER NOT NULL,
+            amount       INTEGER NOT NULL,
+            receipt_no   TEXT,
+            actor        TEXT NOT NULL,
+            ref_id       INTEGER REFERENCES operations(id),
+            details      TEXT NOT NULL DEFAULT '{}',
+            created_at   TEXT NOT NULL
+        );
+        CREATE INDEX operations_customer ON operations (customer_id, id);
+        CREATE INDEX operations_ref ON operations (ref_id);
+        -- Append-only journal. seq is the box-wide order of the hash chain:
+        -- hash = sha256(previous hash || canonical encoding of this entry).
+        -- account 'points' rows use the points type codes and points_after;
+        -- cash/bonus rows use the credit codes and cash_after/bonus_after.
+        CREATE TABLE journal (
+            seq          INTEGER PRIMARY KEY,
+            customer_id  INTEGER NOT NULL,
+            operation_id INTEGER NOT NULL REFERENCES operations(id),
+            type         INTEGER NOT NULL,
+            account      TEXT NOT NULL CHECK (account IN ('cash','bonus','points')),
+            amount       INTEGER NOT NULL,
+            cash_after   INTEGER,
+            bonus_after  INTEGER,
+            points_after INTEGER,
+            receipt_no   TEXT,
+            actor        TEXT NOT NULL,
+            reason       TEXT,
+            reverses     INTEGER,
+            created_at   TEXT NOT NULL,
+            hash         BLOB NOT NULL
+        );
+        CREATE INDEX journal_customer ON journal (customer_id, seq);
+        CREATE INDEX journal_operation ON journal (operation_id);
+        CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+            BEGIN SELECT RAISE(ABORT, 'journal entries are never updated'); END;
+        CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+            BEGIN SELECT RAISE(ABORT, 'journal entries are never deleted'); END;
+        -- Exactly-once: the first response to a key, replayed for repeats.
+        CREATE TABLE idempotency_keys (
+            scope        TEXT NOT NULL,        -- the token/actor the key belongs to
+            key          TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            status       INTEGER NOT NULL,
+            response     TEXT NOT NULL,
+            created_at   TEXT NOT NULL,
+            PRIMARY KEY (scope, key)
+        );
+        CREATE INDEX idempotency_created ON idempotency_keys (created_at);
+        """,
+    )
+
+
+def apply(path: str | Path, *, stop_before: str | None = None) -> list[str]:
+    """Apply pending migrations to the database at ``path``; return their names."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn: sqlite3.Connection = connect(path)
+    try:
+        db = sqlite_utils.Database(conn)
+        pending = [m.name for m in migrations.pending(db)]
+        if stop_before is not None and stop_before in pending:
+            pending = pending[: pending.index(stop_before)]
+        migrations.apply(db, stop_before=stop_before)
+        return pending
+    finally:
+        conn.close()
+
+
+def applied(path: str | Path) -> list[str]:
+    conn = connect(path)
+    try:
+        return [m.name for m in migrations.applied(sqlite_utils.Database(conn))]
+    finally:
+        conn.close()
+
+
+def latest() -> str:
+    return migrations._migrations[-1].name
