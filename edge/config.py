@@ -59,7 +59,7 @@ class BonusTier(_Section):
 class LedgerConfig(_Section):
     max_topup: int = Field(50000, gt=0, le=10**12)
     max_balance: int = Field(0, ge=0, le=10**12)
-    topup_bonus: tuple[BonusTier, ...] = (BonusTier(),)
+    topup_bonus: list[BonusTier] = Field(default_factory=lambda: [BonusTier()])
     points_per_eur: int = Field(1, ge=0, le=10000)
     point_value: int = Field(1, ge=1, le=10**6)
 
@@ -79,7 +79,7 @@ class NfcReaderConfig(_Section):
 
 class NfcConfig(_Section):
     enabled: bool = True
-    readers: tuple[NfcReaderConfig, ...] = (NfcReaderConfig(),)
+    readers: list[NfcReaderConfig] = Field(default_factory=lambda: [NfcReaderConfig()])
 
 
 class PrinterConfig(_Section):
@@ -98,7 +98,7 @@ class DisplayConfig(_Section):
     baudrate: int = 9600
     columns: int = Field(20, ge=8, le=80)
     rows: int = Field(2, ge=1, le=4)
-    idle_text: tuple[str, ...] = ("Willkommen", "")
+    idle_text: list[str] = Field(default_factory=lambda: ["Willkommen", ""])
 
 
 class DevicesConfig(_Section):
@@ -111,7 +111,7 @@ class DiscoveryConfig(_Section):
     enabled: bool = True
     # Loopback only by default: development machines and CI never announce
     # anything on a real network. Provisioning writes a box's LAN addresses.
-    interfaces: tuple[str, ...] = ("127.0.0.1",)
+    interfaces: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
 
 
 class SecurityConfig(_Section):

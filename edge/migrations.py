@@ -133,6 +133,18 @@ def m002_ledger(db: sqlite_utils.Database) -> None:
             PRIMARY KEY (scope, key)
         );
         CREATE INDEX idempotency_created ON idempotency_keys (created_at);
+        -- Purchase history (SPEC §5): one row per checkout.
+        CREATE TABLE purchases (
+            id            INTEGER PRIMARY KEY,
+            customer_id   INTEGER NOT NULL,
+            operation_id  INTEGER NOT NULL REFERENCES operations(id),
+            receipt_no    TEXT,
+            total         INTEGER NOT NULL,
+            points_earned INTEGER NOT NULL DEFAULT 0,
+            lines         TEXT NOT NULL DEFAULT '[]',
+            created_at    TEXT NOT NULL
+        );
+        CREATE INDEX purchases_customer ON purchases (customer_id, id);
         """,
     )
 

@@ -1,0 +1,80 @@
+"""``tilledge db …``: schema migrations and online backups."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import click
+
+from .. import migrations
+from ..db import connect
+from . import State, cli, emit, fail, json_option, pass_state
+
+
+@cli.group()
+def db() -> None:
+    """Database schema and backups."""
+
+
+@db.command()
+@json_option
+@pass_state
+def migrate(state: State, as_json: bool) -> None:
+    """Apply pending schema migrations."""
+    path = state.config.db_path
+    try:
+        done = migrations.apply(path)
+    except (sqlite3.Error, OSError) as e:
+        fail(f"migration failed on {path}: {e}")
+    emit(
+        as_json,
+        {"database": str(path), "applied": done, "version": migrations.latest()},
+        f"{path}: applied {len(done)} migration(s)"
+        + (f": {', '.join(done)}" if done else "; schema is current")
+        + f" (version {migrations.latest()})",
+    )
+
+
+@db.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+@pass_state
+def backup(state: State, file: Path, as_json: bool) -> None:
+    """Write a consistent copy of the live database to FILE (safe while serving)."""
+    src_path = state.config.db_path
+    if not src_path.exists():
+        fail(f"no database at {src_path} (run `tilledge db migrate` or `tilledge demo`)")
+    if file.exists():
+        fail(f"{file} exists; choose a new file name")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    src = connect(src_path)
+    dst = sqlite3.connect(str(file))
+    try:
+        pages = src.execute("PRAGMA page_count").fetchone()[0]
+        with click.progressbar(
+            length=pages, label="Backing up", file=click.get_text_stream("stderr")
+        ) as bar:
+            last = [0]
+
+            def progress(status: int, remaining: int, total: int) -> None:
+                done = total - remaining
+                bar.update(done - last[0])
+                last[0] = done
+
+            src.backup(dst, pages=256, progress=progress)
+        ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.Error as e:
+        file.unlink(missing_ok=True)
+        fail(f"backup failed: {e}")
+    finally:
+        dst.close()
+        src.close()
+    if ok != "ok":
+        fail(f"backup written but integrity check says: {ok}")
+    size = file.stat().st_size
+    emit(
+        as_json,
+        {"source": str(src_path), "backup": str(file), "bytes": size, "integrity": ok},
+        f"backup written to {file} ({size:,} bytes, integrity ok)",
+    )

@@ -1,0 +1,99 @@
+"""``tilledge serve`` and ``tilledge demo``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .. import demo
+from ..app import create_app
+from ..server import Server, is_loopback, split_listen
+from . import State, cli, emit, fail, json_option, pass_state
+
+
+@cli.command()
+@click.option("--listen", help="HOST:PORT to listen on (default: server.listen from the config).")
+@pass_state
+def serve(state: State, listen: str | None) -> None:
+    """Run the service (HTTP is allowed only on loopback)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    config = state.config
+    listen = listen or config.server.listen
+    try:
+        host, port = split_listen(listen)
+    except ValueError:
+        fail(f"--listen {listen!r}: expected HOST:PORT")
+    ssl_adapter = None
+    if not is_loopback(host) and ssl_adapter is None:
+        fail(
+            f"refusing plain HTTP on {host}: only loopback may be served without TLS "
+            "(provision a certificate, or listen on 127.0.0.1)"
+        )
+    box = state.open_box()
+    app = create_app(box=box)
+    server = Server(app, host, port, threads=config.server.threads, ssl_adapter=ssl_adapter)
+    try:
+        server.prepare()
+    except OSError as e:
+        box.close()
+        fail(f"cannot listen on {listen}: {e}")
+    scheme = "https" if ssl_adapter else "http"
+    click.echo(
+        f"TillEdge {config.box.name!r} serving on {scheme}://{host}:{server.bound_port} "
+        f"(data: {config.box.data_dir})",
+        err=True,
+    )
+    sys.stderr.flush()
+    try:
+        server.serve_forever()
+    finally:
+        box.close()
+
+
+@cli.command("demo")
+@click.option(
+    "--dir",
+    "directory",
+    default=".demo",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the demo config, database and simulated devices live.",
+)
+@click.option(
+    "--customers",
+    default=200,
+    show_default=True,
+    type=click.IntRange(0, 1_000_000),
+    help="How many demo customers to create.",
+)
+@click.option("--if-missing", is_flag=True, help="Do nothing when the demo already exists.")
+@json_option
+def demo_command(directory: Path, customers: int, if_missing: bool, as_json: bool) -> None:
+    """Create a demo box: config with simulated hardware, database, demo data."""
+    config_path = directory / "tilledge.toml"
+    if config_path.exists():
+        if if_missing:
+            emit(
+                as_json,
+                {"config": str(config_path.resolve()), "created": False},
+                f"demo exists: {config_path}",
+            )
+            return
+        fail(f"{config_path} exists; remove {directory} or use --if-missing")
+    result = demo.create(directory, customers=customers)
+    emit(
+        as_json,
+        result,
+        lambda: click.echo(
+            f"demo box created in {directory}\n"
+            f"  config:   {result['config']}\n"
+            f"  customers: {result['customers']}\n"
+            f"  POS token: {result['token']}  (scopes: {', '.join(result['scopes'])})\n"
+            f"run it:     tilledge --config {result['config']} serve"
+        ),
+    )

@@ -1,0 +1,84 @@
+"""A demo box: config with simulated hardware, a database and demo data.
+
+Used by the README's run command and by technicians showing the box before
+any hardware is plugged in.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .api.auth import issue_token
+from .box import Box
+from .config import load_config
+
+DEMO_CONFIG = """\
+# TillEdge demo box: simulated hardware, loopback only.
+[box]
+name = "TillEdge Demo"
+currency = "EUR"
+country = "DE"
+data_dir = {data_dir}
+
+[server]
+listen = "127.0.0.1:8080"
+
+[ledger]
+max_topup = 50000
+topup_bonus = [
+    {{ from = 0, rate_bp = 0 }},
+    {{ from = 2000, rate_bp = 500 }},
+    {{ from = 5000, rate_bp = 1000 }},
+]
+points_per_eur = 1
+point_value = 1
+
+[devices.nfc]
+readers = [{{ name = "till-1", uri = "udp:127.0.0.1:54321", terminal = "demo-till" }}]
+
+[devices.printer]
+uri = {printer_uri}
+
+[devices.display]
+uri = "sim:"
+
+[discovery]
+interfaces = ["127.0.0.1"]
+"""
+
+
+def seed_customers(box: Box, count: int) -> int:
+    """Create ``count`` demo customers; a no-op until the customer base exists."""
+    try:
+        from . import demo_data
+    except ImportError:
+        return 0
+    return int(demo_data.seed(box, count))
+
+
+def create(directory: Path, *, customers: int = 200) -> dict[str, Any]:
+    directory = directory.resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / "tilledge.toml"
+    text = DEMO_CONFIG.format(
+        data_dir=json.dumps(str(directory / "data")),
+        printer_uri=json.dumps(f"sim:{directory / 'receipts'}"),
+    )
+    config_path.write_text(text, encoding="utf-8")
+    config = load_config(config_path, environ={})
+    box = Box.open(config)
+    try:
+        token = box.db.write(lambda conn: issue_token(conn, "demo-till", ["pos", "manager"]))
+        made = seed_customers(box, customers)
+    finally:
+        box.close()
+    (directory / "demo-token.txt").write_text(str(token["token"]) + "\n", encoding="utf-8")
+    return {
+        "config": str(config_path),
+        "database": str(config.db_path),
+        "customers": made,
+        "token": token["token"],
+        "scopes": token["scopes"],
+    }

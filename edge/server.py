@@ -1,0 +1,97 @@
+"""Run the app under cheroot, a threaded production WSGI server.
+
+cheroot was chosen over waitress because it serves TLS itself (a box speaks
+HTTPS on the LAN) and streams responses chunk by chunk, which the SSE event
+stream needs; it is the server of CherryPy, maintained for two decades.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import signal
+import socket
+import threading
+from typing import Any
+
+from cheroot import wsgi
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def sd_notify(message: str) -> None:
+    """Tell systemd (Type=notify) about our state; a no-op outside systemd."""
+    addr = os.environ.get("NOTIFY_SOCKET")
+    if not addr:
+        return
+    if addr.startswith("@"):
+        addr = "\0" + addr[1:]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        s.connect(addr)
+        s.sendall(message.encode())
+
+
+class Server:
+    """A cheroot server with clean shutdown on SIGTERM/SIGINT."""
+
+    def __init__(
+        self,
+        app: Flask,
+        host: str,
+        port: int,
+        *,
+        threads: int = 32,
+        ssl_adapter: Any = None,
+    ) -> None:
+        self.app = app
+        self.server = wsgi.Server(
+            (host, port),
+            app,
+            numthreads=threads,
+            server_name="tilledge",
+            request_queue_size=256,
+            shutdown_timeout=2,
+        )
+        if ssl_adapter is not None:
+            self.server.ssl_adapter = ssl_adapter
+        self._stopped = threading.Event()
+
+    @property
+    def bound_port(self) -> int:
+        return int(self.server.bind_addr[1])
+
+    def prepare(self) -> None:
+        self.server.prepare()
+
+    def serve_forever(self) -> None:
+        def stop(signum: int, _frame: Any) -> None:
+            log.info("signal %s: stopping", signum)
+            self.stop()
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
+        sd_notify("READY=1")
+        self.server.serve()
+
+    def stop(self) -> None:
+        if not self._stopped.is_set():
+            self._stopped.set()
+            sd_notify("STOPPING=1")
+            self.server.stop()
