@@ -82,7 +82,9 @@ class Server:
     def serve_forever(self) -> None:
         def stop(signum: int, _frame: Any) -> None:
             log.info("signal %s: stopping", signum)
-            self.stop()
+            # stop() joins the serving loop, which runs in this very thread:
+            # hand it to another thread so the handler returns.
+            threading.Thread(target=self.stop, name="stopper").start()
 
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, stop)

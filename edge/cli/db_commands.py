@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
 
 import click
@@ -52,9 +53,7 @@ def backup(state: State, file: Path, as_json: bool) -> None:
     dst = sqlite3.connect(str(file))
     try:
         pages = src.execute("PRAGMA page_count").fetchone()[0]
-        with click.progressbar(
-            length=pages, label="Backing up", file=click.get_text_stream("stderr")
-        ) as bar:
+        with click.progressbar(length=pages, label="Backing up", file=sys.stderr) as bar:
             last = [0]
 
             def progress(status: int, remaining: int, total: int) -> None:

@@ -1,0 +1,118 @@
+from pathlib import Path
+
+import pytest
+
+from edge.config import ConfigError, load_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "tilledge.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_defaults_match_spec():
+    c = load_config(environ={})
+    assert c.box.currency == "EUR"
+    assert c.box.country == "DE"
+    assert c.server.listen == "127.0.0.1:8080"
+    assert c.ledger.max_topup == 50000
+    assert c.ledger.max_balance == 0
+    assert [(t.from_, t.rate_bp) for t in c.ledger.topup_bonus] == [(0, 0)]
+    assert c.ledger.points_per_eur == 1 and c.ledger.point_value == 1
+    assert c.customers.next_number == 10000 and c.customers.age_alert_years == 18
+    assert c.customers.ssn_unique is False
+    assert c.discovery.interfaces == ["127.0.0.1"]
+
+
+def test_file_values_are_read(tmp_path):
+    p = write(
+        tmp_path,
+        '[box]\nname = "Café Nord"\n[ledger]\nmax_topup = 1000\n'
+        "topup_bonus = [{ from = 0, rate_bp = 0 }, { from = 5000, rate_bp = 1000 }]\n",
+    )
+    c = load_config(p, environ={})
+    assert c.box.name == "Café Nord"
+    assert c.ledger.max_topup == 1000
+    assert [(t.from_, t.rate_bp) for t in c.ledger.topup_bonus] == [(0, 0), (5000, 1000)]
+
+
+def test_unknown_key_is_named(tmp_path):
+    p = write(tmp_path, "[ledger]\nmax_top_up = 1000\n")
+    with pytest.raises(ConfigError, match=r"ledger\.max_top_up: unknown key"):
+        load_config(p, environ={})
+
+
+def test_unknown_section_is_named(tmp_path):
+    p = write(tmp_path, "[ledgr]\nmax_topup = 1000\n")
+    with pytest.raises(ConfigError, match=r"ledgr: unknown key"):
+        load_config(p, environ={})
+
+
+def test_wrong_type_is_named(tmp_path):
+    p = write(tmp_path, '[ledger]\nmax_topup = "lots"\n')
+    with pytest.raises(ConfigError, match=r"ledger\.max_topup"):
+        load_config(p, environ={})
+
+
+def test_float_money_is_refused(tmp_path):
+    p = write(tmp_path, "[ledger]\nmax_topup = 500.5\n")
+    with pytest.raises(ConfigError, match=r"ledger\.max_topup"):
+        load_config(p, environ={})
+
+
+def test_nested_unknown_key_is_named(tmp_path):
+    p = write(tmp_path, "[devices.printer]\nspeed = 3\n")
+    with pytest.raises(ConfigError, match=r"devices\.printer\.speed: unknown key"):
+        load_config(p, environ={})
+
+
+def test_bad_toml_is_reported(tmp_path):
+    p = write(tmp_path, "[box\nname=1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(p, environ={})
+
+
+def test_missing_file_is_reported(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml", environ={})
+
+
+def test_env_overrides_scalar_keys(tmp_path):
+    p = write(tmp_path, "[ledger]\nmax_topup = 1000\n")
+    c = load_config(
+        p,
+        environ={
+            "TILLEDGE_LEDGER_MAX_TOPUP": "2500",
+            "TILLEDGE_BOX_NAME": "Kiosk am Markt",
+            "TILLEDGE_CUSTOMERS_SSN_UNIQUE": "true",
+        },
+    )
+    assert c.ledger.max_topup == 2500
+    assert c.box.name == "Kiosk am Markt"
+    assert c.customers.ssn_unique is True
+
+
+def test_env_wrong_type_names_the_key():
+    with pytest.raises(ConfigError, match=r"ledger\.max_topup"):
+        load_config(environ={"TILLEDGE_LEDGER_MAX_TOPUP": "many"})
+
+
+def test_env_unknown_key_is_named():
+    with pytest.raises(ConfigError, match="TILLEDGE_LEDGER_MAX_TOPUPS"):
+        load_config(environ={"TILLEDGE_LEDGER_MAX_TOPUPS": "1"})
+
+
+def test_config_file_from_env(tmp_path):
+    p = write(tmp_path, '[box]\nname = "From env"\n')
+    assert load_config(environ={"TILLEDGE_CONFIG": str(p)}).box.name == "From env"
+
+
+def test_listen_must_be_host_port():
+    with pytest.raises(ConfigError, match=r"server\.listen"):
+        load_config(environ={"TILLEDGE_SERVER_LISTEN": "8080"})
+
+
+def test_discount_style_rate_limits():
+    with pytest.raises(ConfigError, match=r"ledger\.topup_bonus\.0\.rate_bp"):
+        load_config(overrides={"ledger.topup_bonus": [{"from": 0, "rate_bp": 20000}]}, environ={})
