@@ -119,6 +119,14 @@ class SecurityConfig(_Section):
     login_lockout_seconds: int = Field(300, ge=1)
     session_hours: int = Field(12, ge=1)
     pairing_code_minutes: int = Field(10, ge=1, le=60)
+    # Failed pairing attempts / logins one client address may make per window
+    # (pairing: the code's lifetime; login: login_lockout_seconds) before 429.
+    pairing_max_failures: int = Field(5, ge=1)
+    login_max_failures_per_client: int = Field(20, ge=1)
+    # TLS certificate and key (PEM); empty: <data_dir>/tls/cert.pem and key.pem,
+    # generated self-signed on first need.
+    tls_cert: str = ""
+    tls_key: str = ""
 
 
 class Config(_Section):

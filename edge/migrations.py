@@ -149,6 +149,48 @@ def m002_ledger(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m_security_pairing_sessions(db: sqlite_utils.Database) -> None:
+    """Pairing codes, failed-attempt log for throttling, panel sessions, and
+    the per-box secret that signs panel cookies (never hard-coded)."""
+    run_script(
+        db,
+        """
+        -- Short single-use codes a terminal exchanges for a token (POST /pair).
+        CREATE TABLE pairing_codes (
+            id          INTEGER PRIMARY KEY,
+            code_hash   TEXT NOT NULL UNIQUE,     -- sha256 of the normalised code
+            name        TEXT,
+            scopes      TEXT NOT NULL,
+            created_at  REAL NOT NULL,            -- unix seconds
+            expires_at  REAL NOT NULL,
+            used_at     REAL,
+            terminal_id INTEGER REFERENCES terminals(id)
+        );
+        -- Failed logins / pairing attempts per client, for throttling.
+        CREATE TABLE auth_failures (
+            id       INTEGER PRIMARY KEY,
+            kind     TEXT NOT NULL,               -- 'login' | 'pair'
+            subject  TEXT NOT NULL,               -- client address
+            at       REAL NOT NULL
+        );
+        CREATE INDEX auth_failures_subject ON auth_failures (kind, subject, at);
+        -- Server-side panel sessions; the cookie holds a random id, this its hash.
+        CREATE TABLE web_sessions (
+            id_hash     TEXT PRIMARY KEY,
+            user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at  REAL NOT NULL,
+            expires_at  REAL NOT NULL
+        );
+        CREATE INDEX web_sessions_user ON web_sessions (user_id);
+        """,
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO box_meta (key, value) VALUES ('web_secret', ?)",
+        [secrets.token_hex(32)],
+    )
+
+
 def apply(path: str | Path, *, stop_before: str | None = None) -> list[str]:
     """Apply pending migrations to the database at ``path``; return their names."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)

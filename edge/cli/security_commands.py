@@ -1,0 +1,272 @@
+"""``tilledge terminal|pair|user|tls|discover``: tokens, pairing codes, staff
+accounts, the TLS certificate and discovery of boxes on the network."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..api.auth import issue_token, parse_scopes
+from ..security import pairing, terminals, tls, users
+from . import State, cli, emit, fail, json_option, pass_state
+
+
+def _scopes(text: str) -> list[str]:
+    try:
+        return parse_scopes(text)
+    except ValueError as e:
+        fail(str(e))
+
+
+# -- terminals ---------------------------------------------------------------
+
+
+@cli.group()
+def terminal() -> None:
+    """POS terminals and their API tokens."""
+
+
+@terminal.command("add")
+@click.argument("name")
+@click.option("--scope", "scope", default="pos", show_default=True, help="pos[,manager,…]")
+@json_option
+@pass_state
+def terminal_add(state: State, name: str, scope: str, as_json: bool) -> None:
+    """Issue a token for terminal NAME (shown once, stored hashed)."""
+    scopes = _scopes(scope)
+    box = state.open_box()
+    try:
+        info = box.db.write(lambda c: issue_token(c, name, scopes))
+    finally:
+        box.close()
+    emit(
+        as_json,
+        info,
+        f"terminal {info['id']} {name!r} (scopes: {', '.join(scopes)})\n"
+        f"token: {info['token']}\n(shown once; store it in the terminal now)",
+    )
+
+
+@terminal.command("list")
+@json_option
+@pass_state
+def terminal_list(state: State, as_json: bool) -> None:
+    """List terminals (tokens are never shown again)."""
+    box = state.open_box()
+    try:
+        rows = terminals.list_terminals(box.db.reader())
+    finally:
+        box.close()
+
+    def text() -> None:
+        for r in rows:
+            state_ = f"revoked {r['revoked_at']}" if r["revoked_at"] else "active"
+            scopes = ",".join(r["scopes"])  # type: ignore[arg-type]
+            click.echo(f"{r['id']:>4}  {r['name']:<24} {scopes:<28} {state_}")
+
+    emit(as_json, rows, text)
+
+
+@terminal.command("revoke")
+@click.argument("terminal_id")
+@json_option
+@pass_state
+def terminal_revoke(state: State, terminal_id: str, as_json: bool) -> None:
+    """Revoke terminal ID's token; it is refused from the next request on."""
+    box = state.open_box()
+    try:
+        ok = box.db.write(lambda c: terminals.revoke(c, terminal_id))
+    finally:
+        box.close()
+    if not ok:
+        fail(f"no active terminal with id {terminal_id}")
+    emit(as_json, {"id": terminal_id, "revoked": True}, f"terminal {terminal_id} revoked")
+
+
+@cli.command("pair")
+@click.option("--scope", "scope", default="pos", show_default=True, help="pos[,manager,…]")
+@click.option("--name", default=None, help="Terminal name (default: what the terminal sends).")
+@click.option(
+    "--minutes",
+    type=click.IntRange(1, 60),
+    default=None,
+    help="Validity (default: security.pairing_code_minutes).",
+)
+@json_option
+@pass_state
+def pair(state: State, scope: str, name: str | None, minutes: int | None, as_json: bool) -> None:
+    """Issue a single-use pairing code a terminal exchanges at POST /api/v1/pair."""
+    scopes = _scopes(scope)
+    minutes = minutes or state.config.security.pairing_code_minutes
+    box = state.open_box()
+    try:
+        info = box.db.write(lambda c: pairing.issue(c, scopes=scopes, minutes=minutes, name=name))
+    finally:
+        box.close()
+    emit(
+        as_json,
+        info,
+        f"pairing code: {info['code']}  (scopes: {', '.join(scopes)}; "
+        f"valid until {info['expires_at']}, single use)",
+    )
+
+
+# -- staff accounts --------------------------------------------------------------
+
+
+@cli.group()
+def user() -> None:
+    """Staff accounts for the web panel."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(users.ROLES), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+@json_option
+@pass_state
+def user_add(state: State, name: str, role: str, password_stdin: bool, as_json: bool) -> None:
+    """Create a staff account; the password is prompted (there is no default)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    try:
+        users.check_password_policy(password)
+    except users.UserError as e:
+        fail(str(e))
+    box = state.open_box()
+    try:
+        info = box.db.write(lambda c: users.create_user(c, name, role, password))
+    except users.UserError as e:
+        fail(str(e))
+    finally:
+        box.close()
+    emit(as_json, info, f"user {info['name']!r} created (role {role})")
+
+
+@user.command("list")
+@json_option
+@pass_state
+def user_list(state: State, as_json: bool) -> None:
+    """List staff accounts."""
+    box = state.open_box()
+    try:
+        rows = users.list_users(box.db.reader())
+    finally:
+        box.close()
+
+    def text() -> None:
+        for r in rows:
+            flags = [f for f, on in (("totp", r["totp"]), ("disabled", r["disabled"])) if on]
+            click.echo(f"{r['name']:<24} {r['role']:<8} {' '.join(flags)}")
+
+    emit(as_json, rows, text)
+
+
+@user.command("totp")
+@click.argument("name")
+@json_option
+@pass_state
+def user_totp(state: State, name: str, as_json: bool) -> None:
+    """Enable (or replace) TOTP two-factor login for NAME; prints the secret once."""
+    box = state.open_box()
+    try:
+        info = box.db.write(lambda c: users.enable_totp(c, name))
+    except users.UserError as e:
+        fail(str(e))
+    finally:
+        box.close()
+    emit(
+        as_json,
+        info,
+        f"TOTP enabled for {name!r}\nsecret: {info['secret']}\nuri:    {info['uri']}",
+    )
+
+
+@user.command("unlock")
+@click.argument("name")
+@json_option
+@pass_state
+def user_unlock(state: State, name: str, as_json: bool) -> None:
+    """Lift a login lockout for NAME."""
+    box = state.open_box()
+    try:
+        box.db.write(lambda c: users.unlock(c, name))
+    except users.UserError as e:
+        fail(str(e))
+    finally:
+        box.close()
+    emit(as_json, {"name": name, "unlocked": True}, f"{name!r} unlocked")
+
+
+# -- TLS -------------------------------------------------------------------------
+
+
+@cli.group("tls")
+def tls_group() -> None:
+    """The box's TLS certificate (terminals pin its fingerprint)."""
+
+
+@tls_group.command("show")
+@json_option
+@pass_state
+def tls_show(state: State, as_json: bool) -> None:
+    """Show the certificate's SHA-256 fingerprint and validity."""
+    info = tls.current(state.config)
+    if info is None:
+        fail("no certificate yet; run `tilledge tls generate`")
+    emit(as_json, info.to_dict(), _tls_text(info))
+
+
+@tls_group.command("generate")
+@click.option("--force", is_flag=True, help="Replace an existing certificate (re-pair terminals).")
+@json_option
+@pass_state
+def tls_generate(state: State, force: bool, as_json: bool) -> None:
+    """Generate the self-signed certificate (done at provisioning)."""
+    if tls.current(state.config) is not None and not force:
+        fail("a certificate exists; --force replaces it and every terminal must re-pin")
+    box = state.open_box()
+    try:
+        box_id = box.box_id
+    finally:
+        box.close()
+    info = tls.generate_for(state.config, box_id)
+    emit(as_json, info.to_dict(), _tls_text(info))
+
+
+def _tls_text(info: tls.CertInfo) -> str:
+    return (
+        f"certificate: {info.cert_path}\n"
+        f"SHA-256:     {tls.colons(info.fingerprint)}\n"
+        f"valid until: {info.not_after}\n"
+        f"names:       {', '.join(info.names)}"
+    )
+
+
+# -- discovery -------------------------------------------------------------------
+
+
+@cli.command("discover")
+@click.option("--timeout", type=click.FloatRange(0.2, 60), default=3.0, show_default=True)
+@json_option
+@pass_state
+def discover(state: State, timeout: float, as_json: bool) -> None:
+    """List TillEdge boxes announced on the configured discovery interfaces."""
+    from .. import discovery
+
+    boxes = discovery.browse(timeout, interfaces=list(state.config.discovery.interfaces))
+
+    def text() -> None:
+        if not boxes:
+            click.echo("no boxes found")
+        for b in boxes:
+            props = b["properties"]
+            click.echo(
+                f"{props.get('name', '?')}  {','.join(b['addresses'])}:{b['port']}  "
+                f"id={props.get('box_id', '?')}  sha256={props.get('tls_sha256', '-')}"
+            )
+
+    emit(as_json, boxes, text)

@@ -1,0 +1,44 @@
+"""Throttling of failed authentication attempts per client address.
+
+Failures are kept in the database (``auth_failures``) rather than in memory,
+so restarting the service does not reset an attacker's budget. Only failures
+are recorded: a successful attempt costs nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+
+def failures_since(conn: sqlite3.Connection, kind: str, subject: str, since: float) -> int:
+    row = conn.execute(
+        "SELECT COUNT(*) FROM auth_failures WHERE kind = ? AND subject = ? AND at >= ?",
+        [kind, subject, since],
+    ).fetchone()
+    return int(row[0])
+
+
+def is_throttled(
+    conn: sqlite3.Connection,
+    kind: str,
+    subject: str,
+    *,
+    limit: int,
+    window_s: float,
+    now: float | None = None,
+) -> bool:
+    """True when ``subject`` has used up its ``limit`` failures in the window."""
+    now = time.time() if now is None else now
+    return failures_since(conn, kind, subject, now - window_s) >= limit
+
+
+def record_failure(
+    conn: sqlite3.Connection, kind: str, subject: str, *, now: float | None = None
+) -> None:
+    now = time.time() if now is None else now
+    conn.execute(
+        "INSERT INTO auth_failures (kind, subject, at) VALUES (?, ?, ?)", [kind, subject, now]
+    )
+    # Keep the table small: nothing older than a day matters for any window.
+    conn.execute("DELETE FROM auth_failures WHERE at < ?", [now - 86400])
