@@ -18,6 +18,7 @@ from flask import current_app
 from . import migrations
 from .config import Config
 from .db import Database
+from .events import EventBus
 
 
 @dataclass
@@ -33,7 +34,11 @@ class Box:
         config.data_path.mkdir(parents=True, exist_ok=True)
         if migrate:
             migrations.apply(config.db_path)
-        return cls(config=config, db=Database(config.db_path))
+        box = cls(config=config, db=Database(config.db_path))
+        bus = EventBus()
+        box.services["events"] = bus
+        box.on_close(bus.close)
+        return box
 
     @property
     def box_id(self) -> str:

@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from cheroot import wsgi
@@ -71,6 +72,9 @@ class Server:
         if ssl_adapter is not None:
             self.server.ssl_adapter = ssl_adapter
         self._stopped = threading.Event()
+        # Run before the server stops: wake long-lived streams (SSE) so their
+        # worker threads finish instead of holding shutdown up.
+        self.on_stop: list[Callable[[], None]] = []
 
     @property
     def bound_port(self) -> int:
@@ -96,4 +100,6 @@ class Server:
         if not self._stopped.is_set():
             self._stopped.set()
             sd_notify("STOPPING=1")
+            for fn in self.on_stop:
+                fn()
             self.server.stop()

@@ -5,4 +5,5 @@ from .registry import Api
 api = Api()
 
 # Route modules register themselves on import.
+from . import events  # noqa: E402,F401
 from . import health, pairing  # noqa: E402,F401
