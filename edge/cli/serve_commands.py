@@ -8,16 +8,24 @@ from pathlib import Path
 
 import click
 
-from .. import demo
+from .. import demo, discovery
 from ..app import create_app
+from ..security import tls
 from ..server import Server, is_loopback, split_listen
 from . import State, cli, emit, fail, json_option, pass_state
 
 
 @cli.command()
 @click.option("--listen", help="HOST:PORT to listen on (default: server.listen from the config).")
+@click.option(
+    "--tls",
+    "tls_mode",
+    type=click.Choice(["auto", "on", "off"]),
+    default=None,
+    help="auto: HTTPS off loopback, HTTP on loopback (default: server.tls).",
+)
 @pass_state
-def serve(state: State, listen: str | None) -> None:
+def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
     """Run the service (HTTP is allowed only on loopback)."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -28,15 +36,28 @@ def serve(state: State, listen: str | None) -> None:
         host, port = split_listen(listen)
     except ValueError:
         fail(f"--listen {listen!r}: expected HOST:PORT")
-    ssl_adapter = None
-    if not is_loopback(host) and ssl_adapter is None:
+    mode = tls_mode or config.server.tls
+    use_tls = mode == "on" or (mode == "auto" and not is_loopback(host))
+    if not use_tls and not is_loopback(host):
         fail(
             f"refusing plain HTTP on {host}: only loopback may be served without TLS "
-            "(provision a certificate, or listen on 127.0.0.1)"
+            "(use --tls on/auto, or listen on 127.0.0.1)"
         )
     box = state.open_box()
+    ssl_adapter = None
+    fingerprint = None
+    if use_tls:
+        try:
+            cert = tls.ensure(config, box.box_id)  # generated on first start
+        except (OSError, ValueError) as e:
+            box.close()
+            fail(f"TLS certificate: {e}")
+        ssl_adapter = tls.ssl_adapter(cert)
+        fingerprint = cert.fingerprint
+        box.services["tls_fingerprint"] = fingerprint
     app = create_app(box=box)
     server = Server(app, host, port, threads=config.server.threads, ssl_adapter=ssl_adapter)
+    server.on_stop.append(box.services["events"].close)
     try:
         server.prepare()
     except OSError as e:
@@ -48,6 +69,9 @@ def serve(state: State, listen: str | None) -> None:
         f"(data: {config.box.data_dir})",
         err=True,
     )
+    if fingerprint:
+        click.echo(f"TLS certificate SHA-256: {tls.colons(fingerprint)}", err=True)
+    discovery.start_for_box(box, port=server.bound_port, listen_host=host, tls_sha256=fingerprint)
     sys.stderr.flush()
     try:
         server.serve_forever()

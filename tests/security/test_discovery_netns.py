@@ -1,0 +1,62 @@
+"""Discovery + pinned TLS end to end, in a private network namespace.
+
+mDNS never touches a real interface: the probe runs under ``unshare -rn``
+with only a multicast-enabled loopback (recipe in DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+NETNS_SETUP = (
+    "ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo; exec "
+)
+
+
+def _netns_available() -> str | None:
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        return "unshare or ip (iproute2) is not installed"
+    try:
+        r = subprocess.run(
+            ["unshare", "-rn", "sh", "-c", NETNS_SETUP + "true"],
+            capture_output=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"unshare -rn failed: {e}"
+    if r.returncode != 0:
+        return f"unshare -rn is not permitted here: {r.stderr.decode().strip()}"
+    return None
+
+
+SKIP = _netns_available()
+
+
+@pytest.mark.netns
+@pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
+def test_announce_resolve_pin_and_withdraw() -> None:
+    probe = Path(__file__).with_name("netns_probe.py")
+    cmd = NETNS_SETUP + f'"{sys.executable}" "{probe}"'
+    r = subprocess.run(
+        ["unshare", "-rn", "sh", "-c", cmd], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert "error" not in out, f"{out['error']}\n--- serve log ---\n{out['serve_log']}"
+    props = out["properties"]
+    assert props["name"] == "Café Netns"
+    assert props["api"] == "/api/v1" and props["scheme"] == "https"
+    assert len(props["box_id"]) == 16 and props["version"]
+    assert len(props["tls_sha256"]) == 64
+    assert out["addresses"] == ["127.0.0.1"] and out["port"] == 8443
+    assert out["pinned_status_line"].endswith("200 OK")
+    assert out["pinned_body"]["box_id"] == props["box_id"]
+    assert out["wrong_fingerprint"] == "rejected"
+    assert out["exit_code"] == 0
+    assert out["withdrawn"] is True
