@@ -1,0 +1,126 @@
+"""An emulated ISO 14443-A card for nfcpy's ``udp:`` reader transport.
+
+How nfcpy's udp driver works (nfc/clf/udp.py): the *card* side listens — it
+binds the UDP port of the path — and the *reader* side sends one datagram
+per frame (``"106A 26"`` = SENS_REQ) to that port from an ephemeral port and
+waits for the answer. With nobody bound to the port the datagram is simply
+dropped (unconnected UDP sockets get no ICMP error on Linux), so "no card"
+and "card removed" both look like an unanswered poll. A card "rests on the
+reader" for as long as the emulator stays bound and answers every
+anticollision round; it is "taken off" when the emulator stops listening and
+closes its socket. The reader sends ``RFOFF`` when it switches its field off
+between polls; the emulator ignores it and keeps answering.
+
+``CardEmulator`` presents a card until :meth:`CardEmulator.remove`;
+``present_card(uri, uid, hold_s)`` is the one-shot used by
+``tilledge simulate tap UID``.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+
+import nfc.clf
+
+from drivers.nfc import _Frontend, _UdpDevice, normalize_uid, parse_udp_uri
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CardEmulator", "EmulatorBusy", "present_card"]
+
+
+class EmulatorBusy(RuntimeError):
+    """Another emulated card is already on this reader (port in use)."""
+
+
+class CardEmulator:
+    """Presents one emulated type-A card on ``udp:HOST:PORT`` at a time."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self.host, self.port = parse_udp_uri(uri)
+        self._thread: threading.Thread | None = None
+        self._clf: _Frontend | None = None
+        self._lock = threading.Lock()
+        self.uid: str | None = None
+
+    @staticmethod
+    def target(uid: str) -> nfc.clf.LocalTarget:
+        """The LocalTarget nfcpy needs to answer as a type 2 tag-like card."""
+        target = nfc.clf.LocalTarget("106A")
+        target.sens_res = bytearray.fromhex("4400")  # ATQA of a 7-byte UID card
+        target.sel_res = bytearray.fromhex("00")  # SAK: type 2, no ISO-DEP
+        target.sdd_res = bytearray.fromhex(normalize_uid(uid))
+        return target
+
+    @property
+    def presenting(self) -> bool:
+        return bool(self._thread and self._thread.is_alive())
+
+    def present(self, uid: str, *, ready_timeout: float = 2.0) -> None:
+        """Put the card on the reader; returns once the emulator is bound."""
+        with self._lock:
+            if self.presenting:
+                raise EmulatorBusy(f"a card is already presented on {self.uri}")
+            target = self.target(uid)
+            clf = _Frontend(bind_host=True)
+            clf.open(self.uri)
+            device = clf.device
+            assert isinstance(device, _UdpDevice)
+
+            def listen() -> None:
+                try:
+                    # One long listen: every re-bind would open a window in
+                    # which a reader poll is dropped (= a spurious removal).
+                    clf.listen(target, 24 * 3600)
+                except Exception:
+                    log.exception("card emulator on %s failed", self.uri)
+                finally:
+                    device.bound.set()
+                    clf.close()
+
+            self._clf = clf
+            self.uid = normalize_uid(uid)
+            self._thread = threading.Thread(target=listen, name="nfc-card-emulator", daemon=True)
+            self._thread.start()
+        if not device.bound.wait(ready_timeout) or device.bind_error or not self.presenting:
+            self.remove()
+            reason = device.bind_error or "emulator did not start"
+            raise EmulatorBusy(f"cannot present a card on {self.uri}: {reason}")
+
+    def remove(self, timeout: float = 2.0) -> None:
+        """Take the card off the reader (stop answering, release the port)."""
+        with self._lock:
+            clf, thread = self._clf, self._thread
+            self._clf = self._thread = None
+            self.uid = None
+        if clf is not None and isinstance(clf.device, _UdpDevice):
+            clf.device.wake()
+        if thread is not None:
+            thread.join(timeout)
+
+    def __enter__(self) -> CardEmulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def present_card(uri: str, uid: str, hold_s: float = 0.3) -> None:
+    """Present card ``uid`` on the udp reader ``uri`` for ``hold_s`` seconds."""
+    emulator = CardEmulator(uri)
+    emulator.present(uid)
+    try:
+        time.sleep(hold_s)  # the hold itself is the point: a card resting on the reader
+    finally:
+        emulator.remove()
+
+
+def free_udp_port(host: str = "127.0.0.1") -> int:
+    """A currently free UDP port (for tests and the demo profile)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])

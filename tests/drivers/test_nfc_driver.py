@@ -1,0 +1,153 @@
+"""NFC reader over nfcpy's real udp driver, cards from the nfcpy emulator."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from drivers_helpers import Events, wait_until
+
+from drivers.nfc import ERROR, OFFLINE, OK, Reader, ReaderPool, normalize_uid
+from drivers.nfc_sim import CardEmulator, EmulatorBusy, free_udp_port, present_card
+
+UID = "04A1B2C3D4E5F6"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["04:a1:b2:c3:d4:e5:f6", "04 A1 B2 C3 D4 E5 F6", "04a1b2c3d4e5f6", " 04-A1-b2-C3-d4-E5-f6\n"],
+)
+def test_normalize_uid_accepts_common_spellings(text: str) -> None:
+    assert normalize_uid(text) == UID
+
+
+def test_normalize_uid_bytes_and_errors() -> None:
+    assert normalize_uid(bytes.fromhex("deadbeef")) == "DEADBEEF"
+    assert normalize_uid("0x0102030405060708090A") == "0102030405060708090A"
+    for bad in ["", "04:A1:B", "zz11", "00" * 11]:
+        with pytest.raises(ValueError):
+            normalize_uid(bad)
+
+
+@pytest.fixture
+def uri() -> str:
+    return f"udp:127.0.0.1:{free_udp_port()}"
+
+
+@pytest.fixture
+def reader(uri: str) -> Iterator[tuple[Reader, Events, Events]]:
+    taps, states = Events(), Events()
+    r = Reader(uri, "till-1", on_tap=taps, on_state=states)
+    r.start()
+    states.wait_for(lambda a: a[1] == OK)
+    yield r, taps, states
+    r.stop()
+    assert not r.running
+
+
+def test_tap_hold_remove_retap(uri: str, reader: tuple[Reader, Events, Events]) -> None:
+    r, taps, _ = reader
+    card = CardEmulator(uri)
+    t0 = time.monotonic()
+    card.present("04:a1:b2:c3:d4:e5:f6")
+    (t_tap,) = [taps.wait_for(lambda a: a == ("till-1", UID))]
+    print(f"\ntap latency (present -> on_tap): {(t_tap - t0) * 1000:.1f} ms")
+
+    # Held on the reader for 15 more poll rounds: still one tap.
+    polls = r.polls
+    wait_until(lambda: r.polls >= polls + 15)
+    assert taps.args == [("till-1", UID)]
+    assert r.present_uid == UID
+
+    card.remove()
+    wait_until(lambda: r.present_uid is None)
+    assert len(taps.args) == 1
+
+    t0 = time.monotonic()
+    card.present(UID)
+    taps.wait_count(2)
+    print(f"re-tap latency: {(taps.items[1][0] - t0) * 1000:.1f} ms")
+    card.remove()
+    assert taps.args == [("till-1", UID), ("till-1", UID)]
+
+
+def test_unknown_cards_are_just_uids(uri: str, reader: tuple[Reader, Events, Events]) -> None:
+    _, taps, _ = reader
+    # 4-byte (single size) and 7-byte (double size) UIDs: both cascade levels.
+    # (10-byte UIDs cannot be emulated: nfcpy 1.0.4's udp listener matches
+    # SEL_REQ CL3 as 0x95 instead of 0x97.)
+    for n, uid in enumerate(["DEADBEEF", "08f1e2d3c4b5a6"], start=1):
+        with CardEmulator(uri) as card:
+            card.present(uid.lower())
+            taps.wait_count(n)
+    assert taps.args == [("till-1", "DEADBEEF"), ("till-1", "08F1E2D3C4B5A6")]
+
+
+def test_swapping_cards_without_gap_gives_a_tap_each(
+    uri: str, reader: tuple[Reader, Events, Events]
+) -> None:
+    r, taps, _ = reader
+    present_card(uri, "11223344", hold_s=0.1)
+    taps.wait_count(1)
+    present_card(uri, "55667788", hold_s=0.1)
+    taps.wait_count(2)
+    assert [a[1] for a in taps.args] == ["11223344", "55667788"]
+    assert r.taps == 2
+
+
+def test_reader_vanishes_and_returns(uri: str, reader: tuple[Reader, Events, Events]) -> None:
+    r, taps, states = reader
+    present_card(uri, "CAFEBABE", hold_s=0.1)
+    taps.wait_count(1)
+
+    r.reset()  # the device goes away under the loop: nfcpy raises ENODEV
+    states.wait_for(lambda a: a[1] == OFFLINE)
+    states.wait_for(lambda a: a[1] == OK and len(states.args) >= 3)
+    assert [a[1] for a in states.args] == [OK, OFFLINE, OK]
+
+    with CardEmulator(uri) as card:
+        card.present("CAFEBABE")
+        taps.wait_count(2)
+    assert taps.args[-1] == ("till-1", "CAFEBABE")
+
+
+def test_unopenable_reader_retries_with_backoff_and_stops_promptly() -> None:
+    states = Events()
+    r = Reader("tty:USB97:pn532", "ghost", on_state=states, backoff_initial=0.01, backoff_max=0.05)
+    r.start()
+    wait_until(lambda: r.open_attempts >= 4)
+    assert r.state in (OFFLINE, ERROR)
+    assert states.args[0][:2] == ("ghost", r.state)
+    assert len(states.args) == 1  # a state change is reported once, not per attempt
+    t0 = time.monotonic()
+    r.stop()
+    assert not r.running
+    assert time.monotonic() - t0 < 2.0
+
+
+def test_emulator_refuses_a_second_card_on_the_same_reader(uri: str) -> None:
+    with CardEmulator(uri) as first:
+        first.present(UID)
+        with pytest.raises(EmulatorBusy):
+            CardEmulator(uri).present("DEADBEEF")
+
+
+def test_pool_routes_taps_per_reader() -> None:
+    uris = {f"till-{i}": f"udp:127.0.0.1:{free_udp_port()}" for i in (1, 2)}
+    taps, states = Events(), Events()
+    pool = ReaderPool(Reader(u, n, on_tap=taps, on_state=states) for n, u in uris.items())
+    pool.start()
+    try:
+        states.wait_count(2)
+        present_card(uris["till-2"], "AABBCCDD", hold_s=0.1)
+        taps.wait_count(1)
+        present_card(uris["till-1"], "11223344", hold_s=0.1)
+        taps.wait_count(2)
+        assert taps.args == [("till-2", "AABBCCDD"), ("till-1", "11223344")]
+        assert pool.states() == {n: (OK, pool.get(n).detail) for n in uris}
+        with pytest.raises(ValueError):
+            pool.add(Reader(uris["till-1"], "till-1"))
+    finally:
+        pool.stop()
+    assert all(not r.running for r in pool)
