@@ -1,0 +1,78 @@
+"""Card routes: register a card, the tap lookup, block or report lost."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from flask import Response
+
+from ..box import current_box
+from ..customers import cards as c
+from ..customers import fields as m
+from ..customers import service
+from . import api
+from .auth import current_actor, now_iso
+from .idempotency import commit
+
+TAGS = ("cards",)
+
+
+@api.route(
+    "/customers/<id>/cards",
+    "POST",
+    scope="pos",
+    summary="Register a card (NFC UID or printed number) for a customer",
+    tags=TAGS,
+    body=m.CardCreate,
+    response=m.CardOut,
+    status=201,
+    errors=(404, 409),
+)
+def add_card(id: str, body: m.CardCreate) -> Response:
+    cid = service.parse_id(id)
+    uid = c.parse_uid(body.uid)
+    actor = current_actor()
+
+    def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
+        card = c.add_card(
+            conn, cid, uid, deposit_paid=body.deposit_paid, actor=actor, now=now_iso()
+        )
+        return card, 201
+
+    return commit(txn)
+
+
+@api.route(
+    "/cards/<uid>",
+    "GET",
+    scope="pos",
+    summary="Card tap: customer summary, balances, effective discount, lock text, age alert "
+    "(blocked/lost cards: 409 card_blocked)",
+    tags=TAGS,
+    response=m.TapResult,
+    errors=(404, 409, 422),
+)
+def tap_card(uid: str) -> dict[str, Any]:
+    box = current_box()
+    return c.tap(box.db.reader(), c.parse_uid(uid), config=box.config)
+
+
+@api.route(
+    "/cards/<uid>/block",
+    "POST",
+    scope="pos",
+    summary="Block a card or report it lost; it never resolves to a customer again",
+    tags=TAGS,
+    body=m.CardBlock,
+    response=m.CardOut,
+    errors=(404, 422),
+)
+def block_card(uid: str, body: m.CardBlock) -> Response:
+    norm = c.parse_uid(uid)
+    actor = current_actor()
+
+    def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
+        return c.block_card(conn, norm, body.reason, actor=actor, now=now_iso()), 200
+
+    return commit(txn)

@@ -1,0 +1,287 @@
+"""Customer routes (API.md): search, create, read, update, deactivate,
+reactivate, history, merge and the permanent "delete customers without revenue"."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from flask import Response
+
+from ..box import current_box
+from ..config import Config
+from ..customers import fields as m
+from ..customers import search as s
+from ..customers import service
+from ..customers.validate import FieldErrors, normalize_fields
+from . import api
+from .auth import current_actor, has_scope, now_iso
+from .idempotency import commit
+from .problems import ApiError
+
+TAGS = ("customers",)
+THIRD_PARTY_FIELD = "third_party_memo"
+
+
+def _third_party_guard(sent: set[str]) -> None:
+    # Read-only for staff (SPEC §6): refuse the whole request rather than
+    # silently dropping the field, so an integration notices its missing scope.
+    if THIRD_PARTY_FIELD in sent and not has_scope("thirdparty"):
+        raise ApiError(
+            403,
+            "forbidden",
+            "third_party_memo can only be written with the 'thirdparty' scope",
+            errors=[{"field": THIRD_PARTY_FIELD, "message": "needs the thirdparty scope"}],
+        )
+
+
+def _normalized(body: m.CustomerFields) -> dict[str, Any]:
+    values = body.model_dump(exclude_unset=True)
+    _third_party_guard(set(values))
+    box = current_box()
+    try:
+        return normalize_fields(values, box.config.box.country, service.today_utc())
+    except FieldErrors as e:
+        raise e.to_api() from e
+
+
+def _record(
+    conn: sqlite3.Connection, customer_id: int, config: Config | None = None
+) -> dict[str, Any]:
+    # Inside a write the writer thread has no app context: pass the config in.
+    return service.get_customer(conn, customer_id, config=config or current_box().config)
+
+
+@api.route(
+    "/customers",
+    "GET",
+    scope="pos",
+    summary="Search customers as you type (name, number, e-mail, phone, company, card)",
+    tags=TAGS,
+    query=m.SearchQuery,
+    response=m.CustomerPage,
+)
+def search_customers(query: m.SearchQuery) -> dict[str, Any]:
+    group_id = None
+    if query.group is not None:
+        if not query.group.isdigit():
+            raise ApiError(
+                422,
+                "validation_error",
+                "query.group: not a group id",
+                errors=[{"field": "query.group", "message": "not a group id"}],
+            )
+        group_id = int(query.group)
+    box = current_box()
+    return s.search(
+        box.db.reader(),
+        query.q,
+        filters=s.Filters(status=query.status, type=query.type, group_id=group_id),
+        region=box.config.box.country,
+        limit=query.limit,
+        cursor=query.cursor,
+        offset=query.offset,
+    )
+
+
+@api.route(
+    "/customers",
+    "POST",
+    scope="pos",
+    summary="Create a customer (409 duplicate_customer unless ?allow_duplicate=true)",
+    tags=TAGS,
+    query=m.CreateQuery,
+    body=m.CustomerCreate,
+    response=m.Customer,
+    status=201,
+    errors=(403, 409),
+)
+def create_customer(query: m.CreateQuery, body: m.CustomerCreate) -> Response:
+    values = _normalized(body)
+    box, actor = current_box(), current_actor()
+
+    def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
+        try:
+            cid = service.create_customer(
+                conn,
+                values,
+                config=box.config,
+                actor=actor,
+                now=now_iso(),
+                allow_duplicate=query.allow_duplicate,
+            )
+        except FieldErrors as e:
+            raise e.to_api() from e
+        return _record(conn, cid, box.config), 201
+
+    return commit(txn)
+
+
+@api.route(
+    "/customers/<id>",
+    "GET",
+    scope="pos",
+    summary="The full customer record with balances, group, cards and effective discount",
+    tags=TAGS,
+    response=m.Customer,
+    errors=(404,),
+)
+def get_customer(id: str) -> dict[str, Any]:
+    return _record(current_box().db.reader(), service.parse_id(id))
+
+
+@api.route(
+    "/customers/<id>",
+    "PATCH",
+    scope="pos",
+    summary="Change some fields (null unsets); every change is kept in the history",
+    tags=TAGS,
+    body=m.CustomerPatch,
+    response=m.Customer,
+    errors=(403, 404, 409),
+)
+def patch_customer(id: str, body: m.CustomerPatch) -> Response:
+    cid = service.parse_id(id)
+    values = _normalized(body)
+    box, actor = current_box(), current_actor()
+
+    def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
+        try:
+            service.update_customer(
+                conn, cid, values, config=box.config, actor=actor, now=now_iso()
+            )
+        except FieldErrors as e:
+            raise e.to_api() from e
+        return _record(conn, cid, box.config), 200
+
+    return commit(txn)
+
+
+def _set_status(id: str, status: str) -> Response:
+    cid = service.parse_id(id)
+    config, actor = current_box().config, current_actor()
+
+    def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
+        service.set_status(conn, cid, status, actor=actor, now=now_iso())
+        return _record(conn, cid, config), 200
+
+    return commit(txn)
+
+
+@api.route(
+    "/customers/<id>",
+    "DELETE",
+    scope="manager",
+    summary="Deactivate a customer (data kept; reactivate to undo)",
+    tags=TAGS,
+    response=m.Customer,
+    errors=(404,),
+)
+def deactivate_customer(id: str) -> Response:
+    return _set_status(id, "inactive")
+
+
+@api.route(
+    "/customers/<id>/reactivate",
+    "POST",
+    scope="manager",
+    summary="Reactivate a deactivated customer",
+    tags=TAGS,
+    response=m.Customer,
+    errors=(404, 409),
+)
+def reactivate_customer(id: str) -> Response:
+    return _set_status(id, "active")
+
+
+@api.route(
+    "/customers/<id>/history",
+    "GET",
+    scope="pos",
+    summary="Field changes, newest first: who, when, field, old and new value",
+    tags=TAGS,
+    query=m.ListQuery,
+    response=m.HistoryPage,
+    errors=(404,),
+)
+def customer_history(id: str, query: m.ListQuery) -> dict[str, Any]:
+    after = None
+    if query.cursor is not None:
+        if not query.cursor.isdigit():
+            raise ApiError(
+                422,
+                "validation_error",
+                "query.cursor: invalid cursor",
+                errors=[{"field": "query.cursor", "message": "invalid cursor"}],
+            )
+        after = int(query.cursor)
+    return service.history(
+        current_box().db.reader(),
+        service.parse_id(id),
+        limit=query.limit,
+        after=after,
+        offset=query.offset or 0,
+    )
+
+
+class MergeResult(m.BaseModel):
+    target_id: str
+    source_id: str
+    moved: dict[str, int]
+    filled_fields: list[str]
+    customer: m.Customer
+
+
+@api.route(
+    "/customers/<id>/merge",
+    "POST",
+    scope="manager",
+    summary="Merge source_id into this customer (cards, history, purchases move)",
+    tags=TAGS,
+    body=m.MergeBody,
+    response=MergeResult,
+    errors=(404, 409),
+)
+def merge_customers(id: str, body: m.MergeBody) -> Response:
+    target = service.parse_id(id)
+    try:
+        source = service.parse_id(body.source_id)
+    except ApiError as e:
+        raise ApiError(
+            404,
+            "not_found",
+            e.detail,
+            errors=[{"field": "source_id", "message": "no such customer"}],
+        ) from e
+    config, actor = current_box().config, current_actor()
+
+    def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
+        result = service.merge(conn, target, source, actor=actor, now=now_iso())
+        result["customer"] = _record(conn, target, config)
+        return result, 200
+
+    return commit(txn)
+
+
+@api.route(
+    "/customers/purge-without-revenue",
+    "POST",
+    scope="manager",
+    summary="Permanently delete customers without journal entries, purchases or balance "
+    "(dry run by default; a real run repeats the dry run's count)",
+    tags=TAGS,
+    body=m.PurgeBody,
+    response=m.PurgeResult,
+    errors=(409,),
+)
+def purge_without_revenue(body: m.PurgeBody) -> Response:
+    def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
+        result = service.purge_without_revenue(
+            conn,
+            dry_run=body.dry_run,
+            expected_count=body.expected_count,
+            only_inactive=body.only_inactive,
+        )
+        return result, 200
+
+    return commit(txn)
