@@ -1,0 +1,492 @@
+"""Customer (pole) display: protocol encoders over a pyserial transport.
+
+Protocols (pure functions of text → bytes, no I/O):
+
+* :class:`EpsonDisplay` — Epson ESC/POS customer display command set
+  (DM-D110/D210 and compatibles): ``ESC @`` init, ``ESC t n`` code table,
+  ``US MD1`` (``1F 01``) overwrite mode, ``US $ x y`` cursor, ``FF`` clear.
+  Default code table **PC858** (``ESC t 19``): umlauts, ß and € at 0xD5.
+* :class:`CD5220Display` — CD5220 command set: ``ESC @`` init,
+  ``ESC f A`` (USA international set, so 0x20–0x7F is plain ASCII whatever
+  the DIP switches say), ``ESC Q A …CR`` / ``ESC Q B …CR`` upper/lower line,
+  ``CLR`` clear. Default code table **PC437** (the ROM table of CD5220
+  units: umlauts and ß, but no €, which becomes ``EUR``). ``PC858`` is
+  available for clones that document Epson's ``ESC t 19``; ``ASCII`` for
+  units without an upper half (then ä→ae, ß→ss).
+
+Characters the chosen page lacks are transliterated (€→EUR, ä→ae, accents
+dropped); only when nothing fits is ``?`` used, and that is logged.
+
+Transport: any pyserial port or URL (``/dev/ttyUSB0``, ``socket://h:p``,
+``loop://``), or ``sim:`` which keeps only the text. :class:`CustomerDisplay`
+owns the port in a worker thread: it scrolls lines longer than the width
+(marquee), reverts to the idle text, notices a vanished port, reports
+``offline`` and reopens with backoff, then shows the last text again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import serial
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "CD5220Display",
+    "CodePage",
+    "CustomerDisplay",
+    "DisplayProtocol",
+    "EpsonDisplay",
+    "make_protocol",
+]
+
+OK = "ok"
+OFFLINE = "offline"
+ERROR = "error"
+
+StateCallback = Callable[[str, str, str], None]
+
+ESC, US, FF, CR = b"\x1b", b"\x1f", b"\x0c", b"\x0d"
+
+
+@dataclass(frozen=True)
+class CodePage:
+    """A display character table: Python codec + the bytes that select it."""
+
+    name: str
+    codec: str
+    select: bytes
+
+
+EPSON_CODEPAGES = {
+    "PC858": CodePage("PC858", "cp858", ESC + b"t\x13"),
+    "PC850": CodePage("PC850", "cp850", ESC + b"t\x02"),
+    "PC437": CodePage("PC437", "cp437", ESC + b"t\x00"),
+    "WPC1252": CodePage("WPC1252", "cp1252", ESC + b"t\x10"),
+    "PC852": CodePage("PC852", "cp852", ESC + b"t\x12"),
+}
+CD5220_CODEPAGES = {
+    "PC437": CodePage("PC437", "cp437", b""),  # the ROM table, nothing to select
+    "PC858": CodePage("PC858", "cp858", ESC + b"t\x13"),
+    "ASCII": CodePage("ASCII", "ascii", b""),
+}
+
+# Used only when the page has no glyph for the character.
+_TRANSLIT = {
+    "€": "EUR",
+    "ä": "ae",
+    "ö": "oe",
+    "ü": "ue",
+    "Ä": "Ae",
+    "Ö": "Oe",
+    "Ü": "Ue",
+    "ß": "ss",
+    "ẞ": "SS",
+    "£": "GBP",
+    "×": "x",
+    "–": "-",
+    "—": "-",
+    "‚": ",",
+    "„": '"',
+    "“": '"',
+    "”": '"',
+    "‘": "'",
+    "’": "'",
+    "…": "...",
+    "•": "*",
+    "ł": "l",
+    "Ł": "L",
+    "ø": "o",
+    "Ø": "O",
+    "æ": "ae",
+    "Æ": "AE",
+    "œ": "oe",
+    "Œ": "OE",
+    "đ": "d",
+    "Đ": "D",
+    "\u00a0": " ",
+}
+
+
+class DisplayProtocol(ABC):
+    """Text → bytes for one display command set. No I/O."""
+
+    name = ""
+    codepages: ClassVar[dict[str, CodePage]] = {}
+    default_codepage = ""
+
+    def __init__(self, columns: int = 20, rows: int = 2, codepage: str | None = None) -> None:
+        self.columns = columns
+        self.rows = rows
+        key = (codepage or self.default_codepage).upper()
+        if key not in self.codepages:
+            raise ValueError(
+                f"{self.name}: unknown code page {codepage!r}; choose from {sorted(self.codepages)}"
+            )
+        self.codepage = self.codepages[key]
+        self._warned: set[str] = set()
+
+    def fold(self, text: str) -> str:
+        """Text made of characters this display can show (same meaning)."""
+        out: list[str] = []
+        for ch in text:
+            if ch < " " or ch == "\x7f":
+                out.append(" ")  # control bytes would be commands
+                continue
+            if self._encodable(ch):
+                out.append(ch)
+                continue
+            if ch in _TRANSLIT and all(self._encodable(c) for c in _TRANSLIT[ch]):
+                out.append(_TRANSLIT[ch])
+                continue
+            base = "".join(
+                c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
+            )
+            if base and all(self._encodable(c) for c in base):
+                out.append(base)
+                continue
+            if ch not in self._warned:
+                self._warned.add(ch)
+                log.warning("display %s/%s has no glyph for %r", self.name, self.codepage.name, ch)
+            out.append("?")
+        return "".join(out)
+
+    def _encodable(self, ch: str) -> bool:
+        try:
+            ch.encode(self.codepage.codec)
+        except UnicodeEncodeError:
+            return False
+        return True
+
+    def encode(self, text: str) -> bytes:
+        """Bytes for already folded text."""
+        return self.fold(text).encode(self.codepage.codec)
+
+    def fit(self, line: str) -> str:
+        return line[: self.columns].ljust(self.columns)
+
+    @abstractmethod
+    def init(self) -> bytes:
+        """Reset the display and select the code page."""
+
+    @abstractmethod
+    def frame(self, lines: Sequence[str]) -> bytes:
+        """Write ``rows`` lines (folded, each exactly ``columns`` wide)."""
+
+    def clear(self) -> bytes:
+        return FF
+
+
+class EpsonDisplay(DisplayProtocol):
+    name = "epson"
+    codepages = EPSON_CODEPAGES
+    default_codepage = "PC858"
+
+    def init(self) -> bytes:
+        # ESC @ also clears the screen; US MD1 = overwrite mode so writing a
+        # full line never scrolls the display.
+        return ESC + b"@" + self.codepage.select + US + b"\x01"
+
+    def cursor(self, x: int, y: int) -> bytes:
+        return US + b"$" + bytes([x, y])
+
+    def frame(self, lines: Sequence[str]) -> bytes:
+        out = bytearray()
+        for y, line in enumerate(lines[: self.rows], start=1):
+            out += self.cursor(1, y) + self.encode(self.fit(line))
+        return bytes(out)
+
+
+class CD5220Display(DisplayProtocol):
+    name = "cd5220"
+    codepages = CD5220_CODEPAGES
+    default_codepage = "PC437"
+
+    def __init__(self, columns: int = 20, rows: int = 2, codepage: str | None = None) -> None:
+        if rows not in (1, 2):
+            raise ValueError("CD5220 string mode addresses two lines (rows=1 or 2)")
+        super().__init__(columns, rows, codepage)
+
+    def init(self) -> bytes:
+        return ESC + b"@" + ESC + b"fA" + self.codepage.select
+
+    def frame(self, lines: Sequence[str]) -> bytes:
+        out = bytearray()
+        for cmd, line in zip((b"A", b"B"), lines[: self.rows], strict=False):
+            out += ESC + b"Q" + cmd + self.encode(self.fit(line)) + CR
+        return bytes(out)
+
+
+def make_protocol(
+    protocol: str, columns: int = 20, rows: int = 2, codepage: str | None = None
+) -> DisplayProtocol:
+    """``epson`` or ``cd5220`` (as in ``[devices.display] protocol``)."""
+    classes: dict[str, type[DisplayProtocol]] = {"epson": EpsonDisplay, "cd5220": CD5220Display}
+    try:
+        cls = classes[protocol.lower()]
+    except KeyError:
+        raise ValueError(f"unknown display protocol {protocol!r}") from None
+    return cls(columns, rows, codepage)
+
+
+def _backoff(initial: float, maximum: float) -> Iterator[float]:
+    delay = initial
+    while True:
+        yield delay
+        delay = min(delay * 2, maximum)
+
+
+class CustomerDisplay:
+    """A customer display kept showing the wanted text, whatever the port does.
+
+    ``show()``/``clear()``/``idle()`` only record the wanted text and wake the
+    worker, so callers (request threads, the tap path) never block on a slow
+    or missing serial port.
+    """
+
+    def __init__(
+        self,
+        uri: str = "sim:",
+        protocol: str | DisplayProtocol = "epson",
+        *,
+        columns: int = 20,
+        rows: int = 2,
+        codepage: str | None = None,
+        baudrate: int = 9600,
+        idle_text: Sequence[str] = ("Willkommen", ""),
+        name: str = "display",
+        on_state: StateCallback | None = None,
+        scroll_interval: float = 0.35,
+        scroll_gap: int = 3,
+        probe_interval: float = 1.0,
+        backoff_initial: float = 0.2,
+        backoff_max: float = 5.0,
+        write_timeout: float = 2.0,
+    ) -> None:
+        self.uri = uri
+        self.protocol = (
+            protocol
+            if isinstance(protocol, DisplayProtocol)
+            else make_protocol(protocol, columns, rows, codepage)
+        )
+        self.columns, self.rows = self.protocol.columns, self.protocol.rows
+        self.baudrate = baudrate
+        self.idle_text = list(idle_text)
+        self.name = name
+        self.on_state = on_state
+        self.scroll_interval = scroll_interval
+        self.scroll_gap = scroll_gap
+        self.probe_interval = probe_interval
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.write_timeout = write_timeout
+        self.simulated = uri == "sim:" or uri.startswith("sim:")
+        self.state: str | None = None
+        self.detail = ""
+        self._cond = threading.Condition()
+        self._lines: list[str] = self._normalise(self.idle_text)
+        self._version = 0  # bumped by every show(); restarts scrolling
+        self._clear_pending = False
+        self._revert_at: float | None = None
+        self._offset = 0
+        self._frame: list[str] = self._compose(self._lines, 0)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._port: serial.SerialBase | None = None
+
+    # -- public API --------------------------------------------------------
+    def start(self) -> None:
+        if self._thread and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"display-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def show(self, lines: Sequence[str], *, timeout: float | None = None) -> None:
+        """Show ``lines`` (one per row); after ``timeout`` s revert to idle."""
+        self._set(lines, timeout, clear=False)
+
+    def clear(self) -> None:
+        """Blank the display (sends the protocol's clear command)."""
+        self._set([], None, clear=True)
+
+    def _set(self, lines: Sequence[str], timeout: float | None, *, clear: bool) -> None:
+        with self._cond:
+            self._lines = self._normalise(lines)
+            self._version += 1
+            self._offset = 0
+            self._revert_at = None if timeout is None else time.monotonic() + timeout
+            self._frame = self._compose(self._lines, 0)
+            self._clear_pending = clear
+            self._cond.notify_all()
+
+    def idle(self) -> None:
+        self.show(self.idle_text)
+
+    def current_text(self) -> list[str]:
+        """Exactly what the display shows now: ``rows`` strings of ``columns``
+        characters (scrolled window, after code-page folding)."""
+        with self._cond:
+            return list(self._frame)
+
+    @property
+    def lines(self) -> list[str]:
+        """The full (unscrolled, folded) lines last asked for."""
+        with self._cond:
+            return list(self._lines)
+
+    @property
+    def running(self) -> bool:
+        return bool(self._thread and self._thread.is_alive())
+
+    def __enter__(self) -> CustomerDisplay:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- text layout -------------------------------------------------------
+    def _normalise(self, lines: Sequence[str]) -> list[str]:
+        folded = [self.protocol.fold(str(line)) for line in list(lines)[: self.rows]]
+        return folded + [""] * (self.rows - len(folded))
+
+    def _compose(self, lines: Sequence[str], offset: int) -> list[str]:
+        out = []
+        for line in lines:
+            if len(line) <= self.columns:
+                out.append(line.ljust(self.columns))
+            else:
+                loop = line + " " * self.scroll_gap
+                k = offset % len(loop)
+                out.append((loop[k:] + loop[:k])[: self.columns])
+        return out
+
+    def _scrolling(self) -> bool:
+        return any(len(line) > self.columns for line in self._lines)
+
+    # -- worker ------------------------------------------------------------
+    def _set_state(self, state: str, detail: str) -> None:
+        if state == self.state:
+            self.detail = detail
+            return
+        self.state, self.detail = state, detail
+        (log.info if state == OK else log.warning)("display %s: %s (%s)", self.name, state, detail)
+        if self.on_state is not None:
+            try:
+                self.on_state(self.name, state, detail)
+            except Exception:
+                log.exception("display %s: on_state callback failed", self.name)
+
+    def _is_path(self) -> bool:
+        return not self.simulated and "://" not in self.uri
+
+    def _open(self) -> serial.SerialBase:
+        if self._is_path() and not os.path.exists(self.uri):
+            raise serial.SerialException(f"{self.uri} not present")
+        port = serial.serial_for_url(
+            self.uri,
+            baudrate=self.baudrate,
+            timeout=0,
+            write_timeout=self.write_timeout,
+            exclusive=True if self._is_path() else None,
+        )
+        return port
+
+    def _close_port(self) -> None:
+        if self._port is not None:
+            try:
+                self._port.close()
+            except Exception:  # a vanished port may fail to close; it is gone anyway
+                log.debug("display %s: close failed", self.name, exc_info=True)
+            self._port = None
+
+    def _write(self, data: bytes) -> None:
+        if self._port is not None and data:
+            self._port.write(data)
+
+    def _run(self) -> None:
+        delays = _backoff(self.backoff_initial, self.backoff_max)
+        written: list[str] | None = None
+        next_probe = 0.0
+        next_scroll = time.monotonic() + self.scroll_interval
+        seen_version = -1
+        while not self._stop.is_set():
+            if self._port is None and not self.simulated:
+                try:
+                    self._port = self._open()
+                    self._write(self.protocol.init())
+                    written = None  # the display was reset: redraw
+                except Exception as exc:
+                    self._close_port()
+                    self._set_state(OFFLINE, str(exc))
+                    if self._stop.wait(next(delays)):
+                        break
+                    continue
+                delays = _backoff(self.backoff_initial, self.backoff_max)
+                next_probe = time.monotonic() + self.probe_interval
+            self._set_state(OK, "simulated" if self.simulated else self.uri)
+            try:
+                now = time.monotonic()
+                with self._cond:
+                    if self._revert_at is not None and now >= self._revert_at:
+                        self._lines = self._normalise(self.idle_text)
+                        self._version += 1
+                        self._offset = 0
+                        self._revert_at = None
+                    if self._version != seen_version:
+                        # New text: show its start for a full interval.
+                        seen_version = self._version
+                        next_scroll = now + self.scroll_interval
+                    elif self._scrolling() and now >= next_scroll:
+                        self._offset += 1
+                        next_scroll = now + self.scroll_interval
+                    self._frame = self._compose(self._lines, self._offset)
+                    frame = list(self._frame)
+                    clear, self._clear_pending = self._clear_pending, False
+                if clear:
+                    self._write(self.protocol.clear())
+                    written = [" " * self.columns] * self.rows
+                if frame != written:
+                    self._write(self.protocol.frame(frame))
+                    written = frame
+                if self._is_path() and time.monotonic() >= next_probe:
+                    # Nothing to write does not mean the display is there:
+                    # an unplugged USB adapter only shows as a missing node.
+                    next_probe = time.monotonic() + self.probe_interval
+                    if not os.path.exists(self.uri):
+                        raise serial.SerialException(f"{self.uri} vanished")
+            except Exception as exc:
+                self._close_port()
+                self._set_state(OFFLINE, str(exc))
+                written = None
+                if self._stop.wait(next(delays)):
+                    break
+                continue
+            with self._cond:
+                deadlines = [next_probe] if self._is_path() else []
+                if self._scrolling():
+                    deadlines.append(next_scroll)
+                if self._revert_at is not None:
+                    deadlines.append(self._revert_at)
+                wait = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+                if not self._stop.is_set() and self._frame == written and not self._clear_pending:
+                    self._cond.wait(wait)
+        self._close_port()
