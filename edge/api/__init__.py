@@ -5,6 +5,6 @@ from .registry import Api
 api = Api()
 
 # Route modules register themselves on import.
-from . import events  # noqa: E402,F401
+from . import events, history_views, money  # noqa: E402,F401
 from . import health, pairing  # noqa: E402,F401
 from . import cards, customers, groups  # noqa: E402,F401  (customer base)

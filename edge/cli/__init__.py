@@ -84,4 +84,4 @@ def main() -> None:
 
 
 # Command modules register on import.
-from . import db_commands, security_commands, serve_commands  # noqa: E402,F401
+from . import db_commands, ledger_commands, security_commands, serve_commands  # noqa: E402,F401

@@ -1,0 +1,247 @@
+"""Quotes and checkouts: the whole sale in one transaction (SPEC §5).
+
+Tender rule (SPEC is silent on the order): explicit non-credit tenders (cash,
+card, …) are counted first; a ``credit`` tender with ``amount: null`` then
+takes as much of what is still open as the balances allow, bonus first. What
+is still open after that is ``left_to_pay``; a checkout with anything left to
+pay is refused with ``insufficient_funds`` and writes nothing, a quote just
+reports it. Overpaid cash is reported as ``change``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from .. import ledger
+from ..api.problems import ApiError
+from ..config import Config
+from . import accounts, journal
+from .service import Actor, _pay, ledger_problem
+
+
+def resolve_payer(
+    conn: sqlite3.Connection, customer_id: str | None, card_uid: str | None
+) -> accounts.Payer:
+    if customer_id is not None:
+        return accounts.load(conn, accounts.parse_id(customer_id))
+    if card_uid is not None:
+        return accounts.by_card(conn, card_uid)
+    raise ApiError(
+        422,
+        "validation_error",
+        "send customer_id or card_uid",
+        errors=[{"field": "customer_id", "message": "customer_id or card_uid required"}],
+    )
+
+
+def price(
+    conn: sqlite3.Connection, config: Config, req: Any, *, commit: bool, actor: Actor | None = None
+) -> tuple[dict[str, Any], int]:
+    payer = resolve_payer(conn, req.customer_id, req.card_uid)
+    accounts.may_move_money(payer)
+    bal = journal.load_balances(conn, payer.id)
+    lc = config.ledger
+    net_mode = payer.reverse_charge(config.box.country)
+    lines = [
+        {
+            "unit_price": ln.unit_price,
+            "quantity": ln.quantity,
+            "vat_rate_bp": ln.vat_rate_bp,
+            "discountable": ln.discountable,
+        }
+        for ln in req.lines
+    ]
+    try:
+        pct = ledger.effective_discount(payer.discount_percent, payer.group_discount_percent)
+        basket = ledger.price_basket(
+            lines,
+            pct,
+            net_mode=net_mode,
+            points_to_redeem=req.redeem_points,
+            points_balance=bal.points,
+            point_value=lc.point_value,
+            points_per_eur=lc.points_per_eur,
+            points_blocked=payer.points_blocked,
+        )
+    except ledger.LedgerError as e:
+        raise ledger_problem(e) from e
+    total = basket.total
+
+    others = sum(t.amount or 0 for t in req.tenders if t.type != "credit")
+    credit_tenders = [t for t in req.tenders if t.type == "credit"]
+    if len(credit_tenders) > 1:
+        raise ApiError(
+            422,
+            "validation_error",
+            "at most one credit tender",
+            errors=[{"field": "tenders", "message": "at most one credit tender"}],
+        )
+    open_after_others = max(0, total - others)
+    credit = 0
+    if credit_tenders:
+        wanted = credit_tenders[0].amount
+        available = bal.cash + bal.bonus
+        if wanted is None:
+            credit = min(open_after_others, available)
+        else:
+            if wanted > open_after_others:
+                raise ApiError(
+                    422,
+                    "validation_error",
+                    f"credit tender {wanted} is more than the open amount {open_after_others}",
+                    errors=[{"field": "tenders", "message": "credit tender exceeds the total"}],
+                )
+            credit = wanted
+    split = ledger.settle(bal.cash, bal.bonus, credit, allow_partial=True) if credit else None
+    from_bonus = split.from_bonus if split else 0
+    from_cash = split.from_cash if split else 0
+    taken = from_bonus + from_cash
+    left_to_pay = max(0, total - others - taken)
+    change = max(0, others + taken - total)
+
+    body: dict[str, Any] = {
+        "customer_id": str(payer.id),
+        "customer_number": payer.number,
+        "display_name": payer.display_name,
+        "receipt_no": req.receipt_no,
+        "lines": [
+            {
+                "sku": ln.sku,
+                "name": ln.name,
+                "quantity": ln.quantity,
+                "unit_price": ln.unit_price,
+                "vat_rate_bp": ln.vat_rate_bp,
+                "discountable": ln.discountable,
+                "gross": p.gross,
+                "discount_percent": p.discount_percent,
+                "discount": p.discount,
+                "total": p.total,
+            }
+            for ln, p in zip(req.lines, basket.lines, strict=True)
+        ],
+        "vat": [
+            {"rate_bp": v.rate_bp, "net": v.net, "vat": v.vat, "gross": v.gross} for v in basket.vat
+        ],
+        "net_mode": net_mode,
+        "subtotal": basket.subtotal,
+        "discount_total": basket.discount_total,
+        "points_redeemed": basket.points_redeemed,
+        "points_value": basket.points_value,
+        "total": total,
+        "points_earned": basket.points_earned,
+        "from_bonus": from_bonus,
+        "from_cash": from_cash,
+        "other_tenders": others,
+        "left_to_pay": left_to_pay,
+        "change": change,
+        "currency": config.box.currency,
+    }
+    if not commit:
+        after_credit = (bal.cash - from_cash, bal.bonus - from_bonus)
+        body.update(
+            cash=after_credit[0],
+            bonus=after_credit[1],
+            points=bal.points - basket.points_redeemed + basket.points_earned,
+        )
+        return body, 200
+
+    assert actor is not None
+    if left_to_pay > 0:
+        raise ApiError(
+            409,
+            "insufficient_funds",
+            f"tenders cover {others + taken} of {total}; {left_to_pay} left to pay",
+            amount=total,
+            available=others + taken,
+            remaining=left_to_pay,
+            cash=bal.cash,
+            bonus=bal.bonus,
+        )
+    if (
+        req.receipt_no
+        and conn.execute(
+            "SELECT 1 FROM operations WHERE kind = 'checkout' AND receipt_no = ?", [req.receipt_no]
+        ).fetchone()
+    ):
+        raise ApiError(
+            409,
+            "conflict",
+            f"receipt {req.receipt_no} was already checked out",
+            errors=[{"field": "receipt_no", "message": "already checked out"}],
+        )
+    op = journal.new_operation(
+        conn,
+        kind="checkout",
+        customer_id=payer.id,
+        amount=total,
+        actor=actor.name,
+        created_at=actor.at,
+        receipt_no=req.receipt_no,
+        details=json.dumps(
+            {
+                "paid_total": total,
+                "points_redeemed": basket.points_redeemed,
+                "points_earned": basket.points_earned,
+                "net_mode": net_mode,
+                "tenders": [t.model_dump() for t in req.tenders],
+                "credit": taken,
+            }
+        ),
+    )
+    entries: list[dict[str, Any]] = []
+    common = {
+        "customer_id": payer.id,
+        "balances": bal,
+        "actor": actor.name,
+        "created_at": actor.at,
+        "receipt_no": req.receipt_no,
+    }
+    try:
+        if basket.points_redeemed:
+            r = ledger.redeem_points(
+                bal.points,
+                basket.points_redeemed,
+                basket_total=basket.subtotal,
+                point_value=lc.point_value,
+                blocked=payer.points_blocked,
+            )
+            entries += journal.append(conn, operation_id=op, postings=r.entries, **common)
+        payment_id = None
+        if taken:
+            payment_id, _, pay_entries = _pay(
+                conn, actor, payer.id, bal, taken, False, req.receipt_no, checkout_id=op
+            )
+            entries += pay_entries
+        if basket.points_earned:
+            r = ledger.earn_points(
+                bal.points, total, points_per_eur=lc.points_per_eur, blocked=payer.points_blocked
+            )
+            entries += journal.append(conn, operation_id=op, postings=r.entries, **common)
+    except ledger.LedgerError as e:
+        raise ledger_problem(e) from e
+    conn.execute(
+        "INSERT INTO purchases (customer_id, operation_id, receipt_no, total, points_earned,"
+        " lines, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            payer.id,
+            op,
+            req.receipt_no,
+            total,
+            basket.points_earned,
+            json.dumps(body["lines"]),
+            actor.at,
+        ],
+    )
+    conn.execute("UPDATE customers SET last_visit = ? WHERE id = ?", [actor.at, payer.id])
+    body.update(
+        checkout_id=str(op),
+        payment_id=str(payment_id) if payment_id else None,
+        cash=bal.cash,
+        bonus=bal.bonus,
+        points=bal.points,
+        entries=entries,
+        receipt_job_id=None,
+    )
+    return body, 201

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from edge.config import load_config
+
+_numbers = itertools.count(50000)
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    """Override per test with ``@pytest.mark.parametrize("config_overrides", [{...}])``."""
+    return {}
+
+
+@pytest.fixture
+def config(tmp_path, config_overrides):
+    # Bonus tiers as in SPEC §3: the highest `from` <= amount applies to the whole amount.
+    overrides = {
+        "box.data_dir": str(tmp_path / "data"),
+        "ledger.topup_bonus": [{"from": 0, "rate_bp": 0}, {"from": 5000, "rate_bp": 1000}],
+    }
+    overrides.update(config_overrides)
+    return load_config(overrides=overrides, environ={})
+
+
+@pytest.fixture
+def new_customer(box):
+    """Insert a customer row directly: these tests are about money, not master data."""
+
+    def make(**fields: Any) -> str:
+        values = {
+            "customer_number": next(_numbers),
+            "type": "individual",
+            "display_name": "Müller, Thomas",
+            "last_name": "Müller",
+            "created_at": "2026-01-01T00:00:00Z",
+            "created_by": "test",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "updated_by": "test",
+        }
+        values.update(fields)
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+
+        def insert(conn):
+            return conn.execute(
+                f"INSERT INTO customers ({cols}) VALUES ({marks})", list(values.values())
+            ).lastrowid
+
+        return str(box.db.write(insert))
+
+    return make
+
+
+@pytest.fixture
+def group(box):
+    def make(pct: int | None) -> int:
+        return box.db.write(
+            lambda conn: (
+                conn.execute(
+                    "INSERT INTO customer_groups (name, default_discount_percent, created_at,"
+                    " updated_at) VALUES (?, ?, 'x', 'x')",
+                    [f"g{next(_numbers)}", pct],
+                ).lastrowid
+            )
+        )
+
+    return make
+
+
+def journal_count(box) -> int:
+    return box.db.reader().execute("SELECT count(*) FROM journal").fetchone()[0]
