@@ -332,9 +332,7 @@ def refund(
     earlier refunds restored ``restored_cash``/``restored_bonus``: cash first,
     then bonus. Entries: Usage (1) +to_cash, Bonus Usage (4) +to_bonus.
     Raises RefundExceedsPayment, InvalidAmount, Overflow."""
-    return _core.refund(
-        cash, bonus, paid_cash, paid_bonus, amount, restored_cash, restored_bonus
-    )
+    return _core.refund(cash, bonus, paid_cash, paid_bonus, amount, restored_cash, restored_bonus)
 
 
 def points_clawback(
@@ -433,10 +431,14 @@ def verify_entries(
 def verify_journal(
     db_path: str | os.PathLike[str],
     progress: Callable[[int], object] | None = None,
+    *,
+    threads: int = 0,
 ) -> VerifyReport:
     """Verifies the journal of the SQLite file at ``db_path`` (read-only, one
     read transaction, streamed in Rust without the GIL): the hash chain, every
     entry's ``*_after`` columns against the replay, and the ``balances`` table
     against the replayed balances. ``progress(entries_done)`` is called every
-    65,536 entries and at the end; an exception from it stops verification."""
-    return _core.verify_journal(os.fspath(db_path), progress)
+    65,536 entries and at the end; an exception from it stops verification.
+    ``threads``: reader threads (0 = one per core, at most 8; 1 = only the
+    calling thread). Raises RuntimeError when the file cannot be read."""
+    return _core.verify_journal(os.fspath(db_path), progress, threads)

@@ -177,15 +177,197 @@ impl Report {
     }
 }
 
-/// Streaming replay + chain check. Feed entries in `seq` order with
-/// [`Verifier::push`]; it returns `false` once an entry is bad (the rest is
-/// then ignored).
+/// The part of an entry the balance replay needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rec {
+    pub seq: i64,
+    pub customer_id: i64,
+    pub account: Account,
+    pub amount: i64,
+    pub cash_after: Option<i64>,
+    pub bonus_after: Option<i64>,
+    pub points_after: Option<i64>,
+}
+
+impl EntryRef<'_> {
+    pub fn rec(&self) -> Rec {
+        Rec {
+            seq: self.seq,
+            customer_id: self.customer_id,
+            account: self.account,
+            amount: self.amount,
+            cash_after: self.cash_after,
+            bonus_after: self.bonus_after,
+            points_after: self.points_after,
+        }
+    }
+}
+
+/// Row-local checks and the chain link of one entry: the type code fits the
+/// account, the amount is non-zero and in range, and `stored_hash` equals
+/// `sha256(prev || encoding)`. Returns the hash.
+pub fn check_entry(
+    buf: &mut Vec<u8>,
+    prev: &[u8; 32],
+    e: &EntryRef<'_>,
+    stored_hash: &[u8],
+) -> Result<[u8; 32], String> {
+    if !e.account.accepts(e.code) {
+        return Err(format!(
+            "type code {} is not valid on account {}",
+            e.code,
+            e.account.as_str()
+        ));
+    }
+    if e.amount == 0 || e.amount.unsigned_abs() > MAX_AMOUNT as u64 {
+        return Err(format!("amount {} is zero or out of range", e.amount));
+    }
+    let hash = hash_with(buf, prev, e);
+    if hash[..] != *stored_hash {
+        return Err("hash does not match the chain (entry altered, inserted or removed)".into());
+    }
+    Ok(hash)
+}
+
+/// Replays balances entry by entry (in `seq` order) and checks the
+/// `*_after` columns.
+#[derive(Default)]
+pub struct Replay {
+    balances: FxHashMap<i64, [i64; 3]>,
+    last_seq: Option<i64>,
+    checked: u64,
+}
+
+impl Replay {
+    pub fn apply(&mut self, r: &Rec) -> Result<(), String> {
+        if let Some(last) = self.last_seq {
+            if r.seq <= last {
+                return Err(format!("seq {} does not follow {last}", r.seq));
+            }
+        }
+        let bal = self.balances.entry(r.customer_id).or_insert([0; 3]);
+        let idx = r.account as usize;
+        let value = bal[idx] + r.amount;
+        if value < 0 {
+            return Err(format!(
+                "{} balance would become negative ({value})",
+                r.account.as_str()
+            ));
+        }
+        if value > MAX_AMOUNT {
+            return Err(format!(
+                "{} balance overflows ({value})",
+                r.account.as_str()
+            ));
+        }
+        let credit = r.account != Account::Points;
+        let mut after = *bal;
+        after[idx] = value;
+        let checks = [
+            ("cash_after", r.cash_after, after[0], credit),
+            ("bonus_after", r.bonus_after, after[1], credit),
+            ("points_after", r.points_after, after[2], !credit),
+        ];
+        for (name, stored, replayed, required) in checks {
+            match stored {
+                Some(v) if v != replayed => {
+                    return Err(format!("{name} {v} != replayed {replayed}"));
+                }
+                None if required => return Err(format!("{name} is missing")),
+                _ => {}
+            }
+        }
+        *bal = after;
+        self.last_seq = Some(r.seq);
+        self.checked += 1;
+        Ok(())
+    }
+
+    /// The replayed balances so far.
+    pub fn balances(&self) -> &FxHashMap<i64, [i64; 3]> {
+        &self.balances
+    }
+
+    pub fn checked(&self) -> u64 {
+        self.checked
+    }
+
+    /// Ends the replay: compares the stored balances rows
+    /// (`customer_id, [cash, bonus, points]`) with the journal's replay,
+    /// unless an entry already failed.
+    pub fn finish<I>(self, head_hash: [u8; 32], failure: Option<Failure>, stored: I) -> Report
+    where
+        I: IntoIterator<Item = Result<(i64, [i64; 3]), String>>,
+    {
+        let mut failure = failure;
+        let mut balances_checked = 0u64;
+        if failure.is_none() {
+            let mut seen: FxHashMap<i64, ()> = FxHashMap::default();
+            for row in stored {
+                let (cid, b) = match row {
+                    Ok(r) => r,
+                    Err(reason) => {
+                        failure = Some(Failure {
+                            seq: None,
+                            customer_id: None,
+                            reason,
+                        });
+                        break;
+                    }
+                };
+                balances_checked += 1;
+                seen.insert(cid, ());
+                let replayed = self.balances.get(&cid).copied().unwrap_or([0; 3]);
+                if b != replayed {
+                    failure = Some(Failure {
+                        seq: None,
+                        customer_id: Some(cid),
+                        reason: format!(
+                            "balances row of customer {cid} (cash {}, bonus {}, points {}) != \
+                             journal (cash {}, bonus {}, points {})",
+                            b[0], b[1], b[2], replayed[0], replayed[1], replayed[2]
+                        ),
+                    });
+                    break;
+                }
+            }
+            if failure.is_none() {
+                let missing = self
+                    .balances
+                    .iter()
+                    .filter(|(cid, b)| **b != [0; 3] && !seen.contains_key(cid))
+                    .min_by_key(|(cid, _)| **cid);
+                if let Some((cid, b)) = missing {
+                    failure = Some(Failure {
+                        seq: None,
+                        customer_id: Some(*cid),
+                        reason: format!(
+                            "customer {cid} has no balances row but the journal gives cash {}, \
+                             bonus {}, points {}",
+                            b[0], b[1], b[2]
+                        ),
+                    });
+                }
+            }
+        }
+        Report {
+            entries_checked: self.checked,
+            customers: self.balances.len() as u64,
+            balances_checked,
+            head_hash,
+            last_seq: self.last_seq,
+            failure,
+        }
+    }
+}
+
+/// Sequential chain check + replay over entries in `seq` order. Feed them
+/// with [`Verifier::push`]; it returns `false` once an entry is bad (the
+/// rest is then ignored).
 pub struct Verifier {
     prev: [u8; 32],
-    balances: FxHashMap<i64, [i64; 3]>,
+    replay: Replay,
     buf: Vec<u8>,
-    checked: u64,
-    last_seq: Option<i64>,
     failure: Option<Failure>,
 }
 
@@ -199,10 +381,8 @@ impl Verifier {
     pub fn new() -> Verifier {
         Verifier {
             prev: GENESIS,
-            balances: FxHashMap::default(),
+            replay: Replay::default(),
             buf: Vec::with_capacity(256),
-            checked: 0,
-            last_seq: None,
             failure: None,
         }
     }
@@ -212,10 +392,10 @@ impl Verifier {
     }
 
     pub fn checked(&self) -> u64 {
-        self.checked
+        self.replay.checked
     }
 
-    /// Records a failure at `seq` for a row that could not even be decoded.
+    /// Records a failure for a row that could not even be decoded.
     pub fn fail(&mut self, seq: Option<i64>, customer_id: Option<i64>, reason: String) {
         if self.failure.is_none() {
             self.failure = Some(Failure {
@@ -231,10 +411,11 @@ impl Verifier {
         if self.failure.is_some() {
             return false;
         }
-        match self.check(e, stored_hash) {
-            Ok(()) => {
-                self.checked += 1;
-                self.last_seq = Some(e.seq);
+        let result = check_entry(&mut self.buf, &self.prev, e, stored_hash)
+            .and_then(|h| self.replay.apply(&e.rec()).map(|()| h));
+        match result {
+            Ok(h) => {
+                self.prev = h;
                 true
             }
             Err(reason) => {
@@ -244,126 +425,16 @@ impl Verifier {
         }
     }
 
-    fn check(&mut self, e: &EntryRef<'_>, stored_hash: &[u8]) -> Result<(), String> {
-        if let Some(last) = self.last_seq {
-            if e.seq <= last {
-                return Err(format!("seq {} does not follow {last}", e.seq));
-            }
-        }
-        if !e.account.accepts(e.code) {
-            return Err(format!(
-                "type code {} is not valid on account {}",
-                e.code,
-                e.account.as_str()
-            ));
-        }
-        if e.amount == 0 || e.amount.unsigned_abs() > MAX_AMOUNT as u64 {
-            return Err(format!("amount {} is zero or out of range", e.amount));
-        }
-        let hash = hash_with(&mut self.buf, &self.prev, e);
-        if hash[..] != *stored_hash {
-            return Err(
-                "hash does not match the chain (entry altered, inserted or removed)".into(),
-            );
-        }
-        let bal = self.balances.entry(e.customer_id).or_insert([0; 3]);
-        let idx = e.account as usize;
-        let value = bal[idx] + e.amount;
-        if value < 0 {
-            return Err(format!(
-                "{} balance would become negative ({value})",
-                e.account.as_str()
-            ));
-        }
-        if value > MAX_AMOUNT {
-            return Err(format!(
-                "{} balance overflows ({value})",
-                e.account.as_str()
-            ));
-        }
-        bal[idx] = value;
-        let credit = e.account != Account::Points;
-        let checks = [
-            ("cash_after", e.cash_after, bal[0], credit),
-            ("bonus_after", e.bonus_after, bal[1], credit),
-            ("points_after", e.points_after, bal[2], !credit),
-        ];
-        for (name, stored, replayed, required) in checks {
-            match stored {
-                Some(v) if v != replayed => {
-                    return Err(format!("{name} {v} != replayed {replayed}"));
-                }
-                None if required => return Err(format!("{name} is missing")),
-                _ => {}
-            }
-        }
-        self.prev = hash;
-        Ok(())
-    }
-
-    /// Ends the replay: compares the stored balances rows
-    /// (`customer_id, [cash, bonus, points]`) with the journal's replay.
-    pub fn finish<I>(mut self, stored: I) -> Report
+    /// Ends the replay and compares with the stored balances.
+    pub fn finish<I>(self, stored: I) -> Report
     where
         I: IntoIterator<Item = Result<(i64, [i64; 3]), String>>,
     {
-        let mut balances_checked = 0u64;
-        if self.failure.is_none() {
-            let mut seen: FxHashMap<i64, ()> = FxHashMap::default();
-            for row in stored {
-                let (cid, b) = match row {
-                    Ok(r) => r,
-                    Err(reason) => {
-                        self.fail(None, None, reason);
-                        break;
-                    }
-                };
-                balances_checked += 1;
-                seen.insert(cid, ());
-                let replayed = self.balances.get(&cid).copied().unwrap_or([0; 3]);
-                if b != replayed {
-                    self.fail(
-                        None,
-                        Some(cid),
-                        format!(
-                            "balances row of customer {cid} (cash {}, bonus {}, points {}) != \
-                             journal (cash {}, bonus {}, points {})",
-                            b[0], b[1], b[2], replayed[0], replayed[1], replayed[2]
-                        ),
-                    );
-                    break;
-                }
-            }
-            if self.failure.is_none() {
-                let mut missing: Vec<(&i64, &[i64; 3])> = self
-                    .balances
-                    .iter()
-                    .filter(|(cid, b)| **b != [0; 3] && !seen.contains_key(cid))
-                    .collect();
-                missing.sort_unstable_by_key(|(cid, _)| **cid);
-                if let Some((cid, b)) = missing.first() {
-                    let reason = format!(
-                        "customer {cid} has no balances row but the journal gives cash {}, \
-                         bonus {}, points {}",
-                        b[0], b[1], b[2]
-                    );
-                    let cid = **cid;
-                    self.fail(None, Some(cid), reason);
-                }
-            }
-        }
-        Report {
-            entries_checked: self.checked,
-            customers: self.balances.len() as u64,
-            balances_checked,
-            head_hash: self.prev,
-            last_seq: self.last_seq,
-            failure: self.failure,
-        }
+        self.replay.finish(self.prev, self.failure, stored)
     }
 
     /// The replayed balances so far.
     pub fn balances(&self) -> &FxHashMap<i64, [i64; 3]> {
-        &self.balances
+        self.replay.balances()
     }
 }

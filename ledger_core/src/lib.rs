@@ -1031,11 +1031,12 @@ fn verify_entries(
 /// without the GIL. `progress(entries_done)` is called every 65,536 entries
 /// and at the end.
 #[pyfunction]
-#[pyo3(signature = (db_path, progress=None))]
+#[pyo3(signature = (db_path, progress=None, threads=0))]
 fn verify_journal(
     py: Python<'_>,
     db_path: std::path::PathBuf,
     progress: Option<Py<PyAny>>,
+    threads: usize,
 ) -> PyResult<VerifyReport> {
     let path = db_path
         .to_str()
@@ -1043,7 +1044,7 @@ fn verify_journal(
         .to_string();
     let mut cb_err: Option<PyErr> = None;
     let result = py.detach(|| {
-        store::verify_file(&path, |n| match &progress {
+        store::verify_file(&path, threads, |n| match &progress {
             None => true,
             Some(cb) => Python::attach(|py| match cb.call1(py, (n,)) {
                 Ok(_) => true,

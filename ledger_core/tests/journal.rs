@@ -267,7 +267,7 @@ fn verify_from_sqlite_file() {
     ];
     write_db(&path, &rows, &good);
     let mut calls = vec![];
-    let r = verify_file(path.to_str().unwrap(), |n| {
+    let r = verify_file(path.to_str().unwrap(), 1, |n| {
         calls.push(n);
         true
     })
@@ -285,17 +285,17 @@ fn verify_from_sqlite_file() {
         (8, Balances::new(100, 0, 0).unwrap()),
     ];
     write_db(&path, &rows, &bad);
-    let r = verify_file(path.to_str().unwrap(), |_| true).unwrap();
+    let r = verify_file(path.to_str().unwrap(), 1, |_| true).unwrap();
     assert_eq!(r.failure.unwrap().customer_id, Some(7));
 
     // a bad hash in the file
     let mut tampered = rows.clone();
     tampered[2].1[0] ^= 1;
     write_db(&path, &tampered, &good);
-    let r = verify_file(path.to_str().unwrap(), |_| true).unwrap();
+    let r = verify_file(path.to_str().unwrap(), 1, |_| true).unwrap();
     assert_eq!(r.failure.unwrap().seq, Some(3));
 
     // a missing file is an error, not a report
-    assert!(verify_file(dir.join("missing.sqlite").to_str().unwrap(), |_| true).is_err());
+    assert!(verify_file(dir.join("missing.sqlite").to_str().unwrap(), 2, |_| true).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
 }
