@@ -30,13 +30,14 @@ import logging
 import os
 import threading
 import time
-import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import serial
+
+from drivers.codepages import fold
 
 log = logging.getLogger(__name__)
 
@@ -80,42 +81,6 @@ CD5220_CODEPAGES = {
     "ASCII": CodePage("ASCII", "ascii", b""),
 }
 
-# Used only when the page has no glyph for the character.
-_TRANSLIT = {
-    "€": "EUR",
-    "ä": "ae",
-    "ö": "oe",
-    "ü": "ue",
-    "Ä": "Ae",
-    "Ö": "Oe",
-    "Ü": "Ue",
-    "ß": "ss",
-    "ẞ": "SS",
-    "£": "GBP",
-    "×": "x",
-    "–": "-",
-    "—": "-",
-    "‚": ",",
-    "„": '"',
-    "“": '"',
-    "”": '"',
-    "‘": "'",
-    "’": "'",
-    "…": "...",
-    "•": "*",
-    "ł": "l",
-    "Ł": "L",
-    "ø": "o",
-    "Ø": "O",
-    "æ": "ae",
-    "Æ": "AE",
-    "œ": "oe",
-    "Œ": "OE",
-    "đ": "d",
-    "Đ": "D",
-    "\u00a0": " ",
-}
-
 
 class DisplayProtocol(ABC):
     """Text → bytes for one display command set. No I/O."""
@@ -133,39 +98,10 @@ class DisplayProtocol(ABC):
                 f"{self.name}: unknown code page {codepage!r}; choose from {sorted(self.codepages)}"
             )
         self.codepage = self.codepages[key]
-        self._warned: set[str] = set()
 
     def fold(self, text: str) -> str:
         """Text made of characters this display can show (same meaning)."""
-        out: list[str] = []
-        for ch in text:
-            if ch < " " or ch == "\x7f":
-                out.append(" ")  # control bytes would be commands
-                continue
-            if self._encodable(ch):
-                out.append(ch)
-                continue
-            if ch in _TRANSLIT and all(self._encodable(c) for c in _TRANSLIT[ch]):
-                out.append(_TRANSLIT[ch])
-                continue
-            base = "".join(
-                c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
-            )
-            if base and all(self._encodable(c) for c in base):
-                out.append(base)
-                continue
-            if ch not in self._warned:
-                self._warned.add(ch)
-                log.warning("display %s/%s has no glyph for %r", self.name, self.codepage.name, ch)
-            out.append("?")
-        return "".join(out)
-
-    def _encodable(self, ch: str) -> bool:
-        try:
-            ch.encode(self.codepage.codec)
-        except UnicodeEncodeError:
-            return False
-        return True
+        return fold(text, self.codepage.codec, where=f"display {self.name}/{self.codepage.name}")
 
     def encode(self, text: str) -> bytes:
         """Bytes for already folded text."""

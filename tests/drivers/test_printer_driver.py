@@ -1,0 +1,242 @@
+"""Receipt printer against a real TCP listener that behaves like a
+network printer on port 9100 (records bytes, answers DLE EOT 4)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from drivers_helpers import Events
+from PIL import Image
+
+from drivers.printer import (
+    PaperOut,
+    PrinterError,
+    PrinterOffline,
+    ReceiptPrinter,
+    parse_printer_uri,
+    render_escpos,
+)
+from drivers.receipts import checkout_receipt, status_slip, text_document
+
+CUT = b"\x1dV\x00"
+DLE_EOT_PAPER = b"\x10\x04\x04"
+PAPER_OK, PAPER_END = b"\x12", b"\x72"
+
+
+class FakeNetworkPrinter:
+    """A TCP listener on 127.0.0.1:<port> keeping one bytes record per connection."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.paper = PAPER_OK
+        self.answer_status = True
+        self.jobs: list[bytes] = []
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def uri(self) -> str:
+        return f"tcp:127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = bytearray()
+                while True:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                    if data.endswith(DLE_EOT_PAPER) and self.answer_status:
+                        conn.sendall(self.paper)
+            with self._cond:
+                self.jobs.append(bytes(data))
+                self._cond.notify_all()
+
+    def wait_jobs(self, n: int, timeout: float = 5.0) -> list[bytes]:
+        with self._cond:
+            assert self._cond.wait_for(lambda: len(self.jobs) >= n, timeout), self.jobs
+            return list(self.jobs)
+
+    def close(self) -> None:
+        # shutdown() wakes the accept() blocked in the server thread (close alone
+        # would leave the port listening until that accept returns).
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        self._thread.join(2)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeNetworkPrinter]:
+    f = FakeNetworkPrinter()
+    yield f
+    f.close()
+
+
+BOX = {"name": "Café Anna", "address": ["Hauptstr. 1", "12345 Musterstadt"]}
+CHECKOUT = {
+    "receipt_no": "T1-000123",
+    "currency": "EUR",
+    "customer": {"display_name": "Jürgen Groß", "customer_number": "K-1001"},
+    "lines": [
+        {"name": "Latte", "quantity": "2", "unit_price": 380, "gross": 760,
+         "discount_percent": "10", "discount": 76, "total": 684, "vat_rate_bp": 1900},
+    ],
+    "total": 684,
+    "vat": [{"rate_bp": 1900, "net": 575, "vat": 109, "gross": 684}],
+    "from_bonus": 184, "from_cash": 500, "points_earned": 6,
+    "cash": 1234, "bonus": 0, "points": 106,
+}  # fmt: skip
+
+
+def test_network_print_sends_cp858_text_and_cut(fake: FakeNetworkPrinter) -> None:
+    states = Events()
+    printer = ReceiptPrinter(fake.uri, on_state=states)
+    doc = checkout_receipt(BOX, CHECKOUT)
+    printer.print_job(doc)
+    (job,) = fake.wait_jobs(1)
+    assert job.startswith(DLE_EOT_PAPER)  # paper checked before anything is sent
+    body = job[len(DLE_EOT_PAPER) :]
+    assert body == render_escpos(doc)
+    assert body.startswith(b"\x1b@\x1bt\x13")  # ESC @, ESC t 19 = PC858
+    assert "Café Anna".encode("cp858") in body
+    assert b"Kunde: J\x81rgen Gro\xe1 (K-1001)" in body
+    assert b"2 \x9e 3,80 \xd5" in body  # ×, € in CP858
+    assert b"-0,76 \xd5" in body and b"6,84 \xd5" in body
+    assert body.endswith(CUT)
+    assert states.args == [("printer", "ok", fake.uri)]
+    assert printer.status() == "ok"
+
+
+def test_refused_connection_is_offline_then_prints_when_back() -> None:
+    fake = FakeNetworkPrinter()
+    port = fake.port
+    fake.close()  # nothing listens on the port: connect is refused
+    states = Events()
+    printer = ReceiptPrinter(f"tcp:127.0.0.1:{port}", on_state=states)
+    doc = text_document(["Bon 1"])
+    with pytest.raises(PrinterOffline):
+        printer.print_job(doc)
+    assert printer.status() == "offline"
+    assert states.args[-1][1] == "offline"
+
+    back = FakeNetworkPrinter(port)  # the printer is back on the same port
+    try:
+        printer.print_job(doc)
+        (job,) = back.wait_jobs(1)
+        assert job.endswith(b"Bon 1\n\x1bd\x06" + CUT)
+        assert [a[1] for a in states.args] == ["offline", "ok"]
+    finally:
+        back.close()
+
+
+def test_paper_out_raises_and_sends_nothing(fake: FakeNetworkPrinter) -> None:
+    fake.paper = PAPER_END
+    printer = ReceiptPrinter(fake.uri)
+    with pytest.raises(PaperOut):
+        printer.print_job(text_document(["nicht drucken"]))
+    assert fake.wait_jobs(1) == [DLE_EOT_PAPER]
+    assert printer.status() == "paper_out"
+    assert printer.state == "paper_out"
+    fake.paper = PAPER_OK
+    printer.print_job(text_document(["jetzt"]))
+    assert b"jetzt\n" in fake.wait_jobs(3)[-1]
+
+
+def test_printer_without_status_answer_still_prints(fake: FakeNetworkPrinter) -> None:
+    fake.answer_status = False
+    printer = ReceiptPrinter(fake.uri, status_timeout=0.05)
+    printer.print_job(text_document(["ok"]))
+    assert fake.wait_jobs(1)[0].endswith(b"ok\n" + b"\x1bd\x06" + CUT)
+
+
+def test_file_transport_writes_escpos(tmp_path: Path) -> None:
+    target = tmp_path / "lp0"
+    printer = ReceiptPrinter(f"file:{target}")
+    doc = text_document(["Grüße"])
+    printer.print_job(doc)
+    assert target.read_bytes() == render_escpos(doc)
+    assert ReceiptPrinter(f"file:{tmp_path}/missing/lp0").status() == "offline"
+    with pytest.raises(PrinterOffline):
+        ReceiptPrinter(f"file:{tmp_path}/missing/lp0").print_job(doc)
+
+
+def test_sim_printer_writes_txt_and_png(tmp_path: Path) -> None:
+    printer = ReceiptPrinter("sim:receipts", base_dir=tmp_path, codepage="CP437")
+    doc = checkout_receipt(BOX, CHECKOUT, width=42)
+    printer.print_job(doc)
+    txt, png, raw = printer.last_files
+    assert txt.parent == tmp_path / "receipts"
+    text = txt.read_text("utf-8")
+    assert "Jürgen Groß" in text
+    assert "6,84 EUR" in text  # CP437 has no €: the paper (and the txt) say EUR
+    assert raw.read_bytes().startswith(b"\x1b@\x1bt\x00")
+    with Image.open(png) as img:
+        assert img.format == "PNG"
+        assert img.width == 42 * 12 + 2 * 16
+        rows = len(doc.lines) + sum(1 for line in doc.lines if line.double)
+        assert img.height == rows * 24 + 2 * 16 + 24
+        assert img.getextrema() == (0, 255)  # there is ink on the paper
+    assert printer.status() == "ok"
+    assert sorted(p.suffix for p in (tmp_path / "receipts").iterdir()) == [
+        ".escpos", ".png", ".txt"
+    ]  # fmt: skip
+
+
+def test_status_slip_and_dummy() -> None:
+    printer = ReceiptPrinter("dummy:")
+    fp = ":".join(f"{i:02X}" for i in range(32))
+    doc = status_slip(
+        BOX,
+        addresses=["https://192.168.1.20:8443"],
+        tls_fingerprint=fp,
+        pairing_hint="tilledge terminal add KASSE --scope pos",
+        version="0.1.0",
+    )
+    printer.print_job(doc)
+    (job,) = printer.dummy_jobs
+    assert b"https://192.168.1.20:8443" in job
+    assert b"00:01:02:03" in job and b"1E:1F" in job
+    assert printer.status() == "ok"
+
+
+@pytest.mark.parametrize(
+    ("uri", "kind"),
+    [
+        ("tcp:10.0.0.5:9100", "tcp"),
+        ("usb:04b8:0202", "usb"),
+        ("serial:/dev/ttyS0", "serial"),
+        ("serial:/dev/ttyUSB0:19200", "serial"),
+        ("file:/dev/usb/lp0", "file"),
+        ("dummy:", "dummy"),
+    ],
+)
+def test_parse_printer_uri(uri: str, kind: str) -> None:
+    assert parse_printer_uri(uri).kind == kind
+    assert parse_printer_uri("usb:04b8:0202").vendor == 0x04B8
+    assert parse_printer_uri("serial:/dev/ttyUSB0:19200").baudrate == 19200
+
+
+def test_bad_uris_and_missing_usb_device() -> None:
+    for bad in ["tcp:nohost", "usb:xyz:1", "ftp:x", "file:"]:
+        with pytest.raises(ValueError):
+            parse_printer_uri(bad)
+    # No such USB device here: a typed offline error, never a library exception.
+    with pytest.raises(PrinterError) as err:
+        ReceiptPrinter("usb:04b8:0eff").print_job(text_document(["x"]))
+    assert isinstance(err.value, PrinterOffline)
