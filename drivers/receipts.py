@@ -313,7 +313,8 @@ def checkout_receipt(
         if discount:
             pct = item.get("discount_percent")
             label = f"  {lab['discount']}" + (f" {format_quantity(pct, locale)} %" if pct else "")
-            doc.pair(label, money(-discount))
+            # Keep amounts in one column with the "€ A" of the item lines.
+            doc.pair(label, money(-discount) + ("  " if suffix else ""))
     if checkout.get("points_discount"):
         doc.pair(lab["points_discount"], money(-int(checkout["points_discount"])))
     doc.rule()

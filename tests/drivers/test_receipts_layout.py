@@ -93,7 +93,10 @@ def test_checkout_receipt_contents() -> None:
     assert "Kunde: Muster GmbH (K-2002)" in text
     assert any(line.startswith("Kaffee") and line.endswith("9,00 € A") for line in lines)
     assert "  3 × 3,00 €" in lines
-    assert any(line.startswith("  Rabatt 5 %") and line.endswith("-0,45 €") for line in lines)
+    (discount,) = [line for line in lines if line.startswith("  Rabatt 5 %")]
+    assert discount.endswith("-0,45 €  ")
+    item = next(line for line in lines if line.startswith("Kaffee"))
+    assert discount.rindex("€") == item.rindex("€")  # amounts share one column
     assert any(line.startswith("SUMME") and line.endswith("12,05 €") for line in lines)
     assert any(line.startswith("A 19 %") and line.endswith("10,17 €") for line in lines)
     assert any(line.startswith("B 7 %") and "0,25 €" in line for line in lines)
