@@ -124,3 +124,23 @@ def free_udp_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m drivers.nfc_sim UID [--uri udp:127.0.0.1:54321] [--hold 0.3]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Present an emulated NFC card to a udp reader.")
+    parser.add_argument("uid")
+    parser.add_argument("--uri", default="udp:127.0.0.1:54321")
+    parser.add_argument("--hold", type=float, default=0.3, help="seconds on the reader")
+    args = parser.parse_args(argv)
+    try:
+        present_card(args.uri, args.uid, args.hold)
+    except (ValueError, EmulatorBusy) as exc:
+        parser.exit(2, f"error: {exc}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

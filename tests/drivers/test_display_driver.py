@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -223,14 +224,24 @@ def test_simulated_display_keeps_text_and_reverts_to_idle() -> None:
         wait_until(lambda: d.current_text()[0].rstrip() == "Willkommen")
 
 
-def test_pyserial_url_transport() -> None:
-    # loop:// echoes what is written: the same bytes, through pyserial's URL layer.
-    d = CustomerDisplay("loop://", "cd5220", idle_text=["A", "B"])
-    with d:
-        wait_until(lambda: d.state == "ok")
-        port = d._port
-        assert port is not None
+def test_pyserial_socket_url_transport() -> None:
+    # A display behind a serial-to-Ethernet converter: pyserial's socket:// URL.
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    d = CustomerDisplay(f"socket://127.0.0.1:{port}", "cd5220", idle_text=["A", "B"])
+    d.start()
+    try:
+        server.settimeout(5)
+        conn, _ = server.accept()
+        conn.settimeout(5)
         expected = b"\x1b@\x1bfA\x1bQA" + _line(b"A") + b"\r\x1bQB" + _line(b"B") + b"\r"
-        got = bytearray()
-        wait_until(lambda: got.extend(port.read(port.in_waiting or 1)) or len(got) >= len(expected))
-        assert bytes(got) == expected
+        got = b""
+        while len(got) < len(expected):
+            chunk = conn.recv(4096)
+            assert chunk, f"connection closed after {got!r}"
+            got += chunk
+        assert got == expected
+        conn.close()
+    finally:
+        d.stop()
+        server.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from drivers_helpers import Events, wait_until
@@ -151,3 +154,26 @@ def test_pool_routes_taps_per_reader() -> None:
     finally:
         pool.stop()
     assert all(not r.running for r in pool)
+
+
+def test_tap_from_another_process(uri: str, reader: tuple[Reader, Events, Events]) -> None:
+    # What `tilledge simulate tap` does: a separate process presents the card.
+    _, taps, _ = reader
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "drivers.nfc_sim", "04:aa:bb:cc", "--uri", uri, "--hold", "0.2"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert taps.wait_count(1) == [("till-1", "04AABBCC")]
+    bad = subprocess.run(
+        [sys.executable, "-m", "drivers.nfc_sim", "xyz", "--uri", uri],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert bad.returncode == 2 and "not a hex card UID" in bad.stderr
