@@ -38,6 +38,9 @@ def create_app(
     from .api import api
 
     app.register_blueprint(api.blueprint)
+    from web import init_app as init_web  # the staff panel (login, sessions, CSRF)
+
+    init_web(app)
     _register_error_handlers(app)
     return app
 

@@ -43,6 +43,14 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
             f"refusing plain HTTP on {host}: only loopback may be served without TLS "
             "(use --tls on/auto, or listen on 127.0.0.1)"
         )
+    if use_tls and mode == "auto" and tls.current(config) is None:
+        # auto off loopback: serve only a provisioned certificate, so a plain
+        # development start never opens a LAN port by surprise.
+        fail(
+            f"refusing plain HTTP on {host}: only loopback may be served without TLS, "
+            "and no certificate is provisioned (run `tilledge tls generate`, "
+            "use --tls on, or listen on 127.0.0.1)"
+        )
     box = state.open_box()
     ssl_adapter = None
     fingerprint = None

@@ -1,0 +1,39 @@
+"""The staff panel (server-rendered, no front-end build step).
+
+``init_app(app)`` is called by ``edge.create_app``: it registers the ``web``
+blueprint, keys the session cookie with the box's own secret, and installs
+the panel-wide CSRF check and security headers. Later panel modules add
+views to :data:`bp` and guard them with :func:`web.auth.login_required`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static")
+
+
+def init_app(app: Flask) -> None:
+    from edge.box import Box
+
+    from . import auth, i18n, views  # noqa: F401 - views register on import
+
+    box: Box = app.extensions["tilledge"]
+    app.secret_key = auth.box_secret(box)
+    app.config.update(
+        SESSION_COOKIE_NAME="tilledge_session",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=box.config.security.session_hours),
+    )
+    app.register_blueprint(bp)
+    app.before_request(auth.csrf_protect)
+    app.after_request(auth.security_headers)
+    app.context_processor(lambda: {"csrf_token": auth.csrf_token, "t": i18n.t, "lang": i18n.lang()})
+    app.context_processor(lambda: {"current_user": auth.current_user()})
+
+
+__all__ = ["bp", "init_app"]

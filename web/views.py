@@ -1,0 +1,51 @@
+"""Login, logout and the post-login landing page."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from edge.box import current_box
+from edge.security import users
+
+from . import bp
+from .auth import _safe_next, current_user, end_session, login_required, public, start_session
+from .i18n import t
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> str | Response | tuple[str, int]:
+    nxt = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_user() is not None:
+            return redirect(nxt or url_for("web.home"))
+        return render_template("login.html", next=nxt, error=None)
+    box = current_box()
+    result = users.authenticate(
+        box.db,
+        request.form.get("name", "")[:64],
+        request.form.get("password", "")[:1024],
+        request.form.get("totp", "")[:16],
+        client=request.remote_addr or "unknown",
+        cfg=box.config.security,
+    )
+    if result.outcome == "ok" and result.user is not None:
+        start_session(result.user)
+        return redirect(nxt or url_for("web.home"))
+    if result.outcome in ("locked", "throttled"):
+        return render_template("login.html", next=nxt, error=t("login_locked")), 429
+    return render_template("login.html", next=nxt, error=t("login_failed")), 401
+
+
+@bp.route("/logout", methods=["POST"])
+@public  # CSRF-checked; logging out an anonymous visitor is harmless
+def logout() -> Response:
+    end_session()
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/")
+@login_required("cashier")
+def home() -> str:
+    return render_template("home.html")
