@@ -239,6 +239,7 @@ class Reader:
         targets: Iterable[str] = ("106A",),
         poll_interval: float = 0.03,
         removal_polls: int = 2,
+        removal_s: float = 0.1,
         udp_timeout: float = 0.02,
         backoff_initial: float = 0.2,
         backoff_max: float = 5.0,
@@ -252,6 +253,9 @@ class Reader:
         # A real reader occasionally misses a card that is still there; a
         # single empty poll must not turn one long hold into two taps.
         self.removal_polls = max(1, removal_polls)
+        # ... nor a few late answers on a busy box: a removal also needs
+        # removal_s without a read (no hand re-taps within 100 ms).
+        self.removal_s = removal_s
         self.udp_timeout = udp_timeout
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
@@ -368,6 +372,7 @@ class Reader:
     def _poll(self, clf: _Frontend) -> None:
         remote = [nfc.clf.RemoteTarget(brty) for brty in self.targets]
         misses = 0
+        last_seen = 0.0
         while not self._stop.is_set():
             started = time.monotonic()
             try:
@@ -379,12 +384,13 @@ class Reader:
             uid = _uid_of(target)
             if uid is not None:
                 misses = 0
+                last_seen = time.monotonic()
                 if uid != self.present_uid:
                     self.present_uid = uid
                     self._emit_tap(uid)
             else:
                 misses += 1
-                if misses >= self.removal_polls:
+                if misses >= self.removal_polls and started - last_seen >= self.removal_s:
                     self.present_uid = None
             self._stop.wait(max(0.0, self.poll_interval - (time.monotonic() - started)))
 
