@@ -287,7 +287,12 @@ class ReceiptPrinter:
             if self.target.kind == "sim"
             else None
         )
-        render_escpos(Document(), profile=profile, codepage=codepage)  # fail fast on bad config
+        try:  # fail fast on a bad profile / code page, not at the first receipt
+            render_escpos(Document(), profile=profile, codepage=codepage)
+        except ValueError:
+            raise
+        except Exception as exc:
+            raise ValueError(f"printer profile {profile!r} / {codepage!r}: {exc!r}") from exc
 
     # -- public API --------------------------------------------------------
     def print_job(self, document: Document) -> None:

@@ -236,6 +236,10 @@ def test_bad_uris_and_missing_usb_device() -> None:
     for bad in ["tcp:nohost", "usb:xyz:1", "ftp:x", "file:"]:
         with pytest.raises(ValueError):
             parse_printer_uri(bad)
+    with pytest.raises(ValueError):
+        ReceiptPrinter("dummy:", profile="no-such-printer")
+    with pytest.raises(ValueError):
+        ReceiptPrinter("dummy:", codepage="CP999")
     # No such USB device here: a typed offline error, never a library exception.
     with pytest.raises(PrinterError) as err:
         ReceiptPrinter("usb:04b8:0eff").print_job(text_document(["x"]))
