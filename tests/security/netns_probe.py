@@ -85,6 +85,16 @@ def main() -> None:
         out["pinned_status_line"] = data.split(b"\r\n", 1)[0].decode()
         out["pinned_body"] = json.loads(data.split(b"\r\n\r\n", 1)[1] or b"{}")
 
+        # `tilledge discover` (the CLI browser) finds the same box.
+        found = subprocess.run(
+            [exe, "--config", str(cfg), "discover", "--timeout", "3", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=env,
+        )
+        out["discover"] = json.loads(found.stdout) if found.returncode == 0 else found.stderr
+
         wrong = ("0" if fp[0] != "0" else "1") + fp[1:]
         try:
             pinned_connect(out["addresses"][0], info.port, wrong, timeout=5).close()
@@ -110,5 +120,52 @@ def main() -> None:
     print(json.dumps(out))
 
 
+def announcer_update() -> None:
+    """An in-process Announcer: a TXT change reaches a browser, stop withdraws."""
+    from edge.discovery import Announcer
+
+    out: dict[str, Any] = {}
+    seen: list[tuple[str, str]] = []
+    announcer = Announcer(
+        interfaces=["127.0.0.1"],
+        box_id="0123456789abcdef",
+        name="Old Name",
+        version="t",
+        port=9999,
+        listen_host="127.0.0.1",
+        tls_sha256="ab" * 32,
+    )
+    zc = Zeroconf(interfaces=["127.0.0.1"])
+
+    def on_change(zeroconf: Zeroconf, service_type: str, name: str, state_change: Any) -> None:
+        seen.append((state_change.name, name))
+
+    def txt_name() -> str:
+        info = zc.get_service_info(SERVICE_TYPE, seen[0][1], timeout=2000)
+        return (info.properties.get(b"name") or b"").decode() if info else ""
+
+    try:
+        announcer.start(background=False)
+        ServiceBrowser(zc, SERVICE_TYPE, handlers=[on_change])
+        wait_for(lambda: any(e == "Added" for e, _ in seen), 20, "never added")
+        out["before"] = txt_name()
+        announcer.update(name="New Name")
+        wait_for(lambda: any(e == "Updated" for e, _ in seen), 20, "no update seen")
+        wait_for(lambda: txt_name() == "New Name", 10, "TXT not updated")
+        out["after"] = txt_name()
+        announcer.stop()
+        wait_for(lambda: any(e == "Removed" for e, _ in seen), 10, "never withdrawn")
+        out["withdrawn"] = True
+    except Exception as e:
+        out["error"] = f"{type(e).__name__}: {e}"
+    finally:
+        announcer.stop()
+        zc.close()
+    print(json.dumps(out))
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["update"]:
+        announcer_update()
+    else:
+        main()

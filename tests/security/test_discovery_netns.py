@@ -7,10 +7,12 @@ with only a multicast-enabled loopback (recipe in DESIGN.md).
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,14 +42,29 @@ SKIP = _netns_available()
 
 @pytest.mark.netns
 @pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
-def test_announce_resolve_pin_and_withdraw() -> None:
+def run_probe(*args: str) -> dict[str, Any]:
     probe = Path(__file__).with_name("netns_probe.py")
-    cmd = NETNS_SETUP + f'"{sys.executable}" "{probe}"'
+    cmd = NETNS_SETUP + " ".join(shlex.quote(a) for a in (sys.executable, str(probe), *args))
     r = subprocess.run(
-        ["unshare", "-rn", "sh", "-c", cmd], capture_output=True, text=True, timeout=60
+        ["unshare", "-rn", "sh", "-c", cmd], capture_output=True, text=True, timeout=80
     )
     assert r.returncode == 0, r.stderr
-    out = json.loads(r.stdout.strip().splitlines()[-1])
+    return json.loads(r.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+@pytest.mark.netns
+@pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
+def test_txt_update_reaches_browsers_and_stop_withdraws() -> None:
+    out = run_probe("update")
+    assert "error" not in out, out["error"]
+    assert out["before"] == "Old Name" and out["after"] == "New Name"
+    assert out["withdrawn"] is True
+
+
+@pytest.mark.netns
+@pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
+def test_announce_resolve_pin_and_withdraw() -> None:
+    out = run_probe()
     assert "error" not in out, f"{out['error']}\n--- serve log ---\n{out['serve_log']}"
     props = out["properties"]
     assert props["name"] == "Café Netns"
@@ -58,5 +75,7 @@ def test_announce_resolve_pin_and_withdraw() -> None:
     assert out["pinned_status_line"].endswith("200 OK")
     assert out["pinned_body"]["box_id"] == props["box_id"]
     assert out["wrong_fingerprint"] == "rejected"
+    assert isinstance(out["discover"], list), out["discover"]
+    assert [b["properties"]["box_id"] for b in out["discover"]] == [props["box_id"]]
     assert out["exit_code"] == 0
     assert out["withdrawn"] is True
