@@ -30,7 +30,9 @@ from ._ledger_core import (
     MAX_AMOUNT,
     BatchSettlement,
     Clawback,
+    CreditOutcome,
     Outcome,
+    PointsOutcome,
     Posting,
     PricedBasket,
     PricedLine,
@@ -58,6 +60,7 @@ __all__ = [
     "AlreadyVoided",
     "BatchSettlement",
     "Clawback",
+    "CreditOutcome",
     "CreditType",
     "InsufficientFunds",
     "InsufficientPoints",
@@ -72,6 +75,7 @@ __all__ = [
     "Outcome",
     "Overflow",
     "PointsBlocked",
+    "PointsOutcome",
     "PointsType",
     "Posting",
     "PricedBasket",
@@ -358,14 +362,14 @@ def void_topup(
     topup_amount: int,
     topup_bonus: int,
     already_voided: bool = False,
-) -> Outcome:
+) -> CreditOutcome:
     """Void of a top-up: Top-up (0) -amount and Bonus Top-up (3) -bonus
     (omitted when 0). Raises InsufficientFunds (account "cash" or "bonus")
     when a balance no longer covers it, AlreadyVoided."""
     return _core.void_topup(cash, bonus, topup_amount, topup_bonus, already_voided)
 
 
-def payout(cash: int, bonus: int, amount: int) -> Outcome:
+def payout(cash: int, bonus: int, amount: int) -> CreditOutcome:
     """Payout (5) from cash only, ``amount <= cash``; bonus is never paid out.
     (Manager rights are the service's check.)"""
     return _core.payout(cash, bonus, amount)
@@ -382,7 +386,7 @@ def correction(
 
 def earn_points(
     points: int, paid_total: int, *, points_per_eur: int = 1, blocked: bool = False
-) -> Outcome:
+) -> PointsOutcome:
     """Earned (0) ``floor(paid_total * points_per_eur / 100)`` points
     (``value``); nothing when blocked or the result is 0."""
     return _core.earn_points(points, paid_total, points_per_eur, blocked)
@@ -395,7 +399,7 @@ def redeem_points(
     basket_total: int,
     point_value: int = 1,
     blocked: bool = False,
-) -> Outcome:
+) -> PointsOutcome:
     """Redeemed (1) ``-requested`` points; ``value = requested * point_value``
     minor units. Raises InsufficientPoints (above the balance or the basket
     total), PointsBlocked."""

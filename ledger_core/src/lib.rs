@@ -208,13 +208,35 @@ impl Clawback {
     }
 }
 
-/// Result of void, payout, correction and the points operations: the
-/// balances after, the entries, and `value` (points earned; minor units a
-/// redemption is worth; 0 otherwise).
+/// Result of `void_topup` and `payout`: cash and bonus after, the entries.
+#[pyclass(frozen, module = "edge._ledger_core")]
+struct CreditOutcome {
+    #[pyo3(get)]
+    cash_after: i64,
+    #[pyo3(get)]
+    bonus_after: i64,
+    postings: Vec<ops::Posting>,
+}
+
+#[pymethods]
+impl CreditOutcome {
+    #[getter]
+    fn entries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        entries_tuple(py, &self.postings)
+    }
+}
+
+fn credit_outcome(r: ops::Reversal) -> CreditOutcome {
+    CreditOutcome {
+        cash_after: r.after.cash,
+        bonus_after: r.after.bonus,
+        postings: r.postings,
+    }
+}
+
+/// Result of `correction`: all three balances after, the entry.
 #[pyclass(frozen, module = "edge._ledger_core")]
 struct Outcome {
-    #[pyo3(get)]
-    value: i64,
     #[pyo3(get)]
     cash_after: i64,
     #[pyo3(get)]
@@ -232,11 +254,28 @@ impl Outcome {
     }
 }
 
-fn outcome(value: i64, r: ops::Reversal) -> Outcome {
-    Outcome {
+/// Result of `earn_points` / `redeem_points`: `value` (points earned, or the
+/// minor units a redemption is worth), points after, the entry.
+#[pyclass(frozen, module = "edge._ledger_core")]
+struct PointsOutcome {
+    #[pyo3(get)]
+    value: i64,
+    #[pyo3(get)]
+    points_after: i64,
+    postings: Vec<ops::Posting>,
+}
+
+#[pymethods]
+impl PointsOutcome {
+    #[getter]
+    fn entries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        entries_tuple(py, &self.postings)
+    }
+}
+
+fn points_outcome(value: i64, r: ops::Reversal) -> PointsOutcome {
+    PointsOutcome {
         value,
-        cash_after: r.after.cash,
-        bonus_after: r.after.bonus,
         points_after: r.after.points,
         postings: r.postings,
     }
@@ -362,19 +401,22 @@ fn void_topup(
     topup_amount: i64,
     topup_bonus: i64,
     already_voided: bool,
-) -> PyResult<Outcome> {
+) -> PyResult<CreditOutcome> {
     let r = ops::void_topup(
         balances(cash, bonus, 0)?,
         topup_amount,
         topup_bonus,
         already_voided,
     )?;
-    Ok(outcome(0, r))
+    Ok(credit_outcome(r))
 }
 
 #[pyfunction]
-fn payout(cash: i64, bonus: i64, amount: i64) -> PyResult<Outcome> {
-    Ok(outcome(0, ops::payout(balances(cash, bonus, 0)?, amount)?))
+fn payout(cash: i64, bonus: i64, amount: i64) -> PyResult<CreditOutcome> {
+    Ok(credit_outcome(ops::payout(
+        balances(cash, bonus, 0)?,
+        amount,
+    )?))
 }
 
 #[pyfunction]
@@ -388,10 +430,13 @@ fn correction(
 ) -> PyResult<Outcome> {
     let acc = Account::parse(account.as_bytes())
         .ok_or_else(|| invalid_input("account", "must be 'cash', 'bonus' or 'points'"))?;
-    Ok(outcome(
-        0,
-        ops::correction(balances(cash, bonus, points)?, acc, amount, reason)?,
-    ))
+    let r = ops::correction(balances(cash, bonus, points)?, acc, amount, reason)?;
+    Ok(Outcome {
+        cash_after: r.after.cash,
+        bonus_after: r.after.bonus,
+        points_after: r.after.points,
+        postings: r.postings,
+    })
 }
 
 #[pyfunction]
@@ -407,10 +452,10 @@ fn earn_points(
     paid_total: i64,
     points_per_eur: i64,
     blocked: bool,
-) -> PyResult<Outcome> {
+) -> PyResult<PointsOutcome> {
     let earned = ops::points_earned(paid_total, points_per_eur, blocked)?;
     let r = ops::earn_points(balances(0, 0, points)?, paid_total, points_per_eur, blocked)?;
-    Ok(outcome(earned, r))
+    Ok(points_outcome(earned, r))
 }
 
 #[pyfunction]
@@ -421,7 +466,7 @@ fn redeem_points(
     basket_total: i64,
     point_value: i64,
     blocked: bool,
-) -> PyResult<Outcome> {
+) -> PyResult<PointsOutcome> {
     let (value, r) = ops::redeem_points(
         balances(0, 0, points)?,
         requested,
@@ -429,7 +474,7 @@ fn redeem_points(
         point_value,
         blocked,
     )?;
-    Ok(outcome(value, r))
+    Ok(points_outcome(value, r))
 }
 
 // --------------------------------------------------------------- pricing --
@@ -1198,7 +1243,9 @@ fn _ledger_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Settlement>()?;
     m.add_class::<RefundResult>()?;
     m.add_class::<Clawback>()?;
+    m.add_class::<CreditOutcome>()?;
     m.add_class::<Outcome>()?;
+    m.add_class::<PointsOutcome>()?;
     m.add_class::<PricedLine>()?;
     m.add_class::<VatLine>()?;
     m.add_class::<PricedBasket>()?;

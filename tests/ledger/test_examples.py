@@ -1,0 +1,375 @@
+"""SPEC numbers through the ``edge.ledger`` façade, errors with their numbers,
+and the journal (hashing, verification from SQLite files)."""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from edge import ledger as L
+
+from . import journal_gen
+from . import reference_model as M
+
+TIERS = [{"from": 0, "rate_bp": 0}, {"from": 2000, "rate_bp": 500}, {"from": 5000, "rate_bp": 1000}]
+
+
+def entries(result: object) -> list[tuple[object, ...]]:
+    return [
+        (p.code, p.account, p.amount, p.cash_after, p.bonus_after, p.points_after)
+        for p in result.entries  # type: ignore[attr-defined]
+    ]
+
+
+# ------------------------------------------------------------------ money --
+
+
+def test_half_up_rounding() -> None:
+    assert L.apply_percent(1005, 10) == 101
+    assert L.apply_percent(1004, 10) == 100
+    assert L.apply_bp(5, 1000) == 1
+    assert L.MAX_AMOUNT == 10**12
+
+
+# ------------------------------------------------------------- operations --
+
+
+def test_topup_with_tiers_from_config() -> None:
+    r = L.topup(0, 0, 5000, tiers=TIERS, max_topup=50000)
+    assert (r.bonus, r.rate_bp, r.cash_after, r.bonus_after) == (500, 1000, 5000, 500)
+    assert entries(r) == [(0, "cash", 5000, 5000, 0, None), (3, "bonus", 500, 5000, 500, None)]
+    r = L.topup(0, 0, 1999, tiers=[(0, 0), (2000, 500)])
+    assert entries(r) == [(0, "cash", 1999, 1999, 0, None)]
+    assert L.topup(0, 0, 1005, tiers=[(0, 1000)]).bonus == 101
+
+
+def test_topup_limits_carry_numbers() -> None:
+    with pytest.raises(L.LimitExceeded) as e:
+        L.topup(0, 0, 50001, max_topup=50000)
+    assert (e.value.limit, e.value.maximum, e.value.value) == ("max_topup", 50000, 50001)
+    assert e.value.code == "limit_exceeded"
+    with pytest.raises(L.LimitExceeded) as e:
+        L.topup(901, 0, 1000, tiers=[(0, 1000)], max_balance=2000)
+    assert (e.value.limit, e.value.maximum, e.value.value) == ("max_balance", 2000, 2001)
+    with pytest.raises(L.InvalidAmount):
+        L.topup(0, 0, 0)
+    with pytest.raises(L.Overflow):
+        L.topup(0, 0, 10**12 + 1)
+    with pytest.raises(OverflowError):  # Overflow is an OverflowError too
+        L.topup(10**12, 0, 1)
+
+
+def test_settle_bonus_first_and_insufficient() -> None:
+    s = L.settle(1000, 300, 500)
+    assert (s.from_bonus, s.from_cash, s.remaining, s.taken) == (300, 200, 0, 500)
+    assert entries(s) == [(4, "bonus", -300, 1000, 0, None), (1, "cash", -200, 800, 0, None)]
+    with pytest.raises(L.InsufficientFunds) as e:
+        L.settle(199, 300, 500)
+    err = e.value
+    assert (err.amount, err.cash, err.bonus, err.available, err.remaining) == (
+        500,
+        199,
+        300,
+        499,
+        1,
+    )
+    assert err.details["remaining"] == 1
+    s = L.settle(100, 300, 500, allow_partial=True)
+    assert (s.from_bonus, s.from_cash, s.remaining, s.cash_after, s.bonus_after) == (
+        300,
+        100,
+        100,
+        0,
+        0,
+    )
+
+
+def test_refund_cash_first_and_cap() -> None:
+    r = L.refund(800, 0, paid_cash=200, paid_bonus=300, amount=250)
+    assert (r.to_cash, r.to_bonus) == (200, 50)
+    assert entries(r) == [(1, "cash", 200, 1000, 0, None), (4, "bonus", 50, 1000, 50, None)]
+    with pytest.raises(L.RefundExceedsPayment) as e:
+        L.refund(0, 0, paid_cash=200, paid_bonus=300, amount=401, restored_cash=100)
+    assert (e.value.refundable, e.value.paid, e.value.restored) == (400, 500, 100)
+
+
+def test_points_clawback() -> None:
+    c = L.points_clawback(100, earned=25, paid_total=1000, refunded=500)
+    assert (c.due, c.taken, c.shortfall, c.points_after) == (13, 13, 0, 87)
+    assert entries(c) == [(0, "points", -13, None, None, 87)]
+    c = L.points_clawback(5, earned=25, paid_total=1000, refunded=1000)
+    assert (c.taken, c.shortfall) == (5, 20)
+
+
+def test_void_payout_correction() -> None:
+    v = L.void_topup(5000, 500, topup_amount=5000, topup_bonus=500)
+    assert entries(v) == [(0, "cash", -5000, 0, 500, None), (3, "bonus", -500, 0, 0, None)]
+    with pytest.raises(L.AlreadyVoided):
+        L.void_topup(5000, 500, topup_amount=5000, topup_bonus=500, already_voided=True)
+    with pytest.raises(L.InsufficientFunds) as e:
+        L.void_topup(4000, 500, topup_amount=5000, topup_bonus=500)
+    assert (e.value.account, e.value.remaining) == ("cash", 1000)
+    p = L.payout(700, 300, 700)
+    assert entries(p) == [(5, "cash", -700, 0, 300, None)]
+    with pytest.raises(L.InsufficientFunds):
+        L.payout(700, 300, 701)
+    c = L.correction(100, 50, 10, account="points", amount=-10, reason="typo")
+    assert entries(c) == [(2, "points", -10, None, None, 0)]
+    with pytest.raises(L.MissingReason):
+        L.correction(100, 50, 10, account="cash", amount=5, reason=" ")
+    with pytest.raises(L.InsufficientFunds):
+        L.correction(100, 50, 10, account="bonus", amount=-51, reason="x")
+    with pytest.raises(L.InvalidInput):
+        L.correction(100, 50, 10, account="euro", amount=5, reason="x")
+
+
+def test_points_earn_and_redeem() -> None:
+    assert L.points_earned(1999, 1) == 19
+    assert L.points_earned(1999, 1, True) == 0
+    e = L.earn_points(5, 1000)
+    assert (e.value, e.points_after) == (10, 15)
+    r = L.redeem_points(100, 40, basket_total=1000, point_value=5)
+    assert (r.value, r.points_after) == (200, 60)
+    assert entries(r) == [(1, "points", -40, None, None, 60)]
+    with pytest.raises(L.InsufficientPoints) as e2:
+        L.redeem_points(500, 100, basket_total=199, point_value=2)
+    assert e2.value.maximum == 99
+    with pytest.raises(L.PointsBlocked):
+        L.redeem_points(500, 1, basket_total=199, blocked=True)
+
+
+def test_errors_pickle_and_share_a_base() -> None:
+    try:
+        L.settle(0, 0, 5)
+    except L.LedgerError as e:
+        copy = pickle.loads(pickle.dumps(e))
+        assert type(copy) is L.InsufficientFunds
+        assert copy.remaining == 5
+        assert str(copy) == str(e)
+
+
+# ---------------------------------------------------------------- pricing --
+
+
+def test_discount_cascade_helper() -> None:
+    assert L.effective_discount(5, 20) == 5
+    assert L.effective_discount(0, 20) == 0
+    assert L.effective_discount(None, 20) == 20
+    assert L.effective_discount(None, None) == 0
+    for bad in (12.5, 101, -1, "10", True):
+        with pytest.raises(L.InvalidDiscount):
+            L.effective_discount(bad)  # type: ignore[arg-type]
+
+
+@dataclass
+class LineModel:
+    unit_price: int
+    quantity: str
+    vat_rate_bp: int
+    discountable: bool = True
+
+
+def test_price_basket_accepts_tuples_dicts_and_objects() -> None:
+    as_tuples = [(1005, "1", 1900), (199, "1.255", 700, False)]
+    as_dicts = [
+        {"unit_price": 1005, "quantity": "1", "vat_rate_bp": 1900},
+        {"unit_price": 199, "quantity": "1.255", "vat_rate_bp": 700, "discountable": False},
+    ]
+    as_objects = [LineModel(1005, "1", 1900), LineModel(199, "1.255", 700, False)]
+    results = [L.price_basket(x, 10) for x in (as_tuples, as_dicts, as_objects)]
+    for b in results:
+        assert [(x.gross, x.discount_percent, x.discount, x.total) for x in b.lines] == [
+            (1005, 10, 101, 904),
+            (250, 0, 0, 250),
+        ]
+        assert [(v.rate_bp, v.net, v.vat, v.gross) for v in b.vat] == [
+            (700, 234, 16, 250),
+            (1900, 760, 144, 904),
+        ]
+        assert (b.subtotal, b.total, b.points_earned, b.discount_total) == (1154, 1154, 11, 101)
+
+
+def test_net_mode_and_points() -> None:
+    b = L.price_basket([(1190, "1", 1900), (1005, "1", 1900)], 10, net_mode=True)
+    assert [x.total for x in b.lines] == [900, 760]
+    assert [(v.net, v.vat) for v in b.vat] == [(1660, 0)]
+    b = L.price_basket(
+        [(1000, "2", 1900)], 10, points_to_redeem=100, points_balance=150, point_value=2
+    )
+    assert (b.subtotal, b.points_redeemed, b.points_value, b.total, b.points_earned) == (
+        1800,
+        100,
+        200,
+        1600,
+        16,
+    )
+
+
+def test_quantity_errors_name_the_line() -> None:
+    for bad in ("1.2555", "abc", "", "-1", "1,5", 1.5, None, "0"):
+        with pytest.raises(L.InvalidQuantity) as e:
+            L.price_basket([(100, "1", 1900), (100, bad, 1900)])
+        assert e.value.line == 1
+        assert "line 1" in str(e.value)
+    assert L.parse_quantity("1.255") == 1255
+    assert L.parse_quantity(3) == 3000
+    with pytest.raises(L.InvalidDiscount):
+        L.price_basket([(100, "1", 1900)], 12.5)  # type: ignore[arg-type]
+    with pytest.raises(L.InvalidInput):
+        L.price_basket([(100, "1")])
+    with pytest.raises(L.InvalidRate):
+        L.price_basket([(100, "1", 20000)])
+
+
+def test_empty_basket() -> None:
+    b = L.price_basket([])
+    assert (b.total, b.lines, b.vat, b.points_earned) == (0, (), (), 0)
+
+
+# ---------------------------------------------------------------- journal --
+
+ROW = (1, 7, 1, 0, "cash", 5000, 5000, 0, None, "R1", "pos-1", None, None, "2026-01-01T00:00:00Z")
+
+
+def test_encoding_matches_the_documented_layout() -> None:
+    assert L.encode_entry(*ROW) == M.encode_entry(*ROW)
+    h = L.entry_hash(L.GENESIS_HASH, *ROW)
+    assert h == M.entry_hash(M.GENESIS, *ROW)
+    assert L.chain_hashes(L.GENESIS_HASH, [ROW]) == [h]
+    assert len(h) == 32
+    with pytest.raises(L.InvalidInput):
+        L.entry_hash(b"short", *ROW)
+
+
+def test_verify_entries_in_memory() -> None:
+    rows, bal = journal_gen.make_rows(500, 20)
+    hashed = journal_gen.hashed(rows)
+    r = L.verify_entries(hashed, bal)
+    assert r.ok, r.reason
+    assert (r.entries_checked, r.customers) == (500, len(bal))
+    assert r.head_hash == hashed[-1][-1]
+    bad = list(hashed)
+    bad[100] = (*bad[100][:5], bad[100][5] + 1, *bad[100][6:])
+    r = L.verify_entries(bad, bal)
+    assert (r.ok, r.first_bad_seq, r.entries_checked) == (False, 101, 100)
+    ref = M.verify_rows(bad, bal)
+    assert (ref["ok"], ref["first_bad_seq"]) == (False, 101)
+
+
+def _db(
+    tmp_path: Path, n: int, customers: int = 50
+) -> tuple[Path, dict[int, tuple[int, int, int]]]:
+    path = tmp_path / "journal.sqlite"
+    bal = journal_gen.make_db(path, n, customers)
+    return path, bal
+
+
+def _tamper(path: Path, sql: str, *args: object) -> None:
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute(sql, args)
+    conn.close()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_verify_journal_file(tmp_path: Path, threads: int) -> None:
+    path, bal = _db(tmp_path, 3000)
+    seen: list[int] = []
+    r = L.verify_journal(path, seen.append, threads=threads)
+    assert r.ok, r.reason
+    assert (r.entries_checked, r.customers, r.balances_checked) == (3000, len(bal), len(bal))
+    assert r.last_seq == 3000
+    assert seen == [3000]
+    ref = M.verify_db(str(path))
+    assert ref["ok"] and ref["head_hash"] == r.head_hash
+
+
+def test_verify_journal_finds_tampering(tmp_path: Path) -> None:
+    path, bal = _db(tmp_path, 2000)
+    cid = next(iter(bal))
+    _tamper(path, "UPDATE balances SET cash = cash + 1 WHERE customer_id = ?", cid)
+    r = L.verify_journal(path)
+    assert (r.ok, r.first_bad_seq, r.bad_customer) == (False, None, cid)
+    _tamper(path, "UPDATE balances SET cash = cash - 1 WHERE customer_id = ?", cid)
+    assert L.verify_journal(path).ok
+    _tamper(path, "UPDATE journal SET actor = 'mallory' WHERE seq = 1234")
+    r = L.verify_journal(path)
+    assert (r.ok, r.first_bad_seq, r.entries_checked) == (False, 1234, 1233)
+    assert "hash" in (r.reason or "")
+    assert M.verify_db(str(path))["first_bad_seq"] == 1234
+
+
+def test_verify_journal_across_chunks_with_threads(tmp_path: Path) -> None:
+    n = 140_000  # three chunks of 65,536
+    path, _bal = _db(tmp_path, n, 500)
+    calls: list[int] = []
+    r = L.verify_journal(path, calls.append, threads=2)
+    assert r.ok, r.reason
+    assert calls == [65536, 131072, n]
+    # a deleted row at a chunk boundary breaks the chain at the next one
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DELETE FROM journal WHERE seq = 65536")
+    conn.close()
+    r = L.verify_journal(path, threads=2)
+    assert (r.ok, r.first_bad_seq) == (False, 65537)
+    r1 = L.verify_journal(path, threads=1)
+    assert (r1.first_bad_seq, r1.entries_checked) == (65537, r.entries_checked)
+
+
+def test_verify_journal_progress_can_stop(tmp_path: Path) -> None:
+    path, _ = _db(tmp_path, 100)
+
+    def boom(n: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        L.verify_journal(path, boom)
+    with pytest.raises(RuntimeError):
+        L.verify_journal(tmp_path / "missing.sqlite")
+
+
+def test_verify_empty_database(tmp_path: Path) -> None:
+    path = tmp_path / "empty.sqlite"
+    journal_gen.write_db(path, [], {})
+    r = L.verify_journal(path)
+    assert (r.ok, r.entries_checked, r.head_hash) == (True, 0, L.GENESIS_HASH)
+
+
+def test_verify_real_schema(tmp_path: Path) -> None:
+    """The verifier reads a database built by the product's migrations."""
+    from edge import migrations
+
+    path = tmp_path / "box.sqlite"
+    migrations.apply(path)
+    rows, bal = journal_gen.make_rows(300, 10)
+    conn = sqlite3.connect(path)
+    with conn:
+        ops = sorted({r[2] for r in rows})
+        conn.executemany(
+            "INSERT INTO operations (id, kind, customer_id, amount, actor, created_at) "
+            "VALUES (?, 'test', 0, 0, 'pos', '2026')",
+            [(o,) for o in ops],
+        )
+        conn.executemany(journal_gen.INSERT, journal_gen.hashed(rows))
+        conn.executemany("INSERT INTO balances VALUES (?,?,?,?)", [(c, *b) for c, b in bal.items()])
+    conn.close()
+    r = L.verify_journal(path)
+    assert r.ok, r.reason
+    assert r.entries_checked == 300
+
+
+def test_settle_batch() -> None:
+    b = L.settle_batch([100, 0, 50, 10], [50, 0, 0, 0], [120, 10, 60, 0])
+    assert len(b) == 4
+    assert list(b.status) == [0, 1, 1, 2]
+    assert (b.settled, b.refused, b.invalid) == (1, 2, 1)
+    assert (b.from_bonus, b.from_cash) == ([50, 0, 0, 0], [70, 0, 0, 0])
+    b = L.settle_batch([100, 0, 50, 10], [50, 0, 0, 0], [120, 10, 60, 0], allow_partial=True)
+    assert (b.total_remaining, b.remaining) == (20, [0, 10, 10, 0])
+    with pytest.raises(TypeError):
+        L.settle_batch([1], [1, 2], [1])
