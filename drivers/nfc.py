@@ -103,7 +103,7 @@ def parse_udp_uri(uri: str) -> tuple[str, int]:
     return host, port
 
 
-class _UdpDevice(nfc.clf.udp.Device):
+class _UdpDevice(nfc.clf.udp.Device):  # type: ignore[misc]
     """nfcpy's udp device with a bounded answer wait (see module docstring).
 
     With ``bind_host`` the listening side binds the configured host instead
@@ -293,7 +293,7 @@ class Reader:
 
         nfcpy then raises ENODEV on the next poll — exactly what a USB reader
         that was pulled out produces — and the loop reconnects with backoff.
-        Useful for technicians (``tilledge devices --reset``) and tests.
+        Useful for a technician's "reconnect reader" action and for tests.
         """
         with self._clf_lock:
             clf = self._clf

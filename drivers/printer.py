@@ -114,10 +114,10 @@ def parse_printer_uri(uri: str, base_dir: str | os.PathLike[str] | None = None) 
     if kind in ("file", "sim"):
         if kind == "file" and not rest:
             raise ValueError(f"printer URI {uri!r}: want file:PATH")
-        path = Path(rest or ".")
-        if not path.is_absolute() and base_dir is not None:
-            path = Path(base_dir) / path
-        return PrinterURI(kind, path=str(path))
+        folder = Path(rest or ".")
+        if not folder.is_absolute() and base_dir is not None:
+            folder = Path(base_dir) / folder
+        return PrinterURI(kind, path=str(folder))
     if kind == "dummy":
         return PrinterURI("dummy")
     raise ValueError(f"unknown printer URI {uri!r} (tcp:, usb:, serial:, file:, sim:, dummy:)")

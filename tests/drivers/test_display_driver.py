@@ -93,6 +93,9 @@ def test_cd5220_encoder_bytes_and_fallbacks() -> None:
     ascii_only = make_protocol("cd5220", codepage="ASCII")
     assert ascii_only.fold("Grüße ÄÖÜ € Łódź") == "Gruesse AeOeUe EUR Lodz"
     assert make_protocol("epson", codepage="WPC1252").encode("€ä") == b"\x80\xe4"
+    clone = make_protocol("cd5220", codepage="pc858")
+    assert clone.init() == b"\x1b@\x1bfA\x1bt\x13"
+    assert clone.encode("12 €") == b"12 \xd5"
     with pytest.raises(ValueError):
         make_protocol("epson", codepage="PC999")
     with pytest.raises(ValueError):
