@@ -201,6 +201,7 @@ class CustomerDisplay:
         idle_text: Sequence[str] = ("Willkommen", ""),
         name: str = "display",
         on_state: StateCallback | None = None,
+        on_change: Callable[[str, list[str]], None] | None = None,
         scroll_interval: float = 0.35,
         scroll_gap: int = 3,
         probe_interval: float = 1.0,
@@ -219,6 +220,9 @@ class CustomerDisplay:
         self.idle_text = list(idle_text)
         self.name = name
         self.on_state = on_state
+        # on_change(name, frame): the glass changed (new text or a marquee
+        # step) — lets a web mirror push instead of polling current_text().
+        self.on_change = on_change
         self.scroll_interval = scroll_interval
         self.scroll_gap = scroll_gap
         self.probe_interval = probe_interval
@@ -331,6 +335,13 @@ class CustomerDisplay:
             except Exception:
                 log.exception("display %s: on_state callback failed", self.name)
 
+    def _notify(self, frame: list[str]) -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change(self.name, list(frame))
+            except Exception:
+                log.exception("display %s: on_change callback failed", self.name)
+
     def _is_path(self) -> bool:
         return not self.simulated and "://" not in self.uri
 
@@ -364,6 +375,7 @@ class CustomerDisplay:
         next_probe = 0.0
         next_scroll = time.monotonic() + self.scroll_interval
         seen_version = -1
+        notified: list[str] | None = None
         while not self._stop.is_set():
             if self._port is None and not self.simulated:
                 try:
@@ -403,6 +415,9 @@ class CustomerDisplay:
                 if frame != written:
                     self._write(self.protocol.frame(frame))
                     written = frame
+                if frame != notified:
+                    notified = frame
+                    self._notify(frame)
                 if self._is_path() and time.monotonic() >= next_probe:
                     # Nothing to write does not mean the display is there:
                     # an unplugged USB adapter only shows as a missing node.

@@ -48,24 +48,40 @@ class CardEmulator:
         self.uid: str | None = None
 
     @staticmethod
-    def target(uid: str) -> nfc.clf.LocalTarget:
-        """The LocalTarget nfcpy needs to answer as a type 2 tag-like card."""
-        target = nfc.clf.LocalTarget("106A")
-        target.sens_res = bytearray.fromhex("4400")  # ATQA of a 7-byte UID card
-        target.sel_res = bytearray.fromhex("00")  # SAK: type 2, no ISO-DEP
-        target.sdd_res = bytearray.fromhex(normalize_uid(uid))
-        return target
+    def target(uid: str, technology: str = "106A") -> nfc.clf.LocalTarget:
+        """The LocalTarget nfcpy answers polls with.
+
+        ``106A``: a type-2-like card, SENS_RES 4400, SEL_RES 00, SDD_RES = the
+        4/7-byte UID. ``212F``: a FeliCa card whose IDm (8 bytes) is the UID.
+        """
+        raw = bytearray.fromhex(normalize_uid(uid))
+        if technology == "106A":
+            if len(raw) not in (4, 7):
+                raise ValueError("type A emulation supports 4- and 7-byte UIDs")
+            target = nfc.clf.LocalTarget("106A")
+            target.sens_res = bytearray.fromhex("4400")  # ATQA
+            target.sel_res = bytearray.fromhex("00")  # SAK: no ISO-DEP
+            target.sdd_res = raw
+            return target
+        if technology in ("212F", "424F"):
+            if len(raw) != 8:
+                raise ValueError("FeliCa IDm is 8 bytes")
+            target = nfc.clf.LocalTarget(technology)
+            # response code 01, IDm, PMm, system code 12FC (NDEF)
+            target.sensf_res = bytearray([1]) + raw + bytearray.fromhex("0120220427674EFF12FC")
+            return target
+        raise ValueError(f"unsupported technology {technology!r} (106A, 212F, 424F)")
 
     @property
     def presenting(self) -> bool:
         return bool(self._thread and self._thread.is_alive())
 
-    def present(self, uid: str, *, ready_timeout: float = 2.0) -> None:
+    def present(self, uid: str, *, technology: str = "106A", ready_timeout: float = 2.0) -> None:
         """Put the card on the reader; returns once the emulator is bound."""
         with self._lock:
             if self.presenting:
                 raise EmulatorBusy(f"a card is already presented on {self.uri}")
-            target = self.target(uid)
+            target = self.target(uid, technology)
             clf = _Frontend(bind_host=True)
             clf.open(self.uri)
             device = clf.device

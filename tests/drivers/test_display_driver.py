@@ -218,13 +218,20 @@ def test_unplug_goes_offline_and_replug_restores_last_text(tmp_path: Path) -> No
 
 
 def test_simulated_display_keeps_text_and_reverts_to_idle() -> None:
-    states = Events()
-    d = CustomerDisplay("sim:", "epson", idle_text=["Willkommen", ""], on_state=states)
+    states, changes = Events(), Events()
+    d = CustomerDisplay(
+        "sim:", "epson", idle_text=["Willkommen", ""], on_state=states, on_change=changes
+    )
     with d:
         states.wait_for(lambda a: a == ("display", "ok", "simulated"))
-        d.show(["Hallo Jürgen", "Guthaben 5,00 €"], timeout=0.1)
+        changes.wait_for(lambda a: a == ("display", ["Willkommen".ljust(20), " " * 20]))
+        d.show(["Hallo Jürgen", "Guthaben 5,00 €"], timeout=0.5)
         assert d.current_text() == ["Hallo Jürgen".ljust(20), "Guthaben 5,00 €".ljust(20)]
         wait_until(lambda: d.current_text()[0].rstrip() == "Willkommen")
+        idle = ("display", ["Willkommen".ljust(20), " " * 20])
+        wait_until(lambda: len(changes.args) >= 3 and changes.args[-1] == idle)
+        hello = ("display", ["Hallo Jürgen".ljust(20), "Guthaben 5,00 €".ljust(20)])
+        assert changes.args == [idle, hello, idle]
 
 
 def test_pyserial_socket_url_transport() -> None:

@@ -177,3 +177,21 @@ def test_tap_from_another_process(uri: str, reader: tuple[Reader, Events, Events
         timeout=30,
     )
     assert bad.returncode == 2 and "not a hex card UID" in bad.stderr
+
+
+def test_felica_and_type_a_on_one_reader(uri: str) -> None:
+    taps, states = Events(), Events()
+    r = Reader(uri, "till-2", on_tap=taps, on_state=states, targets=("106A", "212F"))
+    with r:
+        states.wait_for(lambda a: a[1] == OK)
+        with CardEmulator(uri) as card:
+            card.present("01:2E:4C:D2:A1:B2:C3:D4", technology="212F")
+            taps.wait_count(1)
+        with CardEmulator(uri) as card:
+            card.present("DEADBEEF")
+            taps.wait_count(2)
+    assert taps.args == [("till-2", "012E4CD2A1B2C3D4"), ("till-2", "DEADBEEF")]
+    with pytest.raises(ValueError):
+        CardEmulator(uri).present("0102030405060708090A")  # 10-byte type A: not emulated
+    with pytest.raises(ValueError):
+        CardEmulator(uri).present("DEADBEEF", technology="212F")  # IDm is 8 bytes
