@@ -115,13 +115,16 @@ def start_session(user: User) -> None:
     sid = secrets.token_urlsafe(32)
     now = time.time()
     expires = now + box.config.security.session_hours * 3600
-    box.db.write(
-        lambda c: c.execute(
+
+    def store(conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM web_sessions WHERE expires_at <= ?", [now])  # keep it small
+        conn.execute(
             "INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at)"
             " VALUES (?, ?, ?, ?)",
             [_sid_hash(sid), user.id, now, expires],
         )
-    )
+
+    box.db.write(store)
     session.clear()
     session.permanent = True
     session["sid"] = sid
@@ -155,6 +158,12 @@ def current_user() -> User | None:
             user = load_user(conn, row["user_id"])
     g.user = user
     return user
+
+
+def current_actor() -> str:
+    """``user:NAME`` for history and journal entries made from the panel."""
+    user = current_user()
+    return user.actor if user else "anonymous"
 
 
 # -- decorators ------------------------------------------------------------------

@@ -28,6 +28,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "role_manager": "Leitung",
         "role_admin": "Administration",
         "landing": "Die Verwaltung folgt hier.",
+        "pair_title": "Kasse koppeln",
+        "pair_name": "Name der Kasse (optional)",
+        "pair_scope": "Berechtigung",
+        "pair_issue": "Kopplungscode erzeugen",
+        "pair_valid_until": "Einmal gültig bis {until} (UTC).",
+        "pair_link": "Kasse koppeln",
     },
     "en": {
         "title": "TillEdge",
@@ -46,6 +52,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "role_manager": "Manager",
         "role_admin": "Administrator",
         "landing": "The panel will appear here.",
+        "pair_title": "Pair a terminal",
+        "pair_name": "Terminal name (optional)",
+        "pair_scope": "Permission",
+        "pair_issue": "Create pairing code",
+        "pair_valid_until": "Valid once until {until} (UTC).",
+        "pair_link": "Pair a terminal",
     },
 }
 

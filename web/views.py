@@ -6,7 +6,7 @@ from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from edge.box import current_box
-from edge.security import users
+from edge.security import pairing, users
 
 from . import bp
 from .auth import _safe_next, current_user, end_session, login_required, public, start_session
@@ -49,3 +49,20 @@ def logout() -> Response:
 @login_required("cashier")
 def home() -> str:
     return render_template("home.html")
+
+
+@bp.route("/terminals/pair", methods=["GET", "POST"])
+@login_required("manager")
+def pair_terminal() -> str:
+    """Show a fresh pairing code to type on a till (POST /api/v1/pair)."""
+    issued = None
+    if request.method == "POST":
+        scopes = ["pos", "manager"] if request.form.get("scope") == "pos,manager" else ["pos"]
+        name = request.form.get("name", "").strip()[:64] or None
+        box = current_box()
+        issued = box.db.write(
+            lambda c: pairing.issue(
+                c, scopes=scopes, minutes=box.config.security.pairing_code_minutes, name=name
+            )
+        )
+    return render_template("pair.html", issued=issued)

@@ -132,6 +132,11 @@ class User:
     name: str
     role: str
 
+    @property
+    def actor(self) -> str:
+        """How history and the journal name this person (terminals: ``terminal:NAME``)."""
+        return f"user:{self.name}"
+
     def at_least(self, role: str) -> bool:
         return RANK[self.role] >= RANK[role]
 

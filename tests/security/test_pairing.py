@@ -79,3 +79,31 @@ def test_pair_validation(client: FlaskClient) -> None:
     assert resp.status_code == 422
     resp = client.post("/api/v1/pair", json={"code": "ABCD-EFGH", "extra": 1})
     assert resp.status_code == 422
+
+
+def test_panel_shows_a_code_that_pairs(client: FlaskClient, box: Box) -> None:
+    import re
+
+    from edge.security import users
+
+    box.db.write(lambda c: users.create_user(c, "mia", "manager", "correct horse battery"))
+    https = "https://localhost"
+    page = client.get("/login", base_url=https).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    client.post(
+        "/login",
+        data={"csrf_token": token, "name": "mia", "password": "correct horse battery"},
+        base_url=https,
+    )
+    page = client.get("/terminals/pair", base_url=https).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert client.post("/terminals/pair", data={"scope": "pos"}, base_url=https).status_code == 400
+    resp = client.post(
+        "/terminals/pair",
+        data={"csrf_token": token, "scope": "pos", "name": "till-9"},
+        base_url=https,
+    )
+    code = re.search(r'class="code"[^>]*>([A-Z0-9-]{9})<', resp.get_data(as_text=True))
+    assert code, resp.get_data(as_text=True)
+    body = pair(client, code.group(1), addr="10.0.0.9").get_json()
+    assert body["name"] == "till-9" and body["scopes"] == ["pos"]

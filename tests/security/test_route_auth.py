@@ -9,6 +9,7 @@ declared with ``web.auth.login_required(role)`` or ``web.auth.public``.
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 import pytest
@@ -98,6 +99,8 @@ def test_every_api_route_enforces_its_scope(app: Flask, client: FlaskClient, mak
 
 def test_every_panel_route_is_declared_and_enforced(app: Flask, client: FlaskClient) -> None:
     """Non-API views must say who may see them; anonymous callers are sent to log in."""
+    page = client.get("/login", base_url="https://localhost").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith(f"{api.blueprint.name}."):
             continue
@@ -111,7 +114,13 @@ def test_every_panel_route_is_declared_and_enforced(app: Flask, client: FlaskCli
         if public:
             continue
         for method in _methods(rule):
-            resp = client.open(_path(rule), method=method, base_url="https://localhost")
+            # Send a valid CSRF token so it is the login check that answers.
+            resp = client.open(
+                _path(rule),
+                method=method,
+                base_url="https://localhost",
+                headers={"X-CSRF-Token": token},
+            )
             assert resp.status_code in (302, 303, 401), f"{method} {rule.rule}: {resp.status_code}"
             if resp.status_code in (302, 303):
                 assert "/login" in resp.headers["Location"]
