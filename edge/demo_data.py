@@ -216,6 +216,10 @@ def bulk_insert(
         conn.executemany(r.INSERT_SQL, rows)
         conn.executemany("INSERT INTO customer_phones_fts (rowid, digits) VALUES (?, ?)", phones)
         conn.executemany(
+            "INSERT OR IGNORE INTO customer_phones (digits, customer_id) VALUES (?, ?)",
+            [(d, cid) for cid, joined in phones for d in joined.split()],
+        )
+        conn.executemany(
             "INSERT INTO cards (uid, customer_id, status, deposit_paid, created_at, created_by)"
             " VALUES (?, ?, 'active', 1, ?, ?)",
             cards,

@@ -331,10 +331,16 @@ def m003_customers(db: sqlite_utils.Database) -> None:
             customer_id INTEGER PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
             text        TEXT NOT NULL CHECK (length(text) <= 1000000)
         );
-        -- Phone digit fragments (trigram; LIKE '%123%' uses it). rowid = customer id.
-        CREATE VIRTUAL TABLE customer_phones_fts USING fts5(
-            digits, tokenize = 'trigram', detail = 'none'
-        );
+        -- Every phone number of a customer as E.164 digits: exact match (duplicates)
+        -- and prefix ranges for numbers typed in national or international form.
+        CREATE TABLE customer_phones (
+            digits      TEXT NOT NULL,
+            customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            PRIMARY KEY (digits, customer_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX customer_phones_customer ON customer_phones (customer_id);
+        -- Digit fragments anywhere in a number (trigram phrase query). rowid = customer id.
+        CREATE VIRTUAL TABLE customer_phones_fts USING fts5(digits, tokenize = 'trigram');
         CREATE TABLE cards (
             id           INTEGER PRIMARY KEY,
             uid          TEXT NOT NULL UNIQUE,             -- upper-case hex, no separators

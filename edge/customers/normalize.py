@@ -75,29 +75,30 @@ def normalize_phone(raw: str, region: str) -> str:
 
 
 def phone_query_digits(query: str, region: str) -> list[str]:
-    """Digit strings to look for in stored E.164 numbers for a typed fragment.
+    """Digit strings to look for in stored E.164 numbers for what was typed.
 
-    ``089 1234567`` → ``49891234567`` (the national form read with the box's
-    country) and the raw digits; a bare fragment ``1234`` stays as it is.
+    ``+49 89 12`` / ``0049 89 12`` → ``498912``; the national form ``089 12``
+    → ``498912`` (national prefix of the box's country replaced by its
+    country code); anything else → its raw digits. The raw digits are always
+    listed last. Works on incomplete numbers, so it suits search as you type.
     """
     raw = digits(query)
-    found = [raw] if raw else []
     text = query.strip()
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    if text.startswith(("+", "0")) and len(raw) >= 3:
-        try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            return found
-        national = str(number.national_number)
-        # Keep leading zeros that belong to the number (Italy): they are significant.
-        if number.italian_leading_zero:
-            national = "0" * (number.number_of_leading_zeros or 1) + national
-        e164 = f"{number.country_code}{national}"
-        if e164 not in found:
-            found.insert(0, e164)
-    return found
+    found: list[str] = []
+    if text.startswith("+"):
+        found.append(raw)
+    elif text.startswith("00"):
+        found.append(raw[2:])
+    elif text.startswith("0"):
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        code = str(phonenumbers.country_code_for_region(region) or "")
+        prefix = (meta.national_prefix if meta else None) or ""
+        if code:
+            national = raw[len(prefix) :] if prefix and raw.startswith(prefix) else raw
+            found.append(code + national)
+    if raw not in found:
+        found.append(raw)
+    return [x for x in found if x]
 
 
 def normalize_email(raw: str) -> str:

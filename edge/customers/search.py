@@ -18,6 +18,8 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +69,7 @@ class Branch:
     key_of: Callable[[sqlite3.Row], Any]
     matches: Callable[[sqlite3.Row], bool] | None  # None: needs a query (cards)
     ids_sql: tuple[str, list[Any]] = field(default_factory=lambda: ("", []))
+    keep: Callable[[sqlite3.Row], bool] | None = None  # drops repeats inside the branch
 
 
 def encode_cursor(branch: int, key: Any, row_id: int) -> str:
@@ -178,35 +181,138 @@ def _card_branch(conn: sqlite3.Connection, uid: str, filters: Filters) -> Branch
     )
 
 
-def _phone_branch(conn: sqlite3.Connection, needles: list[str], filters: Filters) -> Branch:
+def _phone_prefix_branch(conn: sqlite3.Connection, prefix: str, filters: Filters) -> Branch:
+    # A number typed in national or international form: E.164 digits prefix range.
     fsql, fargs = filters.sql()
+    base = (
+        "FROM customer_phones p JOIN customers c ON c.id = p.customer_id"
+        f" WHERE p.digits >= ? AND p.digits < ?{fsql}"
+    )
+    rng = [prefix, prefix + TOP]
 
     def fetch(after_key: Any, after_id: int, n: int) -> list[sqlite3.Row]:
-        # One trigram query per needle, merged by id (each is in rowid order).
-        found: dict[int, sqlite3.Row] = {}
-        for needle in needles:
-            for row in conn.execute(
-                f"SELECT {SUMMARY_COLUMNS} FROM customer_phones_fts f"
-                " JOIN customers c ON c.id = f.rowid"
-                f" WHERE f.digits LIKE ? AND f.rowid > ?{fsql} ORDER BY f.rowid LIMIT ?",
-                [f"%{needle}%", after_id, *fargs, n],
-            ):
-                found[row["id"]] = row
-        return [found[k] for k in sorted(found)[:n]]
+        extra: str = ""
+        args: list[Any] = []
+        if after_key is not None:
+            extra, args = " AND (p.digits, p.customer_id) > (?, ?)", [after_key, after_id]
+        return conn.execute(
+            f"SELECT {SUMMARY_COLUMNS}, p.digits AS phone_key {base}{extra}"
+            " ORDER BY p.digits, p.customer_id LIMIT ?",
+            [*rng, *fargs, *args, n],
+        ).fetchall()
 
-    union = " UNION ".join(
-        "SELECT f.rowid AS id FROM customer_phones_fts f JOIN customers c ON c.id = f.rowid"
-        f" WHERE f.digits LIKE ?{fsql}"
-        for _ in needles
+    def first_match(row: sqlite3.Row) -> bool:
+        # Two matching numbers of one customer: list it once, at the smaller one.
+        return bool(
+            row["phone_key"] == min(d for d in row["phone_digits"].split() if d.startswith(prefix))
+        )
+
+    return Branch(
+        "phone",
+        fetch,
+        key_of=lambda row: row["phone_key"],
+        matches=lambda row: any(d.startswith(prefix) for d in row["phone_digits"].split()),
+        ids_sql=(f"SELECT c.id {base}", [*rng, *fargs]),
+        keep=first_match,
     )
-    args = [a for needle in needles for a in (f"%{needle}%", *fargs)]
+
+
+# Trigrams shared by most stored numbers (country and mobile prefixes: "491",
+# "917" …) make an FTS5 phrase walk a huge doclist. They are measured from a
+# sample of the stored numbers and avoided when choosing the phrase.
+HOT_SHARE = 0.05
+HOT_SAMPLE = 2000
+HOT_TTL_S = 600.0
+_hot_cache: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+def hot_trigrams(conn: sqlite3.Connection) -> frozenset[str]:
+    key = str(conn.execute("PRAGMA database_list").fetchone()[2])
+    now = time.monotonic()
+    cached = _hot_cache.get(key)
+    if cached and now - cached[0] < HOT_TTL_S:
+        return cached[1]
+    counts: Counter[str] = Counter()
+    rows = conn.execute(
+        "SELECT digits FROM customer_phones_fts ORDER BY rowid DESC LIMIT ?", [HOT_SAMPLE]
+    ).fetchall()
+    for (text,) in rows:
+        counts.update({text[i : i + 3] for i in range(len(text) - 2)} - {""})
+    hot = frozenset(t for t, n in counts.items() if n > HOT_SHARE * max(len(rows), 1))
+    _hot_cache[key] = (now, hot)
+    return hot
+
+
+def fragment_phrase(needle: str, hot: frozenset[str]) -> str:
+    """The FTS5 phrase for a digit fragment.
+
+    Up to 6 digits: the fragment itself (an exact substring match; a hot
+    trigram inside costs a few ms). Longer: the 6-digit window with the
+    fewest hot trigrams (rightmost on ties), the rest is checked per row.
+    Measured at 1M numbers: a short window of cold digits is *slower* than
+    a phrase with a hot trigram, because every candidate must be verified.
+    """
+    if len(needle) <= 6:
+        return needle
+    best, best_hot = needle[-6:], 99
+    for i in range(len(needle) - 6, -1, -1):
+        window = needle[i : i + 6]
+        n_hot = sum(window[k : k + 3] in hot for k in range(4))
+        if n_hot < best_hot:
+            best, best_hot = window, n_hot
+    return best
+
+
+def _phone_fragment_branch(conn: sqlite3.Connection, needle: str, filters: Filters) -> Branch:
+    # Digits from anywhere in a number: an FTS5 trigram phrase on a selective
+    # window of the fragment, then the whole fragment checked on the
+    # (small) FTS row when the window is not all of it.
+    fsql, fargs = filters.sql()
+    window = fragment_phrase(needle, hot_trigrams(conn))
+    check, check_args = "", []
+    if window != needle:
+        check, check_args = " AND instr(f.digits, ?) > 0", [needle]
+    match = ["digits:" + f'"{window}"', *check_args]
+    join = " JOIN customers c ON c.id = f.rowid" if fsql else ""
+    ids_base = f"FROM customer_phones_fts f{join} WHERE customer_phones_fts MATCH ?{check}{fsql}"
+    base = (
+        "FROM customer_phones_fts f JOIN customers c ON c.id = f.rowid"
+        f" WHERE customer_phones_fts MATCH ?{check}{fsql}"
+    )
+
+    def fetch(after_key: Any, after_id: int, n: int) -> list[sqlite3.Row]:
+        return conn.execute(
+            f"SELECT {SUMMARY_COLUMNS} {base} AND f.rowid > ? ORDER BY f.rowid LIMIT ?",
+            [*match, *fargs, after_id, n],
+        ).fetchall()
+
     return Branch(
         "phone",
         fetch,
         key_of=lambda row: row["id"],
-        matches=lambda row: any(x in row["phone_digits"] for x in needles),
-        ids_sql=(f"SELECT id FROM ({union})", args),
+        matches=lambda row: needle in row["phone_digits"],
+        ids_sql=(f"SELECT f.rowid AS id {ids_base}", [*match, *fargs]),
     )
+
+
+def phone_needles(text: str, region: str) -> tuple[str | None, str | None]:
+    """(E.164 prefix, fragment) for what was typed; either may be None.
+
+    ``+49 89 12`` and ``089 12`` are the start of a number (prefix of its
+    E.164 digits, national form read with the box's country); bare digits
+    such as ``1234567`` may sit anywhere in a number (fragment).
+    """
+    raw = digits(text)
+    if len(raw) < 3:
+        return None, None
+    start = text.strip()
+    if start.startswith("+") or start.startswith("00"):
+        return phone_query_digits(text, region)[0], None
+    if start.startswith("0"):
+        found = phone_query_digits(text, region)
+        if found[0] != raw:
+            return found[0], None
+    return None, raw
 
 
 def _all_branch(conn: sqlite3.Connection, filters: Filters) -> Branch:
@@ -241,10 +347,12 @@ def branches_for(conn: sqlite3.Connection, q: str, filters: Filters, region: str
         uid = ""
     if len(uid) >= 4:
         out.append(_card_branch(conn, uid, filters))
-    if set(text) <= _PHONEISH and len(digits(text)) >= 3:
-        needles = [d for d in phone_query_digits(text, region) if len(d) >= 3]
-        if needles:
-            out.append(_phone_branch(conn, needles, filters))
+    if set(text) <= _PHONEISH:
+        prefix, fragment = phone_needles(text, region)
+        if prefix:
+            out.append(_phone_prefix_branch(conn, prefix, filters))
+        if fragment:
+            out.append(_phone_fragment_branch(conn, fragment, filters))
     key = fold(text)
     if key:
         out.append(_prefix_branch(conn, "name", "fl_key", key, filters))
@@ -286,7 +394,7 @@ def _walk(
                 break
             skip = _in_earlier(conn, branches, index, rows) if index else set()
             for row in rows:
-                if row["id"] not in skip:
+                if row["id"] not in skip and (branch.keep is None or branch.keep(row)):
                     yield index, branch.key_of(row), row
             key, after_id = branch.key_of(rows[-1]), rows[-1]["id"]
             if len(rows) < want:
@@ -357,7 +465,11 @@ def search(
             break
         items.append(summary(row, branches[index].name))
         last = (index, key, row["id"])
-    total = count(conn, branches)
+    if nxt is None and start is None and (items or not offset):
+        # Every branch was read to its end: the count is known, no second walk.
+        total = (offset or 0) + len(items)
+    else:
+        total = count(conn, branches)
     return {
         "items": items,
         "total": min(total, TOTAL_LIMIT),

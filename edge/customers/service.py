@@ -135,8 +135,14 @@ def history(
 
 
 def _index_phones(conn: sqlite3.Connection, customer_id: int, phone_digits: str) -> None:
+    """Keep both phone indexes (exact/prefix table, trigram fragments) in step."""
+    conn.execute("DELETE FROM customer_phones WHERE customer_id = ?", [customer_id])
     conn.execute("DELETE FROM customer_phones_fts WHERE rowid = ?", [customer_id])
     if phone_digits:
+        conn.executemany(
+            "INSERT OR IGNORE INTO customer_phones (digits, customer_id) VALUES (?, ?)",
+            [(d, customer_id) for d in phone_digits.split()],
+        )
         conn.execute(
             "INSERT INTO customer_phones_fts (rowid, digits) VALUES (?, ?)",
             [customer_id, phone_digits],
@@ -167,13 +173,14 @@ def find_duplicates(
             "email",
         )
     for number in keys["phone_digits"].split():
-        rows = conn.execute(
-            "SELECT c.id, c.phone_digits FROM customer_phones_fts f"
-            " JOIN customers c ON c.id = f.rowid"
-            " WHERE f.digits LIKE ? AND c.status = 'active' LIMIT 50",
-            [f"%{number}%"],
-        ).fetchall()
-        add([x for x in rows if number in x["phone_digits"].split()], "phone")
+        add(
+            conn.execute(
+                "SELECT c.id FROM customer_phones p JOIN customers c ON c.id = p.customer_id"
+                " WHERE p.digits = ? AND c.status = 'active' LIMIT ?",
+                [number, DUPLICATE_LIMIT],
+            ).fetchall(),
+            "phone",
+        )
     dob = record.get("date_of_birth")
     if keys["lf_key"] and record.get("first_name") and dob:
         add(
