@@ -8,6 +8,8 @@ Flask. Keeping it in one place means start-up and shutdown of every service
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,10 +17,12 @@ from typing import Any
 
 from flask import current_app
 
-from . import migrations
+from . import migrations, retention
 from .config import Config
 from .db import Database
 from .events import EventBus
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,16 +38,38 @@ class Box:
         config.data_path.mkdir(parents=True, exist_ok=True)
         if migrate:
             migrations.apply(config.db_path)
-        box = cls(config=config, db=Database(config.db_path))
+        box = cls(config=config, db=Database(config.db_path, max_batch=config.server.write_batch))
         bus = EventBus()
         box.services["events"] = bus
         box.on_close(bus.close)
+        if migrate:
+            box.every(
+                3600,
+                lambda: box.db.write(retention.purge_idempotency_keys),
+                "purge-idempotency-keys",
+            )
         return box
 
     @property
     def box_id(self) -> str:
         row = self.db.reader().execute("SELECT value FROM box_meta WHERE key = 'box_id'").fetchone()
         return row["value"] if row else ""
+
+    def every(self, seconds: float, fn: Callable[[], None], name: str) -> None:
+        """Run ``fn`` now and then every ``seconds`` in a daemon thread until close."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while True:
+                try:
+                    fn()
+                except Exception:
+                    log.exception("periodic task %s failed", name)
+                if stop.wait(seconds):
+                    return
+
+        threading.Thread(target=loop, name=name, daemon=True).start()
+        self.on_close(stop.set)
 
     def on_close(self, fn: Callable[[], None]) -> None:
         self._closers.append(fn)

@@ -41,6 +41,9 @@ class ServerConfig(_Section):
     threads: int = Field(32, ge=2, le=512)
     # "auto": TLS on any address but loopback, plain HTTP on loopback.
     tls: Literal["auto", "on", "off"] = "auto"
+    # Most write operations the writer puts into one commit (group commit);
+    # 1 = one commit per operation (only useful to measure the difference).
+    write_batch: int = Field(128, ge=1, le=10000)
 
     @field_validator("listen")
     @classmethod

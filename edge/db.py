@@ -146,9 +146,9 @@ class Writer:
 class Database:
     """Thread-local read connections plus the single :class:`Writer`."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, max_batch: int = 128) -> None:
         self.path = Path(path)
-        self.writer = Writer(self.path)
+        self.writer = Writer(self.path, max_batch=max_batch)
         self._local = threading.local()
         self._all_readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()

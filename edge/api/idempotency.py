@@ -14,7 +14,6 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, g, request
@@ -23,7 +22,6 @@ from ..box import current_box
 from .auth import current_actor, now_iso
 from .problems import ApiError, problem_response
 
-RETENTION = timedelta(days=7)
 MAX_KEY = 255
 
 
@@ -152,8 +150,3 @@ def _store(conn: sqlite3.Connection, key: IdemKey, status: int, text: str) -> No
         " VALUES (?, ?, ?, ?, ?, ?)",
         [key.scope, key.key, key.request_hash, status, text, now_iso()],
     )
-
-
-def purge_expired(conn: sqlite3.Connection, now: datetime | None = None) -> int:
-    cutoff = ((now or datetime.now(UTC)) - RETENTION).isoformat().replace("+00:00", "Z")
-    return conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [cutoff]).rowcount

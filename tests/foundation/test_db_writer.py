@@ -81,3 +81,24 @@ def test_nested_write_is_refused(db):
 
     with pytest.raises(RuntimeError, match="nested write"):
         db.write(outer)
+
+
+def test_idempotency_keys_are_kept_at_least_seven_days(db):
+    from datetime import UTC, datetime, timedelta
+
+    from edge.retention import purge_idempotency_keys
+
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+
+    def add(key, age):
+        at = (now - age).isoformat().replace("+00:00", "Z")
+        return lambda conn: conn.execute(
+            "INSERT INTO idempotency_keys VALUES ('t', ?, 'h', 201, '{}', ?)", [key, at]
+        )
+
+    db.write(add("fresh", timedelta(days=1)))
+    db.write(add("week", timedelta(days=7, hours=23)))
+    db.write(add("old", timedelta(days=9)))
+    assert db.write(lambda conn: purge_idempotency_keys(conn, now)) == 1
+    keys = {r[0] for r in db.reader().execute("SELECT key FROM idempotency_keys")}
+    assert keys == {"fresh", "week"}
