@@ -214,7 +214,11 @@ def bulk_insert(
 
     def flush() -> None:
         conn.executemany(r.INSERT_SQL, rows)
-        conn.executemany("INSERT INTO customer_phones_fts (rowid, digits) VALUES (?, ?)", phones)
+        conn.executemany(
+            "INSERT OR IGNORE INTO customer_phone_grams (gram, customer_id, digits)"
+            " VALUES (?, ?, ?)",
+            [g for cid, joined in phones for g in r.gram_rows(cid, joined)],
+        )
         conn.executemany(
             "INSERT OR IGNORE INTO customer_phones (digits, customer_id) VALUES (?, ?)",
             [(d, cid) for cid, joined in phones for d in joined.split()],

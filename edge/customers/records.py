@@ -47,6 +47,22 @@ INSERT_SQL = (
 )
 
 
+GRAM = 4  # phone fragments are found by their 4-digit windows
+
+
+def phone_grams(number: str) -> set[str]:
+    """The distinct 4-digit windows of one number's E.164 digits."""
+    return {number[i : i + GRAM] for i in range(len(number) - GRAM + 1)}
+
+
+def gram_rows(customer_id: int, phone_digits: str) -> list[tuple[str, int, str]]:
+    return [
+        (gram, customer_id, number)
+        for number in dict.fromkeys(phone_digits.split())
+        for gram in phone_grams(number)
+    ]
+
+
 def display_name(values: dict[str, Any]) -> str:
     if values.get("type") == "business" and values.get("company_name"):
         return str(values["company_name"])

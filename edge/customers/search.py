@@ -2,7 +2,7 @@
 
 A query is answered by a fixed list of *branches*, each an index range read
 in index order: customer number (integer prefix ranges), card UID prefix,
-phone digits (FTS5 trigram: any fragment of 3+ digits), "first last" and
+phone numbers (E.164 prefix, or any fragment of 4+ digits via 4-digit windows), "first last" and
 "last first" name keys, company key and e-mail key (B-tree prefix ranges on
 folded columns). Results are the branches' rows one branch after the other;
 a customer matching several branches is shown once, in its first branch.
@@ -26,6 +26,7 @@ from typing import Any
 
 from ..api.problems import ApiError
 from .normalize import FieldError, digits, fold, normalize_uid, phone_query_digits
+from .records import GRAM, phone_grams
 
 TOTAL_LIMIT = 1000
 MAX_NUMBER = 10**12
@@ -217,73 +218,53 @@ def _phone_prefix_branch(conn: sqlite3.Connection, prefix: str, filters: Filters
     )
 
 
-# Trigrams shared by most stored numbers (country and mobile prefixes: "491",
-# "917" …) make an FTS5 phrase walk a huge doclist. They are measured from a
-# sample of the stored numbers and avoided when choosing the phrase.
-HOT_SHARE = 0.05
-HOT_SAMPLE = 2000
-HOT_TTL_S = 600.0
-_hot_cache: dict[str, tuple[float, frozenset[str]]] = {}
+# Some 4-digit windows are shared by most stored numbers (country and mobile
+# prefixes: "4917", "4915" …). Their frequency is estimated from a sample of
+# the newest numbers, and a fragment is looked up by its rarest window.
+GRAM_SAMPLE = 2000
+GRAM_TTL_S = 600.0
+_gram_cache: dict[str, tuple[float, Counter[str]]] = {}
 
 
-def hot_trigrams(conn: sqlite3.Connection) -> frozenset[str]:
+def gram_counts(conn: sqlite3.Connection) -> Counter[str]:
+    """How many sampled numbers contain each 4-digit window (cached per database)."""
     key = str(conn.execute("PRAGMA database_list").fetchone()[2])
     now = time.monotonic()
-    cached = _hot_cache.get(key)
-    if cached and now - cached[0] < HOT_TTL_S:
+    cached = _gram_cache.get(key)
+    if cached and now - cached[0] < GRAM_TTL_S:
         return cached[1]
     counts: Counter[str] = Counter()
-    rows = conn.execute(
-        "SELECT digits FROM customer_phones_fts ORDER BY rowid DESC LIMIT ?", [HOT_SAMPLE]
-    ).fetchall()
-    for (text,) in rows:
-        counts.update({text[i : i + 3] for i in range(len(text) - 2)} - {""})
-    hot = frozenset(t for t, n in counts.items() if n > HOT_SHARE * max(len(rows), 1))
-    _hot_cache[key] = (now, hot)
-    return hot
+    for (joined,) in conn.execute(
+        "SELECT phone_digits FROM customers WHERE phone_digits != '' ORDER BY id DESC LIMIT ?",
+        [GRAM_SAMPLE],
+    ):
+        for number in joined.split():
+            counts.update(phone_grams(number))
+    _gram_cache[key] = (now, counts)
+    return counts
 
 
-def fragment_phrase(needle: str, hot: frozenset[str]) -> str:
-    """The FTS5 phrase for a digit fragment.
-
-    Up to 6 digits: the fragment itself (an exact substring match; a hot
-    trigram inside costs a few ms). Longer: the 6-digit window with the
-    fewest hot trigrams (rightmost on ties), the rest is checked per row.
-    Measured at 1M numbers: a short window of cold digits is *slower* than
-    a phrase with a hot trigram, because every candidate must be verified.
-    """
-    if len(needle) <= 6:
-        return needle
-    best, best_hot = needle[-6:], 99
-    for i in range(len(needle) - 6, -1, -1):
-        window = needle[i : i + 6]
-        n_hot = sum(window[k : k + 3] in hot for k in range(4))
-        if n_hot < best_hot:
-            best, best_hot = window, n_hot
-    return best
+def rarest_gram(needle: str, counts: Counter[str]) -> str:
+    """The 4-digit window of ``needle`` seen least often (rightmost on ties)."""
+    grams = [needle[i : i + GRAM] for i in range(len(needle) - GRAM + 1)]
+    return min(reversed(grams), key=lambda g: counts.get(g, 0))
 
 
 def _phone_fragment_branch(conn: sqlite3.Connection, needle: str, filters: Filters) -> Branch:
-    # Digits from anywhere in a number: an FTS5 trigram phrase on a selective
-    # window of the fragment, then the whole fragment checked on the
-    # (small) FTS row when the window is not all of it.
+    # Digits from anywhere in a number: the rarest 4-digit window of the fragment
+    # is a B-tree range of (window, customer, number) rows in customer order; the
+    # whole fragment is checked on the stored number in the same row.
     fsql, fargs = filters.sql()
-    window = fragment_phrase(needle, hot_trigrams(conn))
-    check, check_args = "", []
-    if window != needle:
-        check, check_args = " AND instr(f.digits, ?) > 0", [needle]
-    match = ["digits:" + f'"{window}"', *check_args]
-    join = " JOIN customers c ON c.id = f.rowid" if fsql else ""
-    ids_base = f"FROM customer_phones_fts f{join} WHERE customer_phones_fts MATCH ?{check}{fsql}"
-    base = (
-        "FROM customer_phones_fts f JOIN customers c ON c.id = f.rowid"
-        f" WHERE customer_phones_fts MATCH ?{check}{fsql}"
-    )
+    gram = rarest_gram(needle, gram_counts(conn))
+    where = "g.gram = ? AND instr(g.digits, ?) > 0"
+    join = " JOIN customers c ON c.id = g.customer_id" if fsql else ""
 
     def fetch(after_key: Any, after_id: int, n: int) -> list[sqlite3.Row]:
         return conn.execute(
-            f"SELECT {SUMMARY_COLUMNS} {base} AND f.rowid > ? ORDER BY f.rowid LIMIT ?",
-            [*match, *fargs, after_id, n],
+            f"SELECT {SUMMARY_COLUMNS} FROM customer_phone_grams g"
+            f" JOIN customers c ON c.id = g.customer_id WHERE {where}"
+            f" AND g.customer_id > ?{fsql} GROUP BY g.customer_id ORDER BY g.customer_id LIMIT ?",
+            [gram, needle, after_id, *fargs, n],
         ).fetchall()
 
     return Branch(
@@ -291,7 +272,11 @@ def _phone_fragment_branch(conn: sqlite3.Connection, needle: str, filters: Filte
         fetch,
         key_of=lambda row: row["id"],
         matches=lambda row: needle in row["phone_digits"],
-        ids_sql=(f"SELECT f.rowid AS id {ids_base}", [*match, *fargs]),
+        ids_sql=(
+            f"SELECT DISTINCT g.customer_id AS id FROM customer_phone_grams g{join}"
+            f" WHERE {where}{fsql}",
+            [gram, needle, *fargs],
+        ),
     )
 
 
@@ -303,16 +288,14 @@ def phone_needles(text: str, region: str) -> tuple[str | None, str | None]:
     such as ``1234567`` may sit anywhere in a number (fragment).
     """
     raw = digits(text)
-    if len(raw) < 3:
-        return None, None
     start = text.strip()
-    if start.startswith("+") or start.startswith("00"):
-        return phone_query_digits(text, region)[0], None
-    if start.startswith("0"):
+    if len(raw) >= 2 and (start.startswith("+") or start.startswith("00")):
+        return phone_query_digits(text, region)[0] or None, None
+    if len(raw) >= 2 and start.startswith("0"):
         found = phone_query_digits(text, region)
         if found[0] != raw:
             return found[0], None
-    return None, raw
+    return None, raw if len(raw) >= GRAM else None
 
 
 def _all_branch(conn: sqlite3.Connection, filters: Filters) -> Branch:

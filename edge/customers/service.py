@@ -134,18 +134,24 @@ def history(
 # --- phones index ----------------------------------------------------------------
 
 
-def _index_phones(conn: sqlite3.Connection, customer_id: int, phone_digits: str) -> None:
-    """Keep both phone indexes (exact/prefix table, trigram fragments) in step."""
+def _index_phones(
+    conn: sqlite3.Connection, customer_id: int, phone_digits: str, old_digits: str = ""
+) -> None:
+    """Keep both phone indexes (exact/prefix numbers, 4-digit windows) in step."""
     conn.execute("DELETE FROM customer_phones WHERE customer_id = ?", [customer_id])
-    conn.execute("DELETE FROM customer_phones_fts WHERE rowid = ?", [customer_id])
+    conn.executemany(
+        "DELETE FROM customer_phone_grams WHERE gram = ? AND customer_id = ? AND digits = ?",
+        r.gram_rows(customer_id, old_digits),
+    )
     if phone_digits:
         conn.executemany(
             "INSERT OR IGNORE INTO customer_phones (digits, customer_id) VALUES (?, ?)",
             [(d, customer_id) for d in phone_digits.split()],
         )
-        conn.execute(
-            "INSERT INTO customer_phones_fts (rowid, digits) VALUES (?, ?)",
-            [customer_id, phone_digits],
+        conn.executemany(
+            "INSERT OR IGNORE INTO customer_phone_grams (gram, customer_id, digits)"
+            " VALUES (?, ?, ?)",
+            r.gram_rows(customer_id, phone_digits),
         )
 
 
@@ -304,7 +310,7 @@ def update_customer(
         [*args, customer_id],
     )
     if any(f in r.PHONE_FIELDS for f in changed):
-        _index_phones(conn, customer_id, keys["phone_digits"])
+        _index_phones(conn, customer_id, keys["phone_digits"], row["phone_digits"])
     if "third_party_memo" in changed:
         if merged["third_party_memo"] is None:
             conn.execute(
@@ -587,7 +593,7 @@ def update_customer_unchecked(
         [*args, customer_id],
     )
     if any(f in r.PHONE_FIELDS for f in cols):
-        _index_phones(conn, customer_id, keys["phone_digits"])
+        _index_phones(conn, customer_id, keys["phone_digits"], row["phone_digits"])
     if "third_party_memo" in values:
         conn.execute(
             "INSERT OR REPLACE INTO customer_third_party_memos (customer_id, text) VALUES (?, ?)",
@@ -653,7 +659,14 @@ def purge_without_revenue(
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS purge_ids (id INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM purge_ids")
     conn.executemany("INSERT INTO purge_ids (id) VALUES (?)", [(i,) for i in ids])
-    conn.execute("DELETE FROM customer_phones_fts WHERE rowid IN (SELECT id FROM purge_ids)")
+    grams = conn.execute(
+        "SELECT id, phone_digits FROM customers WHERE id IN (SELECT id FROM purge_ids)"
+        " AND phone_digits != ''"
+    ).fetchall()
+    conn.executemany(
+        "DELETE FROM customer_phone_grams WHERE gram = ? AND customer_id = ? AND digits = ?",
+        [g for row in grams for g in r.gram_rows(row["id"], row["phone_digits"])],
+    )
     conn.execute("DELETE FROM balances WHERE customer_id IN (SELECT id FROM purge_ids)")
     conn.execute("DELETE FROM customers WHERE id IN (SELECT id FROM purge_ids)")
     conn.execute("DELETE FROM purge_ids")

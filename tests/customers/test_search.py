@@ -166,3 +166,25 @@ def test_total_is_capped(pos, box, monkeypatch):
     )
     page = pos.get("/customers", query_string={"q": "lang", "limit": 5}).get_json()
     assert (page["total"], page["total_exact"]) == (10, False)
+
+
+def test_phone_index_follows_changes_and_deletion(pos, manager, mk, box):
+    c = mk(mobile="0170 1234567")
+    assert ids(pos, q="1234567") == [c["id"]]
+    pos.patch(f"/customers/{c['id']}", json={"mobile": "0171 7654321", "phone": "089 555666"})
+    assert ids(pos, q="1234567") == []
+    assert ids(pos, q="0170 123") == []
+    assert ids(pos, q="7654321") == [c["id"]]
+    assert ids(pos, q="555666") == [c["id"]]
+    manager.post("/customers/purge-without-revenue", json={"dry_run": False, "expected_count": 1})
+    conn = box.db.reader()
+    assert conn.execute("SELECT count(*) FROM customer_phone_grams").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM customer_phones").fetchone()[0] == 0
+
+
+def test_two_numbers_sharing_a_fragment_list_the_customer_once(pos, mk):
+    c = mk(phone="089 1234567", mobile="0170 1234567")
+    page = pos.get("/customers", query_string={"q": "1234567"}).get_json()
+    assert [i["id"] for i in page["items"]] == [c["id"]] and page["total"] == 1
+    page = pos.get("/customers", query_string={"q": "+49"}).get_json()
+    assert [i["id"] for i in page["items"]] == [c["id"]] and page["total"] == 1
