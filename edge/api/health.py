@@ -30,6 +30,7 @@ class Health(BaseModel):
     box_id: str
     name: str
     uptime_s: int
+    tls_sha256: str | None = None
 
 
 def device_states() -> dict[str, str]:
@@ -64,6 +65,7 @@ def health() -> Health:
         box_id=box_id,
         name=box.config.box.name,
         uptime_s=int(time.time() - box.started_at),
+        tls_sha256=box.services.get("tls_fingerprint"),
     )
 
 

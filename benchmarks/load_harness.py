@@ -1,0 +1,452 @@
+"""Load harness for the money routes (issue 5), loopback only, bounded.
+
+Runs the real ``tilledge serve`` as a subprocess and measures, in one run:
+
+* the raw SQLite durable single-commit rate on this disk (WAL, synchronous=FULL);
+* a bare route (``GET /api/v1/health``) under 16 concurrent terminals;
+* 16 terminals doing checkouts and payments (each with its own Idempotency-Key),
+  with group commit and with one commit per operation (``server.write_batch = 1``);
+* the same two money runs on a simulated slow disk: every fsync/fdatasync of the
+  server delayed by 5 ms through ``strace`` fault injection, as on a Pi's SD card.
+
+Prints a table and writes JSON (``--out``). Every run is bounded by ``--seconds``.
+
+    .venv/bin/python benchmarks/load_harness.py --seconds 8 --out benchmarks/results/load.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+EXE = Path(sys.executable).parent / "tilledge"
+TERMINALS = 16
+CLIENT_PROCS = 2
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+# ------------------------------------------------------------- raw SQLite --
+
+
+def raw_commit_rate(directory: Path, seconds: float, slow_fsync: bool) -> float:
+    """Single-row durable commits per second, in a child process (so strace can wrap it)."""
+    code = (
+        "import sqlite3,sys,time\n"
+        "c=sqlite3.connect(sys.argv[1],isolation_level=None)\n"
+        "c.execute('PRAGMA journal_mode=WAL');c.execute('PRAGMA synchronous=FULL')\n"
+        "c.execute('CREATE TABLE IF NOT EXISTS t(x)')\n"
+        "n=0;end=time.monotonic()+float(sys.argv[2])\n"
+        "while time.monotonic()<end:\n"
+        " c.execute('BEGIN');c.execute('INSERT INTO t VALUES (1)');c.execute('COMMIT');n+=1\n"
+        "print(n/float(sys.argv[2]))\n"
+    )
+    db = directory / f"raw-{uuid.uuid4().hex}.db"
+    cmd = [sys.executable, "-c", code, str(db), str(seconds)]
+    out = subprocess.run(
+        slow_prefix() + cmd if slow_fsync else cmd, capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def slow_prefix() -> list[str]:
+    return [
+        "strace",
+        "-qq",
+        "-o",
+        "/dev/null",
+        "--seccomp-bpf",
+        "-f",
+        "-e",
+        "trace=fdatasync,fsync",
+        "-e",
+        "inject=fdatasync:delay_exit=5000",
+        "-e",
+        "inject=fsync:delay_exit=5000",
+    ]
+
+
+# ------------------------------------------------------------------ server --
+
+
+class Server:
+    def __init__(self, root: Path, *, write_batch: int, slow_fsync: bool) -> None:
+        self.root = root
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TILLEDGE_")}
+        env["TILLEDGE_SERVER_WRITE_BATCH"] = str(write_batch)
+        env["TILLEDGE_SERVER_THREADS"] = os.environ.get("BENCH_THREADS", "32")
+        cmd = [
+            str(EXE),
+            "--config",
+            str(root / "tilledge.toml"),
+            "serve",
+            "--listen",
+            f"127.0.0.1:{self.port}",
+        ]
+        if slow_fsync:
+            cmd = slow_prefix() + cmd
+        self.proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                c.request("GET", "/api/v1/health")
+                if c.getresponse().status == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def make_box(root: Path) -> dict[str, Any]:
+    """A box with one funded customer and card per terminal."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "tilledge.toml").write_text(
+        f'[box]\ndata_dir = "{root / "data"}"\n'
+        "[ledger]\nmax_topup = 100000000\n"
+        "[discovery]\nenabled = false\n"
+        "[devices.nfc]\nenabled = false\n[devices.printer]\nenabled = false\n"
+        "[devices.display]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [
+            str(EXE),
+            "--config",
+            str(root / "tilledge.toml"),
+            "terminal",
+            "add",
+            "bench",
+            "--scope",
+            "pos",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    token = json.loads(out.stdout)["token"]
+    db = sqlite3.connect(root / "data" / "tilledge.db")
+    customers, cards = [], []
+    for i in range(TERMINALS):
+        cid = db.execute(
+            "INSERT INTO customers (customer_number, type, display_name, last_name, created_at,"
+            " created_by, updated_at, updated_by) VALUES (?, 'individual', ?, ?, 'x', 'b', 'x',"
+            " 'b')",
+            [70000 + i, f"Load {i}", f"Load {i}"],
+        ).lastrowid
+        uid = f"04{i:012X}"
+        db.execute(
+            "INSERT INTO cards (uid, customer_id, created_at, created_by) VALUES (?, ?, 'x', 'b')",
+            [uid, cid],
+        )
+        customers.append(str(cid))
+        cards.append(uid)
+    db.commit()
+    db.close()
+    return {"token": token, "customers": customers, "cards": cards}
+
+
+def fund(port: int, setup: dict[str, Any]) -> None:
+    for cid in setup["customers"]:
+        status, _ = call(
+            port, setup["token"], "POST", f"/customers/{cid}/topups", {"amount": 90_000_000}
+        )
+        assert status == 201
+
+
+def call(
+    port: int,
+    token: str,
+    method: str,
+    path: str,
+    body: Any = None,
+    conn: http.client.HTTPConnection | None = None,
+) -> tuple[int, Any]:
+    own = conn is None
+    c = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}"}
+    data = None
+    if body is not None:
+        data = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+        headers["Idempotency-Key"] = str(uuid.uuid4())
+    c.request(method, f"/api/v1{path}", body=data, headers=headers)
+    r = c.getresponse()
+    payload = r.read()
+    if own:
+        c.close()
+    return r.status, payload
+
+
+# ------------------------------------------------------------------ clients --
+
+
+def _client_proc(
+    port: int, setup: dict[str, Any], kind: str, indexes: list[int], seconds: float, out: Any
+) -> None:
+    lats: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    start_at = time.monotonic() + 0.5
+    end_at = start_at + seconds
+
+    def terminal(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        bad = 0
+        n = 0
+        while time.monotonic() < start_at:
+            time.sleep(0.001)
+        while time.monotonic() < end_at:
+            n += 1
+            t0 = time.perf_counter()
+            try:
+                if kind == "bare":
+                    status, _ = call(port, "", "GET", "/health", conn=conn)
+                elif n % 2:
+                    status, _ = call(
+                        port,
+                        setup["token"],
+                        "POST",
+                        "/checkouts",
+                        {
+                            "card_uid": setup["cards"][i],
+                            "receipt_no": f"L{i}-{uuid.uuid4().hex}",
+                            "lines": [
+                                {
+                                    "sku": "1",
+                                    "quantity": "2",
+                                    "unit_price": 380,
+                                    "vat_rate_bp": 1900,
+                                },
+                                {
+                                    "sku": "2",
+                                    "quantity": "1",
+                                    "unit_price": 250,
+                                    "vat_rate_bp": 700,
+                                },
+                            ],
+                            "tenders": [{"type": "credit", "amount": None}],
+                        },
+                        conn=conn,
+                    )
+                else:
+                    status, _ = call(
+                        port,
+                        setup["token"],
+                        "POST",
+                        f"/customers/{setup['customers'][i]}/payments",
+                        {"amount": 100},
+                        conn=conn,
+                    )
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                bad += 1
+                continue
+            mine.append(time.perf_counter() - t0)
+            if status not in (200, 201):
+                bad += 1
+        with lock:
+            lats.extend(mine)
+            errors[0] += bad
+
+    threads = [threading.Thread(target=terminal, args=(i,)) for i in indexes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put((lats, errors[0]))
+
+
+def run_load(port: int, setup: dict[str, Any], kind: str, seconds: float) -> dict[str, float]:
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    per = TERMINALS // CLIENT_PROCS
+    procs = [
+        ctx.Process(
+            target=_client_proc,
+            args=(port, setup, kind, list(range(k * per, (k + 1) * per)), seconds, q),
+        )
+        for k in range(CLIENT_PROCS)
+    ]
+    for p in procs:
+        p.start()
+    lats: list[float] = []
+    errors = 0
+    for _ in procs:
+        got, bad = q.get(timeout=seconds + 120)
+        lats += got
+        errors += bad
+    for p in procs:
+        p.join()
+    return {
+        "requests": len(lats),
+        "errors": errors,
+        "throughput_rps": len(lats) / seconds,
+        "p50_ms": percentile(lats, 50) * 1000,
+        "p99_ms": percentile(lats, 99) * 1000,
+        "mean_ms": statistics.fmean(lats) * 1000 if lats else float("nan"),
+    }
+
+
+def measure(
+    root: Path, *, write_batch: int, slow_fsync: bool, seconds: float, kinds: tuple[str, ...]
+) -> dict[str, Any]:
+    if root.exists():
+        shutil.rmtree(root)
+    setup = make_box(root)
+    server = Server(root, write_batch=write_batch, slow_fsync=slow_fsync)
+    try:
+        fund(server.port, setup)
+        results = {k: run_load(server.port, setup, k, seconds) for k in kinds}
+    finally:
+        server.stop()
+    verify = subprocess.run(
+        [str(EXE), "--config", str(root / "tilledge.toml"), "ledger", "verify", "--json"],
+        capture_output=True,
+        text=True,
+    )
+    results["ledger_verify_ok"] = verify.returncode == 0
+    return results
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--no-slow-disk", action="store_true", help="skip the strace runs")
+    args = ap.parse_args()
+    if not EXE.exists():
+        sys.exit(f"{EXE} missing: run `make setup` first")
+    slow = not args.no_slow_disk and shutil.which("strace") is not None
+    report: dict[str, Any] = {
+        "seconds": args.seconds,
+        "terminals": TERMINALS,
+        "cores": os.cpu_count(),
+    }
+    with tempfile.TemporaryDirectory(prefix="tilledge-load-") as tmp:
+        root = Path(tmp)
+        report["raw_sqlite_commits_per_s"] = raw_commit_rate(root, 3, False)
+        fast = measure(
+            root / "group",
+            write_batch=128,
+            slow_fsync=False,
+            seconds=args.seconds,
+            kinds=("bare", "money"),
+        )
+        single = measure(
+            root / "single", write_batch=1, slow_fsync=False, seconds=args.seconds, kinds=("money",)
+        )
+        report["fast_disk"] = {
+            "bare": fast["bare"],
+            "group_commit": fast["money"],
+            "one_commit_per_op": single["money"],
+            "ledger_verify_ok": fast["ledger_verify_ok"] and single["ledger_verify_ok"],
+        }
+        if slow:
+            report["raw_sqlite_commits_per_s_slow_disk"] = raw_commit_rate(root, 3, True)
+            g = measure(
+                root / "slow-group",
+                write_batch=128,
+                slow_fsync=True,
+                seconds=args.seconds,
+                kinds=("money",),
+            )
+            s = measure(
+                root / "slow-single",
+                write_batch=1,
+                slow_fsync=True,
+                seconds=args.seconds,
+                kinds=("money",),
+            )
+            report["slow_disk"] = {
+                "fsync_delay_ms": 5,
+                "group_commit": g["money"],
+                "one_commit_per_op": s["money"],
+                "ledger_verify_ok": g["ledger_verify_ok"] and s["ledger_verify_ok"],
+            }
+    fd = report["fast_disk"]
+    lines = [
+        f"raw SQLite durable commits/s: {report['raw_sqlite_commits_per_s']:.0f}",
+        "fast disk:",
+        _row("bare route GET /health", fd["bare"]),
+        _row("money, group commit", fd["group_commit"]),
+        _row("money, one commit/op", fd["one_commit_per_op"]),
+        f"  money / bare throughput: "
+        f"{fd['group_commit']['throughput_rps'] / fd['bare']['throughput_rps']:.2f}",
+    ]
+    if "slow_disk" in report:
+        sd = report["slow_disk"]
+        ratio = sd["group_commit"]["throughput_rps"] / sd["one_commit_per_op"]["throughput_rps"]
+        report["slow_disk"]["group_vs_single_ratio"] = ratio
+        lines += [
+            f"slow disk (fsync +5 ms), raw commits/s: "
+            f"{report['raw_sqlite_commits_per_s_slow_disk']:.0f}",
+            _row("money, group commit", sd["group_commit"]),
+            _row("money, one commit/op", sd["one_commit_per_op"]),
+            f"  group commit / one commit per op: {ratio:.1f}x",
+        ]
+    print("\n".join(lines))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+def _row(name: str, r: dict[str, float]) -> str:
+    return (
+        f"  {name:<24} {r['throughput_rps']:8.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
+        f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
