@@ -94,6 +94,7 @@ __all__ = [
     "effective_discount",
     "encode_entry",
     "entry_hash",
+    "entry_row",
     "parse_quantity",
     "payout",
     "points_clawback",
@@ -420,6 +421,39 @@ def settle_batch(
 
 
 # ----------------------------------------------------------------- journal --
+
+
+def entry_row(
+    posting: Posting,
+    *,
+    seq: int,
+    customer_id: int,
+    operation_id: int,
+    actor: str,
+    created_at: str,
+    receipt_no: str | None = None,
+    reason: str | None = None,
+    reverses: int | None = None,
+) -> tuple[Any, ...]:
+    """A journal row (``JOURNAL_COLUMNS`` order, without ``hash``) for one
+    posting of an operation result; hash it with ``entry_hash(prev, *row)``
+    or several at once with ``chain_hashes(prev, rows)``."""
+    return (
+        seq,
+        customer_id,
+        operation_id,
+        posting.code,
+        posting.account,
+        posting.amount,
+        posting.cash_after,
+        posting.bonus_after,
+        posting.points_after,
+        receipt_no,
+        actor,
+        reason,
+        reverses,
+        created_at,
+    )
 
 
 def verify_entries(

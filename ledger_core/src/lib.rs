@@ -15,6 +15,7 @@ pub mod store;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
 use error::{Detail, LedgerError};
@@ -22,8 +23,14 @@ use ops::{Account, Balances, BonusTier, PaymentState};
 
 // ---------------------------------------------------------------- errors --
 
+/// `edge.ledger`, where the exception classes live (imported on first error).
+static LEDGER_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
 fn build_error(py: Python<'_>, err: &LedgerError) -> PyResult<PyErr> {
-    let cls = py.import("edge.ledger")?.getattr(err.class_name())?;
+    let module = LEDGER_MODULE.get_or_try_init(py, || -> PyResult<Py<PyModule>> {
+        Ok(py.import("edge.ledger")?.unbind())
+    })?;
+    let cls = module.bind(py).getattr(err.class_name())?;
     let kwargs = PyDict::new(py);
     for (name, value) in err.details() {
         match value {

@@ -64,7 +64,9 @@ impl Db {
         if rc != ffi::SQLITE_OK {
             return Err(db.error("open"));
         }
-        db.exec("PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824")?;
+        // Memory-mapped reads and a 64 MiB page cache: measured fastest for
+        // a sequential scan (mmap is capped by SQLITE_MAX_MMAP_SIZE, ~2 GiB).
+        db.exec("PRAGMA cache_size = -65536; PRAGMA mmap_size = 2147418112")?;
         Ok(db)
     }
 

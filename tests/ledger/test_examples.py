@@ -245,6 +245,45 @@ def test_encoding_matches_the_documented_layout() -> None:
         L.entry_hash(b"short", *ROW)
 
 
+def test_entry_row_from_a_posting() -> None:
+    s = L.settle(1000, 300, 500)
+    rows = [
+        L.entry_row(
+            p,
+            seq=i + 1,
+            customer_id=7,
+            operation_id=3,
+            actor="pos-1",
+            created_at="2026-11-24T00:00:00Z",
+            receipt_no="R9",
+        )
+        for i, p in enumerate(s.entries)
+    ]
+    assert rows[0] == (
+        1,
+        7,
+        3,
+        4,
+        "bonus",
+        -300,
+        1000,
+        0,
+        None,
+        "R9",
+        "pos-1",
+        None,
+        None,
+        "2026-11-24T00:00:00Z",
+    )
+    assert dict(zip(L.JOURNAL_COLUMNS, rows[1], strict=True))["cash_after"] == 800
+    hashes = L.chain_hashes(L.GENESIS_HASH, rows)
+    assert hashes[1] == L.entry_hash(hashes[0], *rows[1])
+    # a journal that starts from the customer's balances 1000/300 does not
+    # replay from zero: the verifier says so at the first entry
+    r = L.verify_entries([(*row, h) for row, h in zip(rows, hashes, strict=True)])
+    assert (r.ok, r.first_bad_seq) == (False, 1)
+
+
 def test_verify_entries_in_memory() -> None:
     rows, bal = journal_gen.make_rows(500, 20)
     hashed = journal_gen.hashed(rows)
