@@ -1,20 +1,21 @@
 """SQLite access: tuned connections, per-thread readers and one writer.
 
-All writes go through :class:`Writer`, a single thread that owns the only
-writing connection. Requests hand it a function; it runs queued functions in
-one ``BEGIN IMMEDIATE`` transaction, each inside its own savepoint, commits
-once (``synchronous=FULL``: on disk before ``COMMIT`` returns) and only then
-wakes the callers. Concurrent requests therefore share one fsync (group
-commit) while each still happens whole or not at all: a function that raises
-is rolled back to its savepoint and never fails its batch-mates.
+All writes go through :class:`Writer`, which owns the only writing
+connection. Requests hand it a function; queued functions run in one
+``BEGIN IMMEDIATE`` transaction, each inside its own savepoint, with one
+commit (``synchronous=FULL``: on disk before ``COMMIT`` returns), and a
+caller returns only after that commit. Concurrent requests therefore share
+one fsync (group commit) while each still happens whole or not at all: a
+function that raises is rolled back to its savepoint and never fails its
+batch-mates.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -51,71 +52,68 @@ class _Job:
         self.fn = fn
         self.result: Any = None
         self.error: BaseException | None = None
-        self.done = threading.Event()
+        self.done = False
 
 
 class Writer:
-    """The one writing connection, run by one thread, with group commit."""
+    """The one writing connection, with leader-based group commit.
+
+    There is no writer thread to hand work to: a request thread queues its
+    function and takes the commit lock. Whoever holds the lock is the leader:
+    it takes every queued function (its own and those that arrived while the
+    previous commit was syncing), runs them in one transaction, each in its
+    own savepoint, commits once and marks them done. A thread whose function
+    a leader already committed finds it done when it gets the lock and simply
+    returns. A lone request thus runs its write itself without any thread
+    switch, and under load one fsync covers a whole batch.
+    """
 
     def __init__(self, path: str | Path, *, max_batch: int = 128) -> None:
         self.path = Path(path)
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="db-writer", daemon=True)
-        self._started = False
-        self._lock = threading.Lock()
+        self._pending: deque[_Job] = deque()
+        self._commit_lock = threading.Lock()
+        self._local = threading.local()
+        self._conn: sqlite3.Connection | None = None
         self.commits = 0
         self.operations = 0
 
     def start(self) -> None:
-        with self._lock:
-            if not self._started:
-                self._started = True
-                self._thread.start()
+        """Open the writing connection (done lazily by the first write)."""
+        with self._commit_lock:
+            if self._conn is None:
+                self._conn = connect(self.path)
 
     def stop(self) -> None:
-        with self._lock:
-            if self._started:
-                self._queue.put(None)
-                self._thread.join()
-                self._started = False
-                self._thread = threading.Thread(target=self._run, name="db-writer", daemon=True)
+        with self._commit_lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     def submit(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` in a transaction; return once it is durable."""
-        if threading.current_thread() is self._thread:
+        if getattr(self._local, "leading", False):
             raise RuntimeError("nested write: call fn(conn) directly inside a write")
-        self.start()
         job = _Job(fn)
-        self._queue.put(job)
-        job.done.wait()
+        self._pending.append(job)  # deque.append is atomic
+        while not job.done:
+            with self._commit_lock:
+                if job.done:
+                    break
+                batch = []
+                while self._pending and len(batch) < self.max_batch:
+                    batch.append(self._pending.popleft())
+                if batch:
+                    if self._conn is None:
+                        self._conn = connect(self.path)
+                    self._local.leading = True
+                    try:
+                        self._run_batch(self._conn, batch)
+                    finally:
+                        self._local.leading = False
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[no-any-return]
-
-    def _run(self) -> None:
-        conn = connect(self.path)
-        try:
-            while True:
-                job = self._queue.get()
-                if job is None:
-                    return
-                batch = [job]
-                stop = False
-                while len(batch) < self.max_batch:
-                    try:
-                        nxt = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if nxt is None:
-                        stop = True
-                        break
-                    batch.append(nxt)
-                self._run_batch(conn, batch)
-                if stop:
-                    return
-        finally:
-            conn.close()
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
         try:
@@ -140,7 +138,7 @@ class Writer:
                     job.error = e
         finally:
             for job in batch:
-                job.done.set()
+                job.done = True
 
 
 class Database:
