@@ -313,13 +313,16 @@ class GroupCreate(BaseModel):
 
 
 class GroupPatch(BaseModel):
+    """Only the fields sent change; name and sort_order cannot be null."""
+
     model_config = ConfigDict(extra="forbid")
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
-        ""
-    )
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | None
+    ) = None
     default_discount_percent: Percent | None = None
     color: Color | None = None
-    sort_order: Annotated[int, Field(strict=True, ge=-1_000_000, le=1_000_000)] = 0
+    sort_order: Annotated[int, Field(strict=True, ge=-1_000_000, le=1_000_000)] | None = None
 
 
 class GroupPage(BaseModel):
