@@ -221,7 +221,7 @@ def refund(
 ) -> tuple[dict[str, Any], int]:
     pay = _operation(conn, payment_id, "payment")
     customer_id = int(pay["customer_id"])
-    accounts.load(conn, customer_id)  # refunds go back even to blocked customers
+    _customer(conn, customer_id)
     details = json.loads(pay["details"])
     restored_cash = restored_bonus = refunded_before = 0
     for r in conn.execute(
@@ -338,7 +338,7 @@ def void_topup(
 ) -> tuple[dict[str, Any], int]:
     top = _operation(conn, topup_id, "topup")
     customer_id = int(top["customer_id"])
-    accounts.load(conn, customer_id)
+    _customer(conn, customer_id)
     already = (
         conn.execute(
             "SELECT 1 FROM operations WHERE ref_id = ? AND kind = 'void'", [topup_id]
@@ -454,7 +454,7 @@ def correction(
     amount: int,
     reason: str,
 ) -> tuple[dict[str, Any], int]:
-    accounts.load(conn, customer_id)  # corrections fix records, blocked or not
+    _customer(conn, customer_id)
     bal = journal.load_balances(conn, customer_id)
     try:
         r = ledger.correction(
