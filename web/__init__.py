@@ -18,7 +18,8 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 def init_app(app: Flask) -> None:
     from edge.box import Box
 
-    from . import auth, i18n, views  # noqa: F401 - views register on import
+    # Page modules register their views on import.
+    from . import auth, credit, customers, devices, groups, i18n, panel, prefs, views  # noqa: F401
 
     box: Box = app.extensions["tilledge"]
     app.secret_key = auth.box_secret(box)
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     app.after_request(auth.security_headers)
     app.context_processor(lambda: {"csrf_token": auth.csrf_token, "t": i18n.t, "lang": i18n.lang()})
     app.context_processor(lambda: {"current_user": auth.current_user()})
+    app.context_processor(panel.template_globals)
 
 
 __all__ = ["bp", "init_app"]

@@ -1,0 +1,364 @@
+"""Customers: list with search as you type and filters, the detail page with
+its tabs, create and edit with field-level errors, (de)activation, merge."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from edge.api.auth import now_iso
+from edge.api.problems import ApiError
+from edge.box import current_box
+from edge.customers import cards, service
+from edge.customers.validate import FieldErrors, normalize_fields
+
+from . import bp, queries
+from . import customer_form as cf
+from .auth import current_actor, login_required
+from .i18n import t
+from .panel import expert
+from .problems import text as problem_text
+
+TABS = ("general", "credit", "points", "purchases", "history")
+STATUSES = ("active", "inactive")
+TYPES = ("individual", "business")
+
+
+# -- list -------------------------------------------------------------------------------
+
+
+def _filters() -> dict[str, Any]:
+    args = request.args
+    status = args.get("status", "active")
+    group = args.get("group", "")
+    return {
+        "q": args.get("q", "")[:100],
+        "status": status if status in STATUSES else "",
+        "type": args.get("type") if args.get("type") in TYPES else "",
+        "group": group if group.isdigit() and len(group) < 19 else "",
+        "cursor": args.get("cursor") or None,
+    }
+
+
+def _search(f: dict[str, Any]) -> dict[str, Any]:
+    box = current_box()
+    try:
+        return queries.search_page(
+            box.db.reader(),
+            f["q"],
+            status=f["status"] or None,
+            type_=f["type"] or None,
+            group_id=int(f["group"]) if f["group"] else None,
+            region=box.config.box.country,
+            cursor=f["cursor"],
+        )
+    except ApiError:  # a stale cursor from an older query: start over
+        return queries.search_page(
+            box.db.reader(),
+            f["q"],
+            status=f["status"] or None,
+            type_=f["type"] or None,
+            group_id=int(f["group"]) if f["group"] else None,
+            region=box.config.box.country,
+            cursor=None,
+        )
+
+
+@bp.route("/customers")
+@login_required("cashier")
+def customers() -> str:
+    f = _filters()
+    groups = queries.groups(current_box().db.reader())
+    return render_template(
+        "customers/list.html",
+        f=f,
+        page=_search(f),
+        groups=groups,
+        group_by_id={str(g["id"]): g for g in groups},
+    )
+
+
+@bp.route("/customers/rows")
+@login_required("cashier")
+def customer_rows() -> str:
+    """The result fragment the search box re-renders while typing."""
+    f = _filters()
+    groups = queries.groups(current_box().db.reader())
+    return render_template(
+        "customers/_rows.html",
+        f=f,
+        page=_search(f),
+        group_by_id={str(g["id"]): g for g in groups},
+    )
+
+
+# -- detail -------------------------------------------------------------------------------
+
+
+def load(customer_id: str) -> dict[str, Any]:
+    """The full record, or the panel's 404 page."""
+    box = current_box()
+    try:
+        return service.get_customer(
+            box.db.reader(), service.parse_id(customer_id), config=box.config
+        )
+    except ApiError:
+        abort(404)
+
+
+def detail_context(customer: dict[str, Any], tab: str) -> dict[str, Any]:
+    conn = current_box().db.reader()
+    cid = int(customer["id"])
+    ctx: dict[str, Any] = {"c": customer, "tab": tab, "tabs": TABS, "config": current_box().config}
+    if tab == "general":
+        ctx["sections"] = cf.sections(expert())
+        ctx["value"] = lambda f: customer.get(f.name)
+        ctx["help_text"] = cf.help_text
+    elif tab == "credit":
+        ctx["entries"] = queries.journal(conn, cid, ("cash", "bonus"))
+    elif tab == "points":
+        ctx["entries"] = queries.journal(conn, cid, ("points",))
+    elif tab == "purchases":
+        ctx["purchases"] = queries.purchases(conn, cid)
+    elif tab == "history":
+        ctx["history"] = service.history(conn, cid, limit=200, after=None, offset=0)["items"]
+        ctx["field_label"] = _history_label
+    return ctx
+
+
+def _history_label(field: str) -> str:
+    if field in cf.BY_NAME:
+        return cf.BY_NAME[field].label
+    return t("hist_" + field) if t("hist_" + field) != "hist_" + field else field
+
+
+@bp.route("/customers/<customer_id>")
+@login_required("cashier")
+def customer_detail(customer_id: str) -> str:
+    customer = load(customer_id)
+    tab = request.args.get("tab", "general")
+    if tab not in TABS:
+        tab = "general"
+    return render_template("customers/detail.html", **detail_context(customer, tab))
+
+
+# -- create / edit -----------------------------------------------------------------------
+
+
+def _form_names() -> list[str]:
+    """The fields the posted form showed (only those change; Normal hides the rest)."""
+    sent = request.form.get("_fields", "").split(",")
+    return [n for n in sent if n in cf.BY_NAME]
+
+
+def _check(names: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    values, errors = cf.parse(request.form, names)
+    if errors:
+        return values, errors
+    box = current_box()
+    try:
+        return normalize_fields(values, box.config.box.country, service.today_utc()), {}
+    except FieldErrors as e:
+        return values, {x["field"]: cf.message(x["message"]) for x in e.errors}
+
+
+def _form_page(
+    template_values: dict[str, Any],
+    errors: dict[str, str],
+    *,
+    customer: dict[str, Any] | None,
+    duplicates: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    groups = queries.groups(current_box().db.reader())
+    return render_template(
+        "customers/form.html",
+        c=customer,
+        sections=cf.sections(expert()),
+        values=template_values,
+        errors=errors,
+        groups=groups,
+        duplicates=duplicates or [],
+        to_input=cf.to_input,
+        help_text=cf.help_text,
+    ), status
+
+
+def _posted_values() -> dict[str, Any]:
+    """Re-show exactly what was typed (not the parsed values)."""
+    out: dict[str, Any] = {}
+    for name in _form_names():
+        field = cf.BY_NAME[name]
+        if field.kind == "bool":
+            out[name] = request.form.get(name) in ("1", "on", "true")
+        else:
+            out[name] = request.form.get(name, "")
+    return out
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@login_required("cashier")
+def customer_new() -> str | Response | tuple[str, int]:
+    if request.method == "GET":
+        start = {"type": "individual"}
+        q = request.args.get("q", "").strip()
+        if q and not any(ch.isdigit() for ch in q) and "@" not in q:
+            start["last_name"] = q  # came from an empty search: keep what was typed
+        return _form_page(
+            {f.name: cf.to_input(f, start.get(f.name)) for f in cf.FIELDS}, {}, customer=None
+        )
+    names = _form_names()
+    values, errors = _check(names)
+    if errors:
+        return _form_page(_posted_values(), errors, customer=None, status=422)
+    box, actor = current_box(), current_actor()
+    allow = request.form.get("allow_duplicate") == "1"
+
+    def txn(conn: sqlite3.Connection) -> int:
+        return service.create_customer(
+            conn, values, config=box.config, actor=actor, now=now_iso(), allow_duplicate=allow
+        )
+
+    try:
+        cid = box.db.write(txn)
+    except FieldErrors as e:
+        errs = {x["field"]: cf.message(x["message"]) for x in e.errors}
+        return _form_page(_posted_values(), errs, customer=None, status=e.status)
+    except ApiError as e:
+        if e.code == "duplicate_customer":
+            dupes = e.extra.get("candidates", [])
+            return _form_page(_posted_values(), {}, customer=None, duplicates=dupes, status=409)
+        flash(problem_text(e), "error")
+        return _form_page(_posted_values(), {}, customer=None, status=e.status)
+    number = (
+        box.db.reader()
+        .execute("SELECT customer_number FROM customers WHERE id = ?", [cid])
+        .fetchone()[0]
+    )
+    flash(t("created_ok", n=number), "ok")
+    return redirect(url_for("web.customer_detail", customer_id=cid))
+
+
+@bp.route("/customers/<customer_id>/edit", methods=["GET", "POST"])
+@login_required("cashier")
+def customer_edit(customer_id: str) -> str | Response | tuple[str, int]:
+    customer = load(customer_id)
+    if request.method == "GET":
+        shown = {f.name: cf.to_input(f, customer.get(f.name)) for f in cf.FIELDS}
+        return _form_page(shown, {}, customer=customer)
+    values, errors = _check(_form_names())
+    if errors:
+        return _form_page(_posted_values(), errors, customer=customer, status=422)
+    box, actor = current_box(), current_actor()
+    cid = int(customer["id"])
+
+    def txn(conn: sqlite3.Connection) -> list[str]:
+        return service.update_customer(
+            conn, cid, values, config=box.config, actor=actor, now=now_iso()
+        )
+
+    try:
+        changed = box.db.write(txn)
+    except FieldErrors as e:
+        errs = {x["field"]: cf.message(x["message"]) for x in e.errors}
+        return _form_page(_posted_values(), errs, customer=customer, status=e.status)
+    except ApiError as e:
+        flash(problem_text(e), "error")
+        return _form_page(_posted_values(), {}, customer=customer, status=e.status)
+    flash(t("updated_ok") if changed else t("nothing_changed"), "ok")
+    return redirect(url_for("web.customer_detail", customer_id=cid))
+
+
+# -- status and merge (managers, as in the API) ----------------------------------------
+
+
+@bp.route("/customers/<customer_id>/status", methods=["POST"])
+@login_required("manager")
+def customer_status(customer_id: str) -> Response:
+    customer = load(customer_id)
+    status = request.form.get("status")
+    if status not in STATUSES:
+        abort(400)
+    cid = int(customer["id"])
+    try:
+        current_box().db.write(
+            lambda c: service.set_status(c, cid, status, actor=current_actor(), now=now_iso())
+        )
+        flash(t("deactivated_ok" if status == "inactive" else "reactivated_ok"), "ok")
+    except ApiError as e:
+        flash(problem_text(e), "error")
+    return redirect(url_for("web.customer_detail", customer_id=cid))
+
+
+@bp.route("/customers/<customer_id>/merge", methods=["GET", "POST"])
+@login_required("manager")
+def customer_merge(customer_id: str) -> str | Response | tuple[str, int]:
+    customer = load(customer_id)
+    cid = int(customer["id"])
+    conn = current_box().db.reader()
+    candidates = service.find_duplicates(conn, customer, exclude=cid)
+    error = None
+    if request.method == "POST":
+        source = queries.id_by_number(conn, request.form.get("source", ""))
+        if source is None:
+            error = t("no_such_number")
+        else:
+            actor = current_actor()
+            try:
+                current_box().db.write(
+                    lambda c: service.merge(c, cid, source, actor=actor, now=now_iso())
+                )
+                flash(t("merge_ok", n=request.form.get("source", "").strip()), "ok")
+                return redirect(url_for("web.customer_detail", customer_id=cid, tab="history"))
+            except ApiError as e:
+                error = problem_text(e)
+    status = 422 if error else 200
+    return render_template(
+        "customers/merge.html",
+        c=customer,
+        candidates=candidates,
+        error=error,
+        source=request.form.get("source", request.args.get("source", "")),
+    ), status
+
+
+# -- cards (expert view of the General tab) ---------------------------------------------
+
+
+@bp.route("/customers/<customer_id>/cards", methods=["POST"])
+@login_required("cashier")
+def card_add(customer_id: str) -> str | Response | tuple[str, int]:
+    customer = load(customer_id)
+    cid = int(customer["id"])
+    deposit = request.form.get("deposit_paid") == "1"
+    actor = current_actor()
+    try:
+        uid = cards.parse_uid(request.form.get("uid", ""))
+        current_box().db.write(
+            lambda c: cards.add_card(c, cid, uid, deposit_paid=deposit, actor=actor, now=now_iso())
+        )
+    except ApiError as e:
+        message = cf.message(e.errors[0]["message"]) if e.errors else problem_text(e)
+        ctx = detail_context(customer, "general")
+        return render_template("customers/detail.html", **ctx, card_error=message), 422
+    flash(t("saved"), "ok")
+    return redirect(url_for("web.customer_detail", customer_id=cid) + "#cards")
+
+
+@bp.route("/customers/<customer_id>/cards/block", methods=["POST"])
+@login_required("cashier")
+def card_block(customer_id: str) -> Response:
+    cid = int(load(customer_id)["id"])
+    reason = request.form.get("reason")
+    uid = request.form.get("uid", "")
+    conn = current_box().db.reader()
+    row = conn.execute("SELECT customer_id FROM cards WHERE uid = ?", [uid]).fetchone()
+    if reason not in ("blocked", "lost") or row is None or row["customer_id"] != cid:
+        abort(404)
+    actor = current_actor()
+    current_box().db.write(lambda c: cards.block_card(c, uid, reason, actor=actor, now=now_iso()))
+    flash(t("saved"), "ok")
+    return redirect(url_for("web.customer_detail", customer_id=cid) + "#cards")

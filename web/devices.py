@@ -1,0 +1,207 @@
+"""Devices & box: live reader/printer/display state, test actions, receipt
+previews, the customer display mirrored, and the box's identity.
+
+The device service (``box.services["devices"]``) is another module's and may
+be absent (CLI tools, tests, a box without hardware): every call here is
+guarded, so the page always renders and says what is missing.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from werkzeug.wrappers import Response
+
+import edge
+from edge.box import Box, current_box
+from edge.security import terminals, tls
+
+from . import bp, fmt
+from .auth import login_required
+from .i18n import lang, t
+
+KINDS = ("reader", "printer", "display")
+RECEIPTS_SHOWN = 6
+
+
+def _service(box: Box) -> Any:
+    return box.services.get("devices")
+
+
+def _call(obj: Any, names: tuple[str, ...], *args: Any) -> Any:
+    """Call the first method ``obj`` has of ``names``; AttributeError if none."""
+    for name in names:
+        fn = getattr(obj, name, None)
+        if callable(fn):
+            return fn(*args)
+    raise AttributeError(names[0])
+
+
+def _state_label(raw: Any) -> tuple[str, bool, str]:
+    """A device's state (str or dict) → (label, ok, detail)."""
+    detail = ""
+    if isinstance(raw, dict):
+        detail = str(raw.get("detail") or raw.get("error") or "")
+        raw = raw.get("state") or raw.get("status")
+    state = str(raw or "unknown").lower()
+    ok = state in ("ok", "ready", "online", "connected", "idle", "running")
+    if ok:
+        return t("dev_ok"), True, detail
+    if state in ("disabled", "off"):
+        return t("dev_disabled"), False, detail
+    if state in ("offline", "error", "paper_out", "disconnected", "absent"):
+        return t("dev_offline") + (f" ({state})" if state != "offline" else ""), False, detail
+    return state, False, detail
+
+
+def device_states(box: Box) -> dict[str, dict[str, Any]]:
+    cfg = box.config.devices
+    enabled = {
+        "reader": cfg.nfc.enabled,
+        "printer": cfg.printer.enabled,
+        "display": cfg.display.enabled,
+    }
+    svc = _service(box)
+    raw: dict[str, Any] = {}
+    if svc is not None:
+        try:
+            raw = dict(_call(svc, ("status", "states", "state")) or {})
+        except Exception:  # a broken service must not break the page
+            raw = {}
+    out = {}
+    for kind in KINDS:
+        if not enabled[kind]:
+            label, ok, detail = t("dev_disabled"), False, ""
+        elif svc is None:
+            label, ok, detail = t("dev_absent"), False, ""
+        else:
+            value = raw.get(kind, raw.get(kind + "s", raw.get("nfc" if kind == "reader" else kind)))
+            if isinstance(value, list):  # several readers: the first decides, all are listed
+                value = value[0] if value else None
+            label, ok, detail = _state_label(value)
+        out[kind] = {"label": label, "ok": ok, "detail": detail}
+    return out
+
+
+def display_lines(box: Box) -> list[str]:
+    svc = _service(box)
+    if svc is not None:
+        try:
+            lines = _call(svc, ("display_text", "display_lines", "current_display"))
+            if lines:
+                return [str(x) for x in lines]
+        except Exception:  # the mirror falls back to the idle text
+            pass
+    return list(box.config.devices.display.idle_text)
+
+
+def receipts_folder(box: Box) -> Path | None:
+    from drivers.printer import parse_printer_uri
+
+    try:
+        uri = parse_printer_uri(box.config.devices.printer.uri, box.config.data_path)
+    except ValueError:
+        return None
+    return Path(uri.path) if uri.kind == "sim" else None
+
+
+def recent_receipts(box: Box) -> list[str]:
+    folder = receipts_folder(box)
+    if folder is None or not folder.is_dir():
+        return []
+    pngs = sorted(folder.glob("*.png"), key=lambda p: p.name, reverse=True)
+    return [p.name for p in pngs[:RECEIPTS_SHOWN]]
+
+
+def addresses(box: Box) -> list[str]:
+    out = [box.config.server.listen]
+    announcer = box.services.get("discovery")
+    for addr in getattr(announcer, "addresses", []) or []:
+        out.append(str(addr))
+    out.append(socket.gethostname() + ".local")
+    return list(dict.fromkeys(out))
+
+
+def _uptime(box: Box) -> str:
+    return fmt.duration(time.time() - box.started_at, lang())
+
+
+@bp.route("/devices")
+@login_required("cashier")
+def devices() -> str:
+    box = current_box()
+    info = tls.current(box.config)
+    fingerprint = box.services.get("tls_fingerprint") or (info.fingerprint if info else None)
+    return render_template(
+        "devices.html",
+        states=device_states(box),
+        display=display_lines(box),
+        receipts=recent_receipts(box),
+        has_service=_service(box) is not None,
+        box=box,
+        addresses=addresses(box),
+        fingerprint=tls.colons(fingerprint) if fingerprint else None,
+        version=edge.__version__,
+        uptime=_uptime(box),
+        terminals=terminals.list_terminals(box.db.reader()),
+        readers=box.config.devices.nfc.readers,
+    )
+
+
+@bp.route("/devices/state")
+@login_required("cashier")
+def device_state() -> Response:
+    """Polled by the page every two seconds (the live part)."""
+    box = current_box()
+    return jsonify(devices=device_states(box), display=display_lines(box), uptime=_uptime(box))
+
+
+def _action(names: tuple[str, ...], *args: Any, ok: str) -> Response:
+    svc = _service(current_box())
+    if svc is None:
+        flash(t("action_failed", detail=t("dev_absent")), "error")
+    else:
+        try:
+            _call(svc, names, *args)
+            flash(t(ok), "ok")
+        except Exception as e:  # shown to the user, device errors vary
+            flash(t("action_failed", detail=str(e) or type(e).__name__), "error")
+    return redirect(url_for("web.devices"))
+
+
+@bp.route("/devices/test-print", methods=["POST"])
+@login_required("cashier")
+def device_test_print() -> Response:
+    return _action(("test_print",), ok="test_print_done")
+
+
+@bp.route("/devices/display", methods=["POST"])
+@login_required("cashier")
+def device_display() -> Response:
+    lines = request.form.get("text", "").replace("\r", "").split("\n")[:4]
+    return _action(
+        ("show_text", "display", "test_display"), [x[:80] for x in lines], ok="test_display_done"
+    )
+
+
+@bp.route("/devices/tap", methods=["POST"])
+@login_required("cashier")
+def device_tap() -> Response:
+    uid = request.form.get("uid", "").strip()[:40]
+    return _action(("simulate_tap", "tap"), uid, ok="sim_tap_done")
+
+
+@bp.route("/devices/receipts/<name>")
+@login_required("cashier")
+def device_receipt(name: str) -> Response:
+    folder = receipts_folder(current_box())
+    if folder is None or "/" in name or not name.endswith(".png") or name.startswith("."):
+        abort(404)
+    path = folder / name
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="image/png", max_age=0)

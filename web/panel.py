@@ -1,0 +1,87 @@
+"""What every panel page shares: the mode (Normal/Expert), formatting helpers
+for templates, error pages, and a guard against submitting a form twice."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+from flask import render_template, request
+from werkzeug.exceptions import HTTPException
+
+from edge.box import current_box
+
+from . import bp, fmt
+from .i18n import lang, t
+
+MODES = ("normal", "expert")
+MODE_COOKIE = "tilledge_mode"  # per device: the till tablet stays in Normal
+
+
+def mode() -> str:
+    value = request.cookies.get(MODE_COOKIE)
+    return value if value in MODES else "normal"
+
+
+def expert() -> bool:
+    return mode() == "expert"
+
+
+def currency() -> str:
+    return current_box().config.box.currency
+
+
+def money(minor: int | None) -> str:
+    return "–" if minor is None else fmt.money(int(minor), currency(), lang())
+
+
+def template_globals() -> dict[str, Any]:
+    return {
+        "mode": mode(),
+        "expert": expert(),
+        "money": money,
+        "num": lambda n: fmt.number(int(n), lang()),
+        "when": lambda v: fmt.when(v, lang()),
+        "day": lambda v: fmt.day(v, lang()),
+        "form_nonce": form_nonce,
+    }
+
+
+# -- one submission per form ----------------------------------------------------------
+# A double click or a reload must not top up twice. Each money form carries a
+# random nonce; the first POST with it wins. Kept in memory (one process owns
+# the box), bounded, and the nonce is useless without the session's CSRF token.
+
+_USED: OrderedDict[str, float] = OrderedDict()
+_USED_LOCK = threading.Lock()
+_USED_MAX = 10_000
+
+
+def form_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def claim_nonce(nonce: str) -> bool:
+    """True the first time ``nonce`` is seen (empty nonces are never accepted twice)."""
+    if not nonce or len(nonce) > 64:
+        return False
+    with _USED_LOCK:
+        if nonce in _USED:
+            return False
+        _USED[nonce] = time.time()
+        while len(_USED) > _USED_MAX:
+            _USED.popitem(last=False)
+    return True
+
+
+# -- error pages (panel views only; the API answers problem+json) -------------------
+
+
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+def _error_page(err: HTTPException) -> tuple[str, int]:
+    message = t("forbidden") if err.code == 403 else t("not_found")
+    return render_template("error.html", message=message, code=err.code), err.code or 500
