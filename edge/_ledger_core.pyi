@@ -231,6 +231,8 @@ class VerifyReport:
     @property
     def last_seq(self) -> int | None: ...
     @property
+    def reader(self) -> str: ...
+    @property
     def first_bad_seq(self) -> int | None: ...
     @property
     def bad_customer(self) -> int | None: ...
@@ -349,7 +351,10 @@ def verify_entries(
     rows: Iterable[tuple[Any, ...]], balances: dict[int, tuple[int, int, int]] | None = None
 ) -> VerifyReport: ...
 def verify_journal(
-    db_path: str, progress: Callable[[int], object] | None = None, threads: int = 0
+    db_path: str,
+    progress: Callable[[int], object] | None = None,
+    threads: int = 0,
+    method: str = "auto",
 ) -> VerifyReport: ...
 def settle_batch(
     cash: Sequence[int], bonus: Sequence[int], amounts: Sequence[int], allow_partial: bool = False

@@ -1,4 +1,4 @@
-//! `cargo run --release --example verify_file -- PATH`: times the SQLite
+//! `cargo run --release --example verify_file -- PATH [THREADS [auto|sql|pages]]`: times the SQLite
 //! verifier on a journal file (used while tuning; the benchmark is in
 //! `benchmarks/bench_ledger_core.py`).
 
@@ -9,13 +9,20 @@ fn main() {
     let threads: usize = std::env::args()
         .nth(2)
         .map_or(0, |t| t.parse().expect("threads"));
+    let method = match std::env::args().nth(3).as_deref() {
+        None | Some("auto") => _ledger_core::store::Method::Auto,
+        Some("sql") => _ledger_core::store::Method::Sql,
+        Some("pages") => _ledger_core::store::Method::Pages,
+        Some(m) => panic!("unknown method {m}"),
+    };
     for _ in 0..3 {
         let t = Instant::now();
-        let r =
-            _ledger_core::store::verify_file(&path, threads, |_| true).expect("readable database");
+        let r = _ledger_core::store::verify_file(&path, threads, method, |_| true)
+            .expect("readable database");
         let s = t.elapsed().as_secs_f64();
         println!(
-            "ok={} entries={} {:.3}s {:.0} entries/s",
+            "{} ok={} entries={} {:.3}s {:.0} entries/s",
+            r.reader,
             r.ok(),
             r.entries_checked,
             s,

@@ -169,6 +169,8 @@ pub struct Report {
     pub head_hash: [u8; 32],
     pub last_seq: Option<i64>,
     pub failure: Option<Failure>,
+    /// How the entries were read: "memory", "sql" or "pages".
+    pub reader: &'static str,
 }
 
 impl Report {
@@ -212,6 +214,16 @@ pub fn check_entry(
     e: &EntryRef<'_>,
     stored_hash: &[u8],
 ) -> Result<[u8; 32], String> {
+    check_local(e)?;
+    let hash = hash_with(buf, prev, e);
+    if hash[..] != *stored_hash {
+        return Err("hash does not match the chain (entry altered, inserted or removed)".into());
+    }
+    Ok(hash)
+}
+
+/// The row-local checks of [`check_entry`] (type code, amount), no hash.
+pub fn check_local(e: &EntryRef<'_>) -> Result<(), String> {
     if !e.account.accepts(e.code) {
         return Err(format!(
             "type code {} is not valid on account {}",
@@ -222,11 +234,7 @@ pub fn check_entry(
     if e.amount == 0 || e.amount.unsigned_abs() > MAX_AMOUNT as u64 {
         return Err(format!("amount {} is zero or out of range", e.amount));
     }
-    let hash = hash_with(buf, prev, e);
-    if hash[..] != *stored_hash {
-        return Err("hash does not match the chain (entry altered, inserted or removed)".into());
-    }
-    Ok(hash)
+    Ok(())
 }
 
 /// Replays balances entry by entry (in `seq` order) and checks the
@@ -357,6 +365,7 @@ impl Replay {
             head_hash,
             last_seq: self.last_seq,
             failure,
+            reader: "memory",
         }
     }
 }
@@ -436,5 +445,11 @@ impl Verifier {
     /// The replayed balances so far.
     pub fn balances(&self) -> &FxHashMap<i64, [i64; 3]> {
         self.replay.balances()
+    }
+
+    /// The replay, the last good hash and the failure, for a caller that
+    /// finishes differently.
+    pub fn into_parts(self) -> (Replay, [u8; 32], Option<Failure>) {
+        (self.replay, self.prev, self.failure)
     }
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod journal;
 pub mod money;
 pub mod ops;
+pub mod pages;
 pub mod pricing;
 pub mod store;
 
@@ -1006,6 +1007,10 @@ impl VerifyReport {
         self.0.last_seq
     }
     #[getter]
+    fn reader(&self) -> &'static str {
+        self.0.reader
+    }
+    #[getter]
     fn first_bad_seq(&self) -> Option<i64> {
         self.0.failure.as_ref().and_then(|f| f.seq)
     }
@@ -1083,20 +1088,27 @@ fn verify_entries(
 /// without the GIL. `progress(entries_done)` is called every 65,536 entries
 /// and at the end.
 #[pyfunction]
-#[pyo3(signature = (db_path, progress=None, threads=0))]
+#[pyo3(signature = (db_path, progress=None, threads=0, method="auto"))]
 fn verify_journal(
     py: Python<'_>,
     db_path: std::path::PathBuf,
     progress: Option<Py<PyAny>>,
     threads: usize,
+    method: &str,
 ) -> PyResult<VerifyReport> {
+    let method = match method {
+        "auto" => store::Method::Auto,
+        "sql" => store::Method::Sql,
+        "pages" => store::Method::Pages,
+        _ => return Err(invalid_input("method", "must be 'auto', 'sql' or 'pages'")),
+    };
     let path = db_path
         .to_str()
         .ok_or_else(|| invalid_input("db_path", "must be valid UTF-8"))?
         .to_string();
     let mut cb_err: Option<PyErr> = None;
     let result = py.detach(|| {
-        store::verify_file(&path, threads, |n| match &progress {
+        store::verify_file(&path, threads, method, |n| match &progress {
             None => true,
             Some(cb) => Python::attach(|py| match cb.call1(py, (n,)) {
                 Ok(_) => true,

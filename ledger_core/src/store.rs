@@ -20,15 +20,19 @@ use std::marker::PhantomData;
 use std::sync::mpsc::{sync_channel, Receiver};
 
 use libsqlite3_sys as ffi;
+use sha2::Digest;
 
-use crate::journal::{check_entry, EntryRef, Failure, Rec, Replay, Report, GENESIS};
+use crate::journal::{
+    check_entry, check_local, encode, EntryRef, Failure, Rec, Replay, Report, Verifier, GENESIS,
+};
 use crate::ops::Account;
+use crate::pages::{decode_record, PageFile, Value};
 
 const SELECT_CHUNK: &str = "SELECT seq, customer_id, operation_id, type, account, amount, \
      cash_after, bonus_after, points_after, receipt_no, actor, reason, reverses, created_at, hash \
      FROM journal WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq";
 const SELECT_PREV_HASH: &str = "SELECT hash FROM journal WHERE seq < ?1 ORDER BY seq DESC LIMIT 1";
-const SELECT_RANGE: &str = "SELECT min(seq), max(seq) FROM journal";
+const SELECT_RANGE: &str = "SELECT (SELECT min(seq) FROM journal), (SELECT max(seq) FROM journal)";
 const SELECT_BALANCES: &str =
     "SELECT customer_id, cash, bonus, points FROM balances ORDER BY customer_id";
 
@@ -369,6 +373,7 @@ fn chunks(min: i64, max: i64) -> Vec<(i64, i64)> {
 pub fn verify_file(
     path: &str,
     threads: usize,
+    method: Method,
     mut progress: impl FnMut(u64) -> bool,
 ) -> Result<Report, StoreError> {
     let main = Db::open_read_only(path)?;
@@ -382,6 +387,42 @@ pub fn verify_file(
         )
     };
     let stored = read_balances(&main)?;
+    // The read transaction has started: decide whether the file's own pages
+    // are the snapshot.
+    let threads = match threads {
+        0 => std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8),
+        n => n.min(64),
+    };
+    if method != Method::Sql {
+        let run = |plan: &PagesPlan, progress: &mut dyn FnMut(u64) -> bool| {
+            if threads >= 2 {
+                verify_pages_parallel(path, plan, threads, progress)
+            } else {
+                verify_pages(path, plan, progress)
+            }
+        };
+        match pages_plan(&main, path) {
+            Ok(plan) => match run(&plan, &mut progress) {
+                Ok(Some(outcome)) => {
+                    main.exec("COMMIT")?;
+                    let mut report = outcome.replay.finish(outcome.head, outcome.failure, stored);
+                    if let Some(n) = outcome.checked {
+                        report.entries_checked = n;
+                    }
+                    report.reader = "pages";
+                    progress(report.entries_checked);
+                    return Ok(report);
+                }
+                Ok(None) => return Err(StoreError("verification cancelled".into())),
+                Err(e) if method == Method::Pages => return Err(StoreError(e)),
+                Err(_) => {}
+            },
+            Err(e) if method == Method::Pages => return Err(StoreError(e)),
+            Err(_) => {}
+        }
+    }
     let threads = match threads {
         0 => std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -467,7 +508,8 @@ pub fn verify_file(
         }
     }
     main.exec("COMMIT")?;
-    let report = st.replay.finish(st.head, st.failure, stored);
+    let mut report = st.replay.finish(st.head, st.failure, stored);
+    report.reader = "sql";
     if last_told != Some(report.entries_checked) {
         progress(report.entries_checked);
     }
@@ -502,6 +544,423 @@ impl Consumer {
         }
         true
     }
+}
+
+/// How `verify_file` reads the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// The b-tree pages when the file alone holds the snapshot, else SQL.
+    Auto,
+    /// Always through SQLite's SQL layer (parallel chunks).
+    Sql,
+    /// Only the b-tree pages; an error when that is not possible.
+    Pages,
+}
+
+const JOURNAL_COLUMNS: [&str; 15] = [
+    "seq",
+    "customer_id",
+    "operation_id",
+    "type",
+    "account",
+    "amount",
+    "cash_after",
+    "bonus_after",
+    "points_after",
+    "receipt_no",
+    "actor",
+    "reason",
+    "reverses",
+    "created_at",
+    "hash",
+];
+
+/// What the page reader needs.
+struct PagesPlan {
+    root: u32,
+    page_size: usize,
+}
+
+fn text_of(st: &Stmt<'_>, i: c_int) -> String {
+    st.text(i, "")
+        .map(|t| String::from_utf8_lossy(t).into_owned())
+        .unwrap_or_default()
+}
+
+/// Whether the database file's pages are exactly the open read
+/// transaction's snapshot, and stay so while it is open:
+/// - rollback-journal modes: the read transaction holds a SHARED lock, so no
+///   writer can change the file;
+/// - WAL mode: when every WAL frame is already copied back (the wal-index
+///   shows `mxFrame == nBackfill`), the file is the snapshot, and a
+///   checkpoint never copies frames newer than an open reader's snapshot.
+///
+/// It also checks the table's layout (the columns in the order hashed, `seq`
+/// the INTEGER PRIMARY KEY, a rowid table) and UTF-8 text.
+fn pages_plan(db: &Db, path: &str) -> Result<PagesPlan, String> {
+    let err = |e: StoreError| e.0;
+    {
+        let mut st = db.prepare("PRAGMA encoding").map_err(err)?;
+        if !st.step().map_err(err)? || text_of(&st, 0) != "UTF-8" {
+            return Err("text encoding is not UTF-8".into());
+        }
+    }
+    {
+        let mut st = db.prepare("PRAGMA table_info(journal)").map_err(err)?;
+        let mut i = 0;
+        while st.step().map_err(err)? {
+            let name = text_of(&st, 1);
+            if JOURNAL_COLUMNS.get(i) != Some(&name.as_str()) {
+                return Err(format!("unexpected journal column {name}"));
+            }
+            if i == 0
+                && (!text_of(&st, 2).eq_ignore_ascii_case("INTEGER") || st.int(5, "pk") != Ok(1))
+            {
+                return Err("seq is not the INTEGER PRIMARY KEY".into());
+            }
+            i += 1;
+        }
+        if i != JOURNAL_COLUMNS.len() {
+            return Err("unexpected journal columns".into());
+        }
+    }
+    let root = {
+        let mut st = db
+            .prepare(
+                "SELECT rootpage, sql FROM sqlite_schema WHERE type = 'table' AND name = 'journal'",
+            )
+            .map_err(err)?;
+        if !st.step().map_err(err)? {
+            return Err("no journal table".into());
+        }
+        if text_of(&st, 1)
+            .to_ascii_uppercase()
+            .contains("WITHOUT ROWID")
+        {
+            return Err("journal is a WITHOUT ROWID table".into());
+        }
+        u32::try_from(st.int(0, "rootpage")?).map_err(|_| "bad root page")?
+    };
+    let page_size = {
+        let mut st = db.prepare("PRAGMA page_size").map_err(err)?;
+        st.step().map_err(err)?;
+        usize::try_from(st.int(0, "page_size")?).map_err(|_| "bad page size")?
+    };
+    let mode = {
+        let mut st = db.prepare("PRAGMA journal_mode").map_err(err)?;
+        st.step().map_err(err)?;
+        text_of(&st, 0).to_ascii_lowercase()
+    };
+    if mode == "wal" {
+        let mut shm = [0u8; 104];
+        let f = std::fs::File::open(format!("{path}-shm")).map_err(|e| e.to_string())?;
+        std::os::unix::fs::FileExt::read_exact_at(&f, &mut shm, 0).map_err(|e| e.to_string())?;
+        // WalIndexHdr twice (48 bytes each, native byte order), then
+        // WalCkptInfo starting with nBackfill.
+        let u32_at =
+            |at: usize| u32::from_ne_bytes([shm[at], shm[at + 1], shm[at + 2], shm[at + 3]]);
+        if shm[..48] != shm[48..96] || shm[12] != 1 {
+            return Err("wal-index header in flux".into());
+        }
+        if u32_at(16) != u32_at(96) {
+            return Err("the WAL holds frames not yet in the database file".into());
+        }
+    } else if mode == "memory" || mode == "off" {
+        return Err(format!("journal_mode {mode}"));
+    }
+    Ok(PagesPlan { root, page_size })
+}
+
+fn v_int(v: Value<'_>, name: &str) -> Result<i64, String> {
+    match v {
+        Value::Int(i) => Ok(i),
+        _ => Err(format!("{name} is not an integer")),
+    }
+}
+
+fn v_opt_int(v: Value<'_>, name: &str) -> Result<Option<i64>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Int(i) => Ok(Some(i)),
+        _ => Err(format!("{name} is not an integer")),
+    }
+}
+
+fn v_text<'a>(v: Value<'a>, name: &str) -> Result<&'a [u8], String> {
+    match v {
+        Value::Text(t) => Ok(t),
+        _ => Err(format!("{name} is not text")),
+    }
+}
+
+fn v_opt_text<'a>(v: Value<'a>, name: &str) -> Result<Option<&'a [u8]>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Text(t) => Ok(Some(t)),
+        _ => Err(format!("{name} is not text")),
+    }
+}
+
+fn entry_of<'a>(rowid: i64, c: &[Value<'a>; 15]) -> Result<(EntryRef<'a>, &'a [u8]), String> {
+    let account_text = v_text(c[4], "account")?;
+    let account = Account::parse(account_text).ok_or_else(|| {
+        format!(
+            "unknown account {:?}",
+            String::from_utf8_lossy(account_text)
+        )
+    })?;
+    let Value::Blob(hash) = c[14] else {
+        return Err("hash is not a blob".into());
+    };
+    Ok((
+        EntryRef {
+            seq: rowid,
+            customer_id: v_int(c[1], "customer_id")?,
+            operation_id: v_int(c[2], "operation_id")?,
+            code: v_int(c[3], "type")?,
+            account,
+            amount: v_int(c[5], "amount")?,
+            cash_after: v_opt_int(c[6], "cash_after")?,
+            bonus_after: v_opt_int(c[7], "bonus_after")?,
+            points_after: v_opt_int(c[8], "points_after")?,
+            receipt_no: v_opt_text(c[9], "receipt_no")?,
+            actor: v_text(c[10], "actor")?,
+            reason: v_opt_text(c[11], "reason")?,
+            reverses: v_opt_int(c[12], "reverses")?,
+            created_at: v_text(c[13], "created_at")?,
+        },
+        hash,
+    ))
+}
+
+/// Sequential verification over the table's pages. `Ok(None)`: cancelled by
+/// the progress callback; `Err`: the pages could not be read as expected
+/// (the caller falls back to SQL).
+fn verify_pages(
+    path: &str,
+    plan: &PagesPlan,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Result<Option<PagesOutcome>, String> {
+    let file = PageFile::open(path, plan.page_size)?;
+    let mut v = Verifier::new();
+    let mut cancelled = false;
+    let mut n: u64 = 0;
+    file.scan(plan.root, &mut |rowid, payload| {
+        let mut cols = [Value::Null; 15];
+        let decoded = decode_record(payload, &mut cols).and_then(|()| {
+            if cols[0] != Value::Null && cols[0] != Value::Int(rowid) {
+                return Err("seq differs from the rowid".into());
+            }
+            entry_of(rowid, &cols)
+        });
+        match decoded {
+            Ok((e, hash)) => {
+                if !v.push(&e, hash) {
+                    return false;
+                }
+            }
+            Err(reason) => {
+                let cid = match cols[1] {
+                    Value::Int(c) => Some(c),
+                    _ => None,
+                };
+                v.fail(Some(rowid), cid, reason);
+                return false;
+            }
+        }
+        n += 1;
+        if n.is_multiple_of(PROGRESS_EVERY) && !progress(n) {
+            cancelled = true;
+            return false;
+        }
+        true
+    })?;
+    Ok(if cancelled {
+        None
+    } else {
+        Some(v.into_outcome())
+    })
+}
+
+/// What a pages scan leaves for `Replay::finish`.
+pub(crate) struct PagesOutcome {
+    replay: Replay,
+    head: [u8; 32],
+    failure: Option<Failure>,
+    /// Entries before the failure, when the replay ran ahead of it.
+    checked: Option<u64>,
+}
+
+impl Verifier {
+    fn into_outcome(self) -> PagesOutcome {
+        let (replay, head, failure) = self.into_parts();
+        PagesOutcome {
+            replay,
+            head,
+            failure,
+            checked: None,
+        }
+    }
+}
+
+/// What a worker found in one subtree of the journal b-tree.
+struct PagesChunk {
+    /// Replay records of the good rows (the first row included).
+    recs: Vec<Rec>,
+    /// The first row: `(encoding, stored hash, seq, customer_id)`; its link to
+    /// the previous chunk is checked by the consumer.
+    first: Option<(Vec<u8>, [u8; 32], i64, i64)>,
+    /// Stored hash of the last good row.
+    last: Option<[u8; 32]>,
+    failure: Option<Failure>,
+}
+
+fn pages_chunk(file: &PageFile, pgno: u32) -> Result<PagesChunk, String> {
+    let mut out = PagesChunk {
+        recs: Vec::with_capacity(4096),
+        first: None,
+        last: None,
+        failure: None,
+    };
+    let mut buf = Vec::with_capacity(256);
+    file.scan(pgno, &mut |rowid, payload| {
+        let mut cols = [Value::Null; 15];
+        let decoded = decode_record(payload, &mut cols).and_then(|()| {
+            if cols[0] != Value::Null && cols[0] != Value::Int(rowid) {
+                return Err("seq differs from the rowid".into());
+            }
+            entry_of(rowid, &cols)
+        });
+        let checked = decoded.and_then(|(e, stored)| {
+            let stored = <[u8; 32]>::try_from(stored).map_err(|_| {
+                "hash does not match the chain (entry altered, inserted or removed)".to_string()
+            })?;
+            match out.last {
+                None => {
+                    check_local(&e)?;
+                    out.first = Some((encode(&e), stored, e.seq, e.customer_id));
+                }
+                Some(prev) => {
+                    check_entry(&mut buf, &prev, &e, &stored)?;
+                }
+            }
+            Ok((e.rec(), stored))
+        });
+        match checked {
+            Ok((rec, stored)) => {
+                out.recs.push(rec);
+                out.last = Some(stored);
+                true
+            }
+            Err(reason) => {
+                out.failure = Some(Failure {
+                    seq: Some(rowid),
+                    customer_id: match cols[1] {
+                        Value::Int(c) => Some(c),
+                        _ => None,
+                    },
+                    reason,
+                });
+                false
+            }
+        }
+    })?;
+    Ok(out)
+}
+
+/// Parallel pages scan: workers check disjoint subtrees (rowid ranges) of
+/// the journal b-tree — decoding, row-local checks and every hash link inside
+/// the subtree; the calling thread consumes them in order, checks the link
+/// between subtrees and replays the balances.
+fn verify_pages_parallel(
+    path: &str,
+    plan: &PagesPlan,
+    threads: usize,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Result<Option<PagesOutcome>, String> {
+    let file = PageFile::open(path, plan.page_size)?;
+    let subtrees = file.subtrees(plan.root, threads * 16)?;
+    let threads = threads.min(subtrees.len()).max(1);
+    let mut replay = Replay::default();
+    let mut head = GENESIS;
+    let mut failure: Option<Failure> = None;
+    let mut next_report = PROGRESS_EVERY;
+    let mut cancelled = false;
+    let mut buf = Vec::with_capacity(256);
+    let file = &file;
+    let subtrees = &subtrees;
+    std::thread::scope(|scope| -> Result<(), String> {
+        let mut receivers = Vec::new();
+        for w in 0..threads {
+            let (tx, rx) = sync_channel::<Result<PagesChunk, String>>(4);
+            receivers.push(rx);
+            scope.spawn(move || {
+                for &pgno in subtrees.iter().skip(w).step_by(threads) {
+                    let r = pages_chunk(file, pgno);
+                    let stop = r.is_err();
+                    if tx.send(r).is_err() || stop {
+                        break;
+                    }
+                }
+            });
+        }
+        'chunks: for i in 0..subtrees.len() {
+            let chunk = receivers[i % threads]
+                .recv()
+                .map_err(|_| "a reader thread stopped".to_string())??;
+            if let Some((enc, stored, seq, customer_id)) = &chunk.first {
+                buf.clear();
+                buf.extend_from_slice(&head);
+                buf.extend_from_slice(enc);
+                let h: [u8; 32] = sha2::Sha256::digest(&buf[..]).into();
+                if h != *stored {
+                    failure = Some(Failure {
+                        seq: Some(*seq),
+                        customer_id: Some(*customer_id),
+                        reason: "hash does not match the chain (entry altered, inserted or \
+                                 removed)"
+                            .into(),
+                    });
+                    break 'chunks;
+                }
+            }
+            for rec in &chunk.recs {
+                if let Err(reason) = replay.apply(rec) {
+                    failure = Some(Failure {
+                        seq: Some(rec.seq),
+                        customer_id: Some(rec.customer_id),
+                        reason,
+                    });
+                    break 'chunks;
+                }
+            }
+            if let Some(last) = chunk.last {
+                head = last;
+            }
+            if chunk.failure.is_some() {
+                failure = chunk.failure;
+                break;
+            }
+            if replay.checked() >= next_report {
+                next_report = replay.checked() + PROGRESS_EVERY;
+                if !progress(replay.checked()) {
+                    cancelled = true;
+                    break;
+                }
+            }
+        }
+        drop(receivers);
+        Ok(())
+    })?;
+    if cancelled {
+        return Ok(None);
+    }
+    Ok(Some(PagesOutcome {
+        replay,
+        head,
+        failure,
+        checked: None,
+    }))
 }
 
 type BalanceRow = Result<(i64, [i64; 3]), String>;

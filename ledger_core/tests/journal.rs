@@ -2,7 +2,15 @@
 
 use _ledger_core::journal::*;
 use _ledger_core::ops::{Account, Balances};
-use _ledger_core::store::verify_file;
+use _ledger_core::store::{verify_file as verify_with, Method};
+
+fn verify_file(
+    path: &str,
+    threads: usize,
+    progress: impl FnMut(u64) -> bool,
+) -> Result<Report, _ledger_core::store::StoreError> {
+    verify_with(path, threads, Method::Auto, progress)
+}
 use rusqlite::{params, Connection};
 use sha2::{Digest, Sha256};
 
@@ -294,6 +302,34 @@ fn verify_from_sqlite_file() {
     write_db(&path, &tampered, &good);
     let r = verify_file(path.to_str().unwrap(), 1, |_| true).unwrap();
     assert_eq!(r.failure.unwrap().seq, Some(3));
+
+    // every reader and thread count agrees, on good and bad files
+    write_db(&path, &tampered, &good);
+    for method in [Method::Pages, Method::Sql] {
+        for threads in [1, 2] {
+            let r = verify_with(path.to_str().unwrap(), threads, method, |_| true).unwrap();
+            assert_eq!(
+                r.failure.as_ref().unwrap().seq,
+                Some(3),
+                "{method:?} {threads}"
+            );
+            assert_eq!(r.entries_checked, 2);
+            assert_eq!(
+                r.reader,
+                if method == Method::Pages {
+                    "pages"
+                } else {
+                    "sql"
+                }
+            );
+        }
+    }
+    write_db(&path, &rows, &good);
+    for method in [Method::Pages, Method::Sql, Method::Auto] {
+        let r = verify_with(path.to_str().unwrap(), 2, method, |_| true).unwrap();
+        assert!(r.ok());
+        assert_eq!(r.head_hash, rows[5].1);
+    }
 
     // a missing file is an error, not a report
     assert!(verify_file(dir.join("missing.sqlite").to_str().unwrap(), 2, |_| true).is_err());

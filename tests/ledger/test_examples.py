@@ -314,12 +314,16 @@ def _tamper(path: Path, sql: str, *args: object) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_verify_journal_file(tmp_path: Path, threads: int) -> None:
+METHODS = [(m, t) for m in ("pages", "sql") for t in (1, 2)]
+
+
+@pytest.mark.parametrize(("method", "threads"), METHODS)
+def test_verify_journal_file(tmp_path: Path, method: str, threads: int) -> None:
     path, bal = _db(tmp_path, 3000)
     seen: list[int] = []
-    r = L.verify_journal(path, seen.append, threads=threads)
+    r = L.verify_journal(path, seen.append, threads=threads, method=method)
     assert r.ok, r.reason
+    assert r.reader == method
     assert (r.entries_checked, r.customers, r.balances_checked) == (3000, len(bal), len(bal))
     assert r.last_seq == 3000
     assert seen == [3000]
@@ -327,37 +331,83 @@ def test_verify_journal_file(tmp_path: Path, threads: int) -> None:
     assert ref["ok"] and ref["head_hash"] == r.head_hash
 
 
+def _all_agree(path: Path) -> tuple[bool, int | None, int | None, int]:
+    """Every reader and thread count gives the same verdict; returns it."""
+    results = {(m, t): L.verify_journal(path, threads=t, method=m) for m, t in METHODS}
+    verdicts = {
+        (r.ok, r.first_bad_seq, r.bad_customer, r.entries_checked) for r in results.values()
+    }
+    assert len(verdicts) == 1, results
+    return verdicts.pop()
+
+
 def test_verify_journal_finds_tampering(tmp_path: Path) -> None:
     path, bal = _db(tmp_path, 2000)
     cid = next(iter(bal))
     _tamper(path, "UPDATE balances SET cash = cash + 1 WHERE customer_id = ?", cid)
-    r = L.verify_journal(path)
-    assert (r.ok, r.first_bad_seq, r.bad_customer) == (False, None, cid)
+    assert _all_agree(path)[:3] == (False, None, cid)
     _tamper(path, "UPDATE balances SET cash = cash - 1 WHERE customer_id = ?", cid)
-    assert L.verify_journal(path).ok
+    assert _all_agree(path)[0]
     _tamper(path, "UPDATE journal SET actor = 'mallory' WHERE seq = 1234")
+    ok, seq, _cid, checked = _all_agree(path)
+    assert (ok, seq, checked) == (False, 1234, 1233)
     r = L.verify_journal(path)
-    assert (r.ok, r.first_bad_seq, r.entries_checked) == (False, 1234, 1233)
     assert "hash" in (r.reason or "")
     assert M.verify_db(str(path))["first_bad_seq"] == 1234
+    # a wrong *_after with a recomputed chain: found by the replay
+    _tamper(path, "UPDATE journal SET actor = 'pos-1' WHERE seq = 1234")
+    assert _all_agree(path)[0]
+
+
+def test_verify_journal_types_and_overflow_pages(tmp_path: Path) -> None:
+    """Long texts (overflow pages) and wrong column types read alike."""
+    rows, bal = journal_gen.make_rows(400, 5)
+    rows[100] = (*rows[100][:11], "x" * 20_000, *rows[100][12:])
+    rows[200] = (*rows[200][:10], "ü" * 5000, *rows[200][11:])
+    path = tmp_path / "long.sqlite"
+    journal_gen.write_db(path, journal_gen.hashed(rows), bal)
+    assert _all_agree(path) == (True, None, None, 400)
+    _tamper(path, "UPDATE journal SET amount = CAST(amount AS TEXT) || 'x' WHERE seq = 300")
+    ok, seq, _cid, checked = _all_agree(path)
+    assert (ok, seq, checked) == (False, 300, 299)
+
+
+def test_verify_journal_with_live_wal_falls_back_to_sql(tmp_path: Path) -> None:
+    path, _bal = _db(tmp_path, 500)
+    writer = sqlite3.connect(path)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    with writer:  # a committed change that stays in the WAL
+        writer.execute("INSERT INTO balances VALUES (999999, 0, 0, 0)")
+    try:
+        r = L.verify_journal(path)
+        assert (r.ok, r.reader) == (True, "sql")
+        with pytest.raises(RuntimeError):
+            L.verify_journal(path, method="pages")
+    finally:
+        writer.close()
+    with pytest.raises(L.InvalidInput):
+        L.verify_journal(path, method="fast")
 
 
 def test_verify_journal_across_chunks_with_threads(tmp_path: Path) -> None:
     n = 140_000  # three chunks of 65,536
     path, _bal = _db(tmp_path, n, 500)
     calls: list[int] = []
-    r = L.verify_journal(path, calls.append, threads=2)
+    r = L.verify_journal(path, calls.append, threads=2, method="sql")
     assert r.ok, r.reason
     assert calls == [65536, 131072, n]
+    calls = []
+    r = L.verify_journal(path, calls.append, threads=2, method="pages")
+    assert r.ok, r.reason
+    assert len(calls) >= 3 and calls[-1] == n
+    assert _all_agree(path) == (True, None, None, n)
     # a deleted row at a chunk boundary breaks the chain at the next one
     conn = sqlite3.connect(path)
     with conn:
         conn.execute("DELETE FROM journal WHERE seq = 65536")
     conn.close()
-    r = L.verify_journal(path, threads=2)
-    assert (r.ok, r.first_bad_seq) == (False, 65537)
-    r1 = L.verify_journal(path, threads=1)
-    assert (r1.first_bad_seq, r1.entries_checked) == (65537, r.entries_checked)
+    ok, seq, _cid, checked = _all_agree(path)
+    assert (ok, seq, checked) == (False, 65537, 65535)
 
 
 def test_verify_journal_progress_can_stop(tmp_path: Path) -> None:
