@@ -140,6 +140,8 @@ def measure(db_dir: Path, count: int, n: int) -> dict[str, Any]:
     )
     rng = random.Random(11)
     inputs = samples(config.db_path, n, rng)
+    # Other work on the machine shows up in every p99: record the load average.
+    load_before = round(os.getloadavg()[0], 2)
     app = create_app(config)
     box = app.extensions["tilledge"]
     token = box.db.write(lambda c: issue_token(c, "bench", ["pos"]))["token"]
@@ -229,7 +231,13 @@ def measure(db_dir: Path, count: int, n: int) -> dict[str, Any]:
     }
     rss, hwm = rss_mb()
     box.close()
-    return {"latency_ms": results, "rss_mb": round(rss, 1), "peak_rss_mb": round(hwm, 1)}
+    return {
+        "latency_ms": results,
+        "rss_mb": round(rss, 1),
+        "peak_rss_mb": round(hwm, 1),
+        "load_before": load_before,
+        "load_after": round(os.getloadavg()[0], 2),
+    }
 
 
 def target_for(kind: str) -> float:
@@ -241,7 +249,8 @@ def report(meta: dict[str, Any], res: dict[str, Any]) -> str:
         f"{meta['customers']:,} customers generated in {meta['seconds']} s "
         f"(database {meta['db_mb']} MB); {meta['samples']} requests per kind through the "
         "Flask app (test client), SQLite "
-        f"{sqlite3.sqlite_version}, Python {sys.version.split()[0]}, {os.cpu_count()} cores.",
+        f"{sqlite3.sqlite_version}, Python {sys.version.split()[0]}, {os.cpu_count()} cores,"
+        f" 1-min load average {res['load_before']} before / {res['load_after']} after.",
         "",
         "| operation | p50 ms | p99 ms | target p99 | ok |",
         "|---|---:|---:|---:|:-:|",

@@ -64,7 +64,7 @@ def _record(
 def search_customers(query: m.SearchQuery) -> dict[str, Any]:
     group_id = None
     if query.group is not None:
-        if not query.group.isdigit():
+        if not query.group.isdigit() or len(query.group) > 18:
             raise ApiError(
                 422,
                 "validation_error",
@@ -207,7 +207,7 @@ def reactivate_customer(id: str) -> Response:
 def customer_history(id: str, query: m.ListQuery) -> dict[str, Any]:
     after = None
     if query.cursor is not None:
-        if not query.cursor.isdigit():
+        if not query.cursor.isdigit() or len(query.cursor) > 18:
             raise ApiError(
                 422,
                 "validation_error",

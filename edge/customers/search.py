@@ -82,7 +82,10 @@ def decode_cursor(text: str) -> tuple[int, Any, int]:
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         branch, key, row_id = json.loads(raw)
-        if not isinstance(branch, int) or not isinstance(row_id, int):
+        ints = [branch, row_id] + ([key] if isinstance(key, int) else [])
+        if not all(isinstance(x, int) and 0 <= x < 2**63 for x in ints):
+            raise ValueError
+        if not (key is None or isinstance(key, int | str)):
             raise ValueError
         return branch, key, row_id
     except (ValueError, TypeError) as e:

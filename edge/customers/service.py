@@ -286,8 +286,8 @@ def update_customer(
     changed: list[str] = []
     for field, value in values.items():
         new = r.to_db(field, value)
-        if field in r.BOOL_FIELDS and new is None:
-            raise FieldErrors([{"field": field, "message": "must be true or false"}])
+        if new is None and (field in r.BOOL_FIELDS or field in ("type", "customer_number")):
+            raise FieldErrors([{"field": field, "message": "may not be null"}])
         if new != current[field]:
             merged[field] = new
             changed.append(field)

@@ -76,7 +76,7 @@ def normalize_fields(values: dict[str, Any], region: str, today: date) -> dict[s
     if mandate is not None and mandate > today:
         errors.append({"field": "sepa_mandate_date", "message": "is in the future"})
     gid = out.get("group_id")
-    if gid is not None and not str(gid).isdigit():
+    if gid is not None and (not str(gid).isdigit() or len(str(gid)) > 18):
         errors.append({"field": "group_id", "message": "no such group"})
     if errors:
         raise FieldErrors(errors)

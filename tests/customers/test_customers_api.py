@@ -286,3 +286,36 @@ def test_purge_only_inactive(manager, mk):
     manager.delete(f"/customers/{a['id']}")
     r = manager.post("/customers/purge-without-revenue", json={"only_inactive": True})
     assert r.get_json()["count"] == 1
+
+
+HUGE = "9" * 20
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", f"/customers/{HUGE}", None),
+        ("get", f"/customers?group={HUGE}", None),
+        ("get", f"/customers/1/history?cursor={HUGE}", None),
+        ("get", "/customers?cursor=WzAsbnVsbCw5OTk5OTk5OTk5OTk5OTk5OTk5OTldXQ", None),
+        ("get", "/customers?cursor=W10", None),
+        ("get", "/customers?q=%00%ff", None),
+        ("get", "/cards/" + "A" * 300, None),
+        ("post", "/customers", {"last_name": "X", "group_id": HUGE}),
+        ("post", "/customers", [1, 2]),
+        ("post", "/customers", {"last_name": "X", "latitude": "NaN"}),
+        ("post", "/customers", {"last_name": "X", "customer_number": 10**19}),
+        ("patch", "/customers/1", {"customer_number": None}),
+        ("patch", "/customers/1", {"type": None}),
+        ("patch", "/customers/1", {"blocked": None}),
+        ("post", "/customers/1/merge", {"source_id": HUGE}),
+        ("post", "/customers/1/cards", {"uid": "04" * 40}),
+    ],
+)
+def test_bad_input_never_yields_a_500(pos, manager, mk, method, path, body):
+    mk()
+    client = manager if "merge" in path else pos
+    r = getattr(client, method)(path, **({} if body is None else {"json": body}))
+    assert r.status_code < 500, (r.status_code, r.get_data(as_text=True)[:300])
+    if r.status_code >= 400:
+        assert r.mimetype == "application/problem+json"
