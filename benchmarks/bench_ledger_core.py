@@ -160,17 +160,22 @@ def bench_verify(entries: int, db: Path | None) -> None:
             )
         t_ref, ref = best(lambda: M.verify_db(str(path)), repeat=1)
         assert ref["ok"] and ref["entries_checked"] == entries, ref
-        for threads, label in ((1, "1 thread"), (0, f"{os.cpu_count()} threads")):
-            t_rust, rep = best(lambda th=threads: L.verify_journal(path, threads=th))
-            assert rep.ok and rep.entries_checked == entries, rep
-            assert rep.head_hash == ref["head_hash"]
-            row(
-                f"verify_journal, {label}",
-                entries / t_rust,
-                entries / t_ref,
-                "entries/s",
-                f"({fmt_time(t_rust)} vs {fmt_time(t_ref)})",
-            )
+        cpus = os.cpu_count() or 1
+        for method in ("pages", "sql"):
+            for threads in (1, cpus) if cpus > 1 else (1,):
+                t_rust, rep = best(
+                    lambda th=threads, m=method: L.verify_journal(path, threads=th, method=m)
+                )
+                assert rep.ok and rep.entries_checked == entries, rep
+                assert rep.head_hash == ref["head_hash"] and rep.reader == method
+                label = f"{method}, {threads} thread{'s' if threads > 1 else ''}"
+                row(
+                    f"verify_journal, {label}",
+                    entries / t_rust,
+                    entries / t_ref,
+                    "entries/s",
+                    f"({fmt_time(t_rust)} vs {fmt_time(t_ref)})",
+                )
 
 
 def bench_batch(n: int) -> None:

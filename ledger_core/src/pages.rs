@@ -42,6 +42,14 @@ fn be32(b: &[u8], at: usize) -> Result<u32, String> {
 /// SQLite varint at `at`: (value, length).
 #[inline]
 fn varint(b: &[u8], at: usize) -> Result<(u64, usize), String> {
+    match b.get(at) {
+        Some(&c) if c < 0x80 => Ok((u64::from(c), 1)),
+        _ => varint_slow(b, at),
+    }
+}
+
+#[inline(never)]
+fn varint_slow(b: &[u8], at: usize) -> Result<(u64, usize), String> {
     let mut v: u64 = 0;
     for i in 0..9 {
         let c = *b.get(at + i).ok_or("truncated varint")?;
