@@ -247,7 +247,8 @@ def target_for(kind: str) -> float:
 def report(meta: dict[str, Any], res: dict[str, Any]) -> str:
     lines = [
         f"{meta['customers']:,} customers generated in {meta['seconds']} s "
-        f"(database {meta['db_mb']} MB); {meta['samples']} requests per kind through the "
+        f"(database {meta['db_mb']} MB{'; measured again later' if meta.get('reused') else ''});"
+        f" {meta['samples']} requests per kind through the "
         "Flask app (test client), SQLite "
         f"{sqlite3.sqlite_version}, Python {sys.version.split()[0]}, {os.cpu_count()} cores,"
         f" 1-min load average {res['load_before']} before / {res['load_after']} after.",
@@ -315,8 +316,13 @@ def main() -> None:
         data_dir = args.keep or Path(tmp)
         db_path = data_dir / "tilledge.db"
         data_dir.mkdir(parents=True, exist_ok=True)
+        meta_path = data_dir / "generated.json"
         if db_path.exists():
-            meta = {"customers": args.customers, "seconds": "(reused)"}
+            # --keep: measure again on the database an earlier run generated.
+            meta = {"customers": args.customers, "seconds": "?"}
+            if meta_path.exists():
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            meta["reused"] = True
         else:
             out = subprocess.run(
                 [sys.executable, __file__, "--generate", str(db_path), "--customers",
@@ -324,6 +330,7 @@ def main() -> None:
                 check=True, capture_output=True, text=True,
             )  # fmt: skip
             meta = json.loads(out.stdout.strip().splitlines()[-1])
+            meta_path.write_text(json.dumps(meta), encoding="utf-8")
         meta["db_mb"] = round(db_path.stat().st_size / 2**20)
         meta["samples"] = args.samples
         print(f"generated: {meta}", file=sys.stderr)
