@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from edge.api.auth import now_iso
@@ -52,7 +52,10 @@ def _redisplay(customer_id: str, form: str, errors: dict[str, str]) -> tuple[str
 def _book(customer_id: str, form: str, op: Op) -> dict[str, Any] | tuple[str, int] | Response:
     """Run ``op`` once; on a refusal show why next to the form."""
     cid = int(load(customer_id)["id"])
-    if not claim_nonce(request.form.get("nonce", "")):
+    nonce = request.form.get("nonce", "")
+    if not nonce:
+        abort(400)  # every money form carries one; without it a retry could book twice
+    if not claim_nonce(nonce):
         # Second submit of the same form (double click, reload): already booked.
         return redirect(url_for("web.customer_detail", customer_id=cid, tab="credit"))
     box = current_box()

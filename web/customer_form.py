@@ -240,8 +240,36 @@ ERRORS = {
         "required for an individual customer": "Required for an individual customer.",
         "required for a business customer": "Required for a business customer.",
         "required for a group": "Please give a name.",
+        "already registered": "This card is already registered.",
     },
 }
+
+
+# When a checker's own (English) sentence has no translation, German users get
+# one sentence per field instead.
+FIELD_FALLBACK_DE = {
+    "email": "Keine gültige E-Mail-Adresse (Beispiel: name@example.com).",
+    "invoice_email": "Keine gültige E-Mail-Adresse (Beispiel: name@example.com).",
+    "phone": "Keine gültige Telefonnummer.",
+    "business_phone": "Keine gültige Telefonnummer.",
+    "mobile": "Keine gültige Telefonnummer.",
+    "fax": "Keine gültige Telefonnummer.",
+    "whatsapp": "Keine gültige Telefonnummer.",
+    "iban": "Keine gültige IBAN (Länge oder Prüfziffer stimmt nicht).",
+    "bic": "Keine gültige BIC (8 oder 11 Zeichen).",
+    "vat_id": "Keine gültige USt-IdNr. (Beispiel: DE123456789).",
+    "country": "Bitte einen Ländercode wie DE oder AT angeben.",
+    "homepage": "Keine gültige Webadresse (Beispiel: https://example.com).",
+    "sepa_mandate_reference": "Bis 35 Zeichen: Buchstaben, Ziffern und + ? / - : ( ) . , '",
+    "preferred_language": "Bitte einen Sprachcode wie de oder en angeben.",
+}
+
+
+def field_message(field: str, key: str) -> str:
+    """``message`` for one field's error, with the German per-field fallback."""
+    if lang() == "de" and key not in ERRORS["de"] and field in FIELD_FALLBACK_DE:
+        return FIELD_FALLBACK_DE[field]
+    return message(key)
 
 
 def message(key: str, **kw: object) -> str:
@@ -309,7 +337,10 @@ def parse(form: Any, names: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
     except ValidationError as e:
         for err in e.errors():
             loc = str(err["loc"][0]) if err["loc"] else "form"
-            errors.setdefault(loc, _pydantic_message(dict(err)))
+            text = _pydantic_message(dict(err))
+            if err.get("type") == "string_pattern_mismatch":
+                text = field_message(loc, text)
+            errors.setdefault(loc, text)
         return clean, errors
     values = model.model_dump(include=set(clean))
     return values, errors

@@ -154,15 +154,33 @@ def _form_names() -> list[str]:
     return [n for n in sent if n in cf.BY_NAME]
 
 
+REQUIRED = {
+    "individual": ("last_name", "required for an individual customer"),
+    "business": ("company_name", "required for a business customer"),
+}
+
+
+def _required(values: dict[str, Any], names: list[str]) -> dict[str, str]:
+    # The service checks this too, but only after the other fields pass:
+    # checking here shows every problem of the form at once.
+    field, msg = REQUIRED.get(values.get("type") or "individual", REQUIRED["individual"])
+    if field in names and not values.get(field):
+        return {field: cf.message(msg)}
+    return {}
+
+
 def _check(names: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
     values, errors = cf.parse(request.form, names)
-    if errors:
-        return values, errors
+    errors = {**_required(values, names), **errors}
+    if len(errors) > len(_required(values, names)):
+        return values, errors  # type errors first: normalising needs typed values
     box = current_box()
     try:
-        return normalize_fields(values, box.config.box.country, service.today_utc()), {}
+        values = normalize_fields(values, box.config.box.country, service.today_utc())
     except FieldErrors as e:
-        return values, {x["field"]: cf.message(x["message"]) for x in e.errors}
+        for x in e.errors:
+            errors.setdefault(x["field"], cf.field_message(x["field"], x["message"]))
+    return values, errors
 
 
 def _form_page(
@@ -225,7 +243,7 @@ def customer_new() -> str | Response | tuple[str, int]:
     try:
         cid = box.db.write(txn)
     except FieldErrors as e:
-        errs = {x["field"]: cf.message(x["message"]) for x in e.errors}
+        errs = {x["field"]: cf.field_message(x["field"], x["message"]) for x in e.errors}
         return _form_page(_posted_values(), errs, customer=None, status=e.status)
     except ApiError as e:
         if e.code == "duplicate_customer":
@@ -263,7 +281,7 @@ def customer_edit(customer_id: str) -> str | Response | tuple[str, int]:
     try:
         changed = box.db.write(txn)
     except FieldErrors as e:
-        errs = {x["field"]: cf.message(x["message"]) for x in e.errors}
+        errs = {x["field"]: cf.field_message(x["field"], x["message"]) for x in e.errors}
         return _form_page(_posted_values(), errs, customer=customer, status=e.status)
     except ApiError as e:
         flash(problem_text(e), "error")

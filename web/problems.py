@@ -14,6 +14,8 @@ MESSAGES = {
         "insufficient_points": "Die Punkte reichen nicht.",
         "points_blocked": "Das Punkteprogramm ist für diesen Kunden gesperrt.",
         "limit_exceeded": "Der Betrag überschreitet ein Limit: {detail}",
+        "limit_max_topup": "Höchstens {maximum} auf einmal aufladen.",
+        "limit_max_balance": "Das Guthaben darf höchstens {maximum} betragen.",
         "not_found": "Nicht gefunden.",
     },
     "en": {
@@ -23,12 +25,20 @@ MESSAGES = {
         "insufficient_points": "Not enough points.",
         "points_blocked": "The points program is blocked for this customer.",
         "limit_exceeded": "The amount is over a limit: {detail}",
+        "limit_max_topup": "Top up at most {maximum} at a time.",
+        "limit_max_balance": "The credit may be at most {maximum}.",
         "not_found": "Not found.",
     },
 }
 
 
 def text(err: ApiError) -> str:
+    from .panel import money  # the box's currency, the user's locale
+
+    limit = err.extra.get("limit")
+    if err.code == "limit_exceeded" and f"limit_{limit}" in MESSAGES["en"]:
+        maximum = money(int(err.extra.get("maximum", 0)))
+        return MESSAGES[lang()][f"limit_{limit}"].format(maximum=maximum)
     template = MESSAGES[lang()].get(err.code)
     if template is None:
         return err.detail or err.title

@@ -1,0 +1,95 @@
+"""A live panel for browser tests: cheroot on 127.0.0.1 with a temp box, and
+Debian's Chromium driven by Playwright (its own browser download does not
+work here, see ../shared/DESIGN.md)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from edge.app import create_app
+from edge.box import Box
+from edge.config import load_config
+from edge.security import tls
+from edge.server import Server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+SIZES = {"desktop": (1280, 800), "small": (800, 480)}
+
+
+def missing() -> str | None:
+    """Why browser tests cannot run here, or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Python playwright is not installed (pip install playwright)"
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        return "Debian chromium is not installed (apt-get install chromium)"
+    return None
+
+
+@dataclass
+class Live:
+    box: Box
+    url: str
+
+
+@contextmanager
+def live_panel(data_dir: Path) -> Iterator[Live]:
+    """Serve a fresh box over HTTPS on an ephemeral loopback port.
+
+    HTTPS, as on a shop LAN: the session cookie is ``Secure``. The browser
+    context ignores the self-signed certificate (terminals pin it instead).
+    """
+    config = load_config(
+        overrides={
+            "box.data_dir": str(data_dir),
+            "box.name": "Testladen",
+            "discovery.enabled": False,
+            "ledger.max_topup": 500000,  # 5,000 €: room for thousands separators
+            "devices.printer.uri": f"sim:{data_dir / 'receipts'}",
+        },
+        environ={},
+    )
+    box = Box.open(config)
+    cert = tls.generate_for(config, box.box_id)
+    box.services["tls_fingerprint"] = cert.fingerprint
+    app = create_app(box=box)
+    server = Server(app, "127.0.0.1", 0, threads=8, ssl_adapter=tls.ssl_adapter(cert))
+    server.prepare()
+    thread = threading.Thread(target=server.serve_forever, name="live-panel", daemon=True)
+    thread.start()
+    try:
+        yield Live(box=box, url=f"https://127.0.0.1:{server.bound_port}")
+    finally:
+        server.stop()
+        thread.join(10)
+        box.close()
+
+
+def launch(playwright: Any) -> Any:
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+        args=CHROMIUM_ARGS,
+    )
+
+
+def shot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
