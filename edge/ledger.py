@@ -513,6 +513,8 @@ def verify_journal(
     pages straight from the file (about twice as fast), possible when the file
     alone holds the snapshot (rollback-journal mode, or WAL fully
     checkpointed); "sql" reads through SQLite; "auto" (default) uses pages
-    when possible, else SQL. ``report.reader`` says which was used. Raises
+    when possible, else SQL. ``report.reader`` says which was used;
+    ``report.head_hash`` is the hash of the last entry when ``ok`` (the
+    service can compare it with its own chain head). Raises
     RuntimeError when the file cannot be read (or "pages" is impossible)."""
     return _core.verify_journal(os.fspath(db_path), progress, threads, method)
