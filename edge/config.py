@@ -91,6 +91,13 @@ class PrinterConfig(_Section):
     uri: str = "sim:receipts"
     profile: str = "default"
     width: int = Field(42, ge=16, le=80)
+    codepage: str = "CP858"
+    # A status slip (addresses, TLS fingerprint, pairing hint) at every service start.
+    boot_slip: bool = True
+    # Outbox: retry an offline/paper-out printer with backoff up to retry_max_s
+    # between attempts; a job not printed within give_up_s ends "failed".
+    retry_max_s: int = Field(10, ge=1, le=3600)
+    give_up_s: int = Field(3600, ge=1)
 
 
 class DisplayConfig(_Section):
@@ -102,9 +109,12 @@ class DisplayConfig(_Section):
     columns: int = Field(20, ge=8, le=80)
     rows: int = Field(2, ge=1, le=4)
     idle_text: list[str] = Field(default_factory=lambda: ["Willkommen", ""])
+    codepage: str = ""  # empty: the protocol's default (epson PC858, cd5220 PC437)
+    message_s: int = Field(20, ge=1, le=3600)  # greeting/total shown before idle text
 
 
 class DevicesConfig(_Section):
+    language: Literal["de", "en"] = "de"  # customer-facing texts: display, receipts
     nfc: NfcConfig = NfcConfig()
     printer: PrinterConfig = PrinterConfig()
     display: DisplayConfig = DisplayConfig()

@@ -8,3 +8,4 @@ api = Api()
 from . import events, history_views, money  # noqa: E402,F401
 from . import health, pairing  # noqa: E402,F401
 from . import cards, customers, groups  # noqa: E402,F401  (customer base)
+from . import devices  # noqa: E402,F401  (till hardware)

@@ -230,6 +230,8 @@ def create_quote(body: BasketIn) -> tuple[dict[str, Any], int]:
 def create_checkout(body: BasketIn) -> Response:
     box = current_box()
     actor = _actor()
+    devices = box.services.get("devices")  # display + printer wake-up once committed
     return idempotency.commit(
-        lambda conn: checkout_service.price(conn, box.config, body, commit=True, actor=actor)
+        lambda conn: checkout_service.price(conn, box.config, body, commit=True, actor=actor),
+        after=devices.after_checkout if devices is not None else None,
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .. import demo, discovery
+from .. import demo, devices, discovery
 from ..app import create_app
 from ..security import tls
 from ..server import Server, is_loopback, split_listen
@@ -80,6 +80,10 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
     if fingerprint:
         click.echo(f"TLS certificate SHA-256: {tls.colons(fingerprint)}", err=True)
     discovery.start_for_box(box, port=server.bound_port, listen_host=host, tls_sha256=fingerprint)
+    # Hardware only for the running service (never for DB-only CLI commands).
+    devices.start_for_serve(
+        box, host=host, port=server.bound_port, scheme=scheme, tls_fingerprint=fingerprint
+    )
     sys.stderr.flush()
     try:
         server.serve_forever()

@@ -244,4 +244,12 @@ def price(
         entries=entries,
         receipt_job_id=None,
     )
+    if req.print_receipt and config.devices.printer.enabled:
+        from .. import printing  # drivers (escpos, Pillow) only when a receipt is wanted
+
+        # Queued in this very transaction: the receipt exists iff the sale does.
+        tenders = [t.model_dump() for t in req.tenders]
+        body["receipt_job_id"] = printing.enqueue_checkout(
+            conn, config, {**body, "tenders": tenders}, at=actor.at
+        )
     return body, 201

@@ -1,0 +1,194 @@
+"""Till hardware routes: customer display, receipts, device states."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Annotated, Any, Literal
+
+from flask import Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .. import printing
+from ..box import current_box
+from . import api, idempotency
+from .problems import ApiError
+
+TAGS = ("devices",)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+DisplayLine = Annotated[str, Field(max_length=200)]
+
+
+class DisplayIn(_In):
+    lines: Annotated[list[DisplayLine], Field(min_length=1, max_length=4)] = Field(
+        description="one string per display row; longer lines scroll"
+    )
+    timeout_s: Annotated[int, Field(ge=1, le=3600)] | None = Field(
+        None, description="back to the idle text after this many seconds (default: stays)"
+    )
+
+
+class DisplayOut(BaseModel):
+    state: Literal["ok", "offline", "error", "disabled"]
+    lines: list[str] = Field(description="the full lines asked for, after code-page folding")
+    text: list[str] = Field(description="exactly what the glass shows now (scrolled window)")
+    columns: int
+    rows: int
+
+
+class ReceiptIn(_In):
+    checkout_id: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    lines: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=200)] | None = (
+        None
+    )
+    title: Annotated[str, Field(max_length=100)] = ""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ReceiptIn:
+        if (self.checkout_id is None) == (self.lines is None):
+            raise ValueError("send either checkout_id or lines")
+        return self
+
+
+class ReceiptJob(BaseModel):
+    job_id: str
+    kind: str
+    source_id: str | None = None
+    state: Literal["queued", "printing", "printed", "failed"]
+    attempts: int
+    reason: str | None = Field(None, description="why the job failed")
+    last_error: str | None = Field(None, description="the last printer error (also while queued)")
+    created_at: str
+    updated_at: str
+    printed_at: str | None = None
+
+
+def _manager() -> Any:
+    return current_box().services.get("devices")
+
+
+def _display_out() -> DisplayOut:
+    manager = _manager()
+    display = manager.display if manager is not None else None
+    if display is None:
+        return DisplayOut(state="disabled", lines=[], text=[], columns=0, rows=0)
+    state = manager.summary()["display"]
+    return DisplayOut(
+        state=state,
+        lines=display.lines,
+        text=display.current_text(),
+        columns=display.columns,
+        rows=display.rows,
+    )
+
+
+@api.route(
+    "/display",
+    "POST",
+    scope="pos",
+    summary="Show text on the customer display",
+    tags=TAGS,
+    body=DisplayIn,
+    response=DisplayOut,
+    errors=(409,),
+)
+def post_display(body: DisplayIn) -> DisplayOut:
+    manager = _manager()
+    if manager is None or manager.display is None:
+        raise ApiError(409, "device_disabled", "no customer display is configured")
+    manager.display.show(body.lines, timeout=body.timeout_s)
+    return _display_out()
+
+
+@api.route(
+    "/display",
+    "GET",
+    scope="pos",
+    summary="What the customer display shows now (for a mirror in the panel)",
+    tags=TAGS,
+    response=DisplayOut,
+)
+def get_display() -> DisplayOut:
+    return _display_out()
+
+
+@api.route(
+    "/receipts",
+    "POST",
+    scope="pos",
+    summary="Print a receipt for a checkout (again) or free text; returns the job",
+    tags=TAGS,
+    body=ReceiptIn,
+    response=ReceiptJob,
+    status=201,
+    errors=(404, 409),
+)
+def post_receipt(body: ReceiptIn) -> Response:
+    box = current_box()
+    manager = _manager()
+    if not box.config.devices.printer.enabled or manager is None or manager.printer is None:
+        raise ApiError(409, "device_disabled", "no receipt printer is configured")
+    config = box.config
+
+    def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
+        if body.checkout_id is not None:
+            doc = printing.latest_document_for(conn, "checkout", body.checkout_id)
+            if doc is None:
+                doc = printing.rebuild_checkout(conn, config, body.checkout_id)
+            if doc is None:
+                raise ApiError(404, "not_found", f"no checkout {body.checkout_id}")
+            job_id = printing.enqueue(conn, doc, kind="checkout", source_id=body.checkout_id)
+        else:
+            job_id = printing.enqueue_text(conn, config, list(body.lines or []), body.title)
+        found = printing.job(conn, job_id)
+        assert found is not None
+        return found, 201
+
+    def after(job: dict[str, Any]) -> None:
+        manager.job_queued(job["job_id"], job["kind"])
+
+    return idempotency.commit(txn, after=after)
+
+
+@api.route(
+    "/receipts/<job_id>",
+    "GET",
+    scope="pos",
+    summary="A print job's state: queued, printing, printed or failed (with reason)",
+    tags=TAGS,
+    response=ReceiptJob,
+    errors=(404,),
+)
+def get_receipt(job_id: str) -> dict[str, Any]:
+    found = printing.job(current_box().db.reader(), job_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"no print job {job_id}")
+    return found
+
+
+class DevicesOut(BaseModel):
+    summary: dict[str, Literal["ok", "offline", "error", "disabled"]]
+    nfc: dict[str, Any]
+    printer: dict[str, Any] | None
+    display: dict[str, Any] | None
+
+
+@api.route(
+    "/devices",
+    "GET",
+    scope="pos",
+    summary="Configured hardware with state and detail",
+    tags=TAGS,
+    response=DevicesOut,
+)
+def get_devices() -> dict[str, Any]:
+    manager = _manager()
+    if manager is None:
+        disabled = {"nfc": "disabled", "printer": "disabled", "display": "disabled"}
+        return {"summary": disabled, "nfc": {"enabled": False, "readers": []}, "printer": None,
+                "display": None}  # fmt: skip
+    return manager.details()  # type: ignore[no-any-return]

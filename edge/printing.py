@@ -1,0 +1,376 @@
+"""The persistent print outbox: receipts survive restarts and offline printers.
+
+A job is a row in ``print_jobs`` holding the rendered
+:class:`drivers.receipts.Document` as JSON. It is written by :func:`enqueue`
+*inside* the transaction of the operation it prints (a checkout), so a sale
+that committed always has its receipt queued and a sale that rolled back
+never prints. One worker thread (:class:`PrintWorker`) prints due jobs in
+order after commit and never runs inside a request, so printing can neither
+block nor fail a money operation.
+
+States: ``queued`` → ``printing`` → ``printed``, or ``failed`` with a reason.
+While the printer is offline or out of paper the worker keeps the job queued
+and retries with exponential backoff (0.5 s doubling up to
+``printer.retry_max_s``); a job not printed within ``printer.give_up_s``, or
+one the printer rejects for another reason, ends ``failed``.
+
+Delivery is **at least once**: a job is marked ``printed`` only after the
+printer took all bytes. A crash (or a connection that breaks) between sending
+and marking finds the job ``printing`` at the next start; it is queued again
+and may come out twice. Nothing is ever lost silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from drivers.printer import PaperOut, PrinterError, PrinterOffline, ReceiptPrinter
+from drivers.receipts import Document, Line, checkout_receipt, text_document
+
+from .config import Config
+from .db import Database
+
+log = logging.getLogger(__name__)
+
+QUEUED, PRINTING, PRINTED, FAILED = "queued", "printing", "printed", "failed"
+RETRY_INITIAL_S = 0.5
+
+Publish = Callable[[str, dict[str, Any]], Any]
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def document_to_json(doc: Document) -> str:
+    return json.dumps(dataclasses.asdict(doc), ensure_ascii=False, separators=(",", ":"))
+
+
+def document_from_json(text: str) -> Document:
+    data = json.loads(text)
+    lines = [Line(**line) for line in data.pop("lines", [])]
+    return Document(lines=lines, **data)
+
+
+def box_info(config: Config) -> dict[str, Any]:
+    """What receipt headers show about the box."""
+    return {"name": config.box.name}
+
+
+def locale(config: Config) -> str:
+    return config.devices.language
+
+
+def enqueue(
+    conn: sqlite3.Connection,
+    doc: Document,
+    *,
+    kind: str | None = None,
+    source_id: str | None = None,
+) -> str:
+    """Queue ``doc`` in the caller's transaction; returns the job id.
+
+    Call :meth:`PrintWorker.wake` after the commit (or let the worker's
+    idle poll find it).
+    """
+    now = _now_iso()
+    cur = conn.execute(
+        "INSERT INTO print_jobs (kind, source_id, document, state, created_at, updated_at)"
+        " VALUES (?, ?, ?, 'queued', ?, ?)",
+        [kind or doc.kind, source_id, document_to_json(doc), now, now],
+    )
+    return str(cur.lastrowid)
+
+
+def checkout_document(config: Config, body: Mapping[str, Any], *, at: str = "") -> Document:
+    """The sale receipt for a checkout response body."""
+    data = dict(body)
+    data.setdefault(
+        "customer",
+        {"display_name": body.get("display_name"), "customer_number": body.get("customer_number")},
+    )
+    if at:
+        data.setdefault("at", at)
+    return checkout_receipt(
+        box_info(config), data, locale=locale(config), width=config.devices.printer.width
+    )
+
+
+def enqueue_checkout(
+    conn: sqlite3.Connection, config: Config, body: Mapping[str, Any], *, at: str = ""
+) -> str:
+    """Queue the receipt of a checkout (same transaction as the sale)."""
+    doc = checkout_document(config, body, at=at)
+    return enqueue(conn, doc, kind="checkout", source_id=str(body.get("checkout_id") or ""))
+
+
+def enqueue_text(conn: sqlite3.Connection, config: Config, lines: list[str], title: str) -> str:
+    doc = text_document(lines, title=title, width=config.devices.printer.width)
+    return enqueue(conn, doc, kind="text")
+
+
+def job(conn: sqlite3.Connection, job_id: str) -> dict[str, Any] | None:
+    """``GET /receipts/{job_id}``: the job's state (no document)."""
+    try:
+        key = int(job_id)
+    except ValueError:
+        return None
+    row = conn.execute(
+        "SELECT id, kind, source_id, state, attempts, last_error, created_at, updated_at,"
+        " printed_at, next_attempt_at FROM print_jobs WHERE id = ?",
+        [key],
+    ).fetchone()
+    if row is None:
+        return None
+    return {
+        "job_id": str(row["id"]),
+        "kind": row["kind"],
+        "source_id": row["source_id"] or None,
+        "state": row["state"],
+        "attempts": row["attempts"],
+        "reason": row["last_error"] if row["state"] == FAILED else None,
+        "last_error": row["last_error"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "printed_at": row["printed_at"],
+    }
+
+
+def latest_document_for(conn: sqlite3.Connection, kind: str, source_id: str) -> Document | None:
+    row = conn.execute(
+        "SELECT document FROM print_jobs WHERE kind = ? AND source_id = ? ORDER BY id DESC LIMIT 1",
+        [kind, source_id],
+    ).fetchone()
+    return document_from_json(row["document"]) if row else None
+
+
+class PrintWorker:
+    """Prints the outbox in order, one job at a time, in a daemon thread."""
+
+    def __init__(
+        self,
+        db: Database,
+        printer: ReceiptPrinter,
+        *,
+        publish: Publish | None = None,
+        retry_max_s: float = 10.0,
+        give_up_s: float = 3600.0,
+        idle_poll_s: float = 2.0,
+    ) -> None:
+        self.db = db
+        self.printer = printer
+        self.publish = publish
+        self.retry_max_s = retry_max_s
+        self.give_up_s = give_up_s
+        # Jobs queued by another process (the CLI) or missed wakes are found
+        # by this poll; in-process enqueues wake the worker at once.
+        self.idle_poll_s = idle_poll_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._delay = RETRY_INITIAL_S
+        self.printed = 0
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> None:
+        if self._thread and self._thread.is_alive():
+            return
+        # A job left "printing" was interrupted by a crash or stop: it may be
+        # partly on paper, but it was never confirmed — print it again.
+        self.db.write(
+            lambda conn: conn.execute(
+                "UPDATE print_jobs SET state = 'queued', updated_at = ? WHERE state = 'printing'",
+                [_now_iso()],
+            )
+        )
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="print-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def wake(self, *, retry_now: bool = False) -> None:
+        """New job committed, or (``retry_now``) the printer is back."""
+        if retry_now:
+            self._delay = RETRY_INITIAL_S
+            self.db.write(
+                lambda conn: conn.execute(
+                    "UPDATE print_jobs SET next_attempt_at = 0 WHERE state = 'queued'"
+                )
+            )
+        self._wake.set()
+
+    # -- internals ---------------------------------------------------------
+    def _emit(self, job_id: int, state: str, kind: str, reason: str | None = None) -> None:
+        if self.publish is None:
+            return
+        data: dict[str, Any] = {"job_id": str(job_id), "state": state, "kind": kind}
+        if reason:
+            data["reason"] = reason
+        try:
+            self.publish("receipt.status", data)
+        except Exception:
+            log.exception("receipt.status event failed")
+
+    def _next_job(self) -> tuple[sqlite3.Row | None, float | None]:
+        """The first open job if due, else (None, seconds until one is due)."""
+        row = (
+            self.db.reader()
+            .execute(
+                "SELECT id, kind, document, attempts, created_at, next_attempt_at FROM print_jobs"
+                " WHERE state IN ('queued','printing') ORDER BY id LIMIT 1"
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None, None
+        wait = row["next_attempt_at"] - time.time()
+        return (row, None) if wait <= 0 else (None, wait)
+
+    def _set(self, job_id: int, state: str, **cols: Any) -> None:
+        sets = ", ".join(f"{c} = ?" for c in cols)
+        values = [state, _now_iso(), *cols.values(), job_id]
+        sql = f"UPDATE print_jobs SET state = ?, updated_at = ?{', ' + sets if sets else ''}"
+        self.db.write(lambda conn: conn.execute(sql + " WHERE id = ?", values))
+
+    def _age_s(self, created_at: str) -> float:
+        try:
+            created = datetime.strptime(created_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        except ValueError:
+            return 0.0
+        return time.time() - created.timestamp()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                row, wait = self._next_job()
+            except sqlite3.Error:
+                log.exception("print outbox: cannot read jobs")
+                row, wait = None, self.idle_poll_s
+            if row is None:
+                self._wake.wait(self.idle_poll_s if wait is None else min(wait, self.idle_poll_s))
+                self._wake.clear()
+                continue
+            try:
+                self._print(row)
+            except Exception:  # a DB error here must not kill the worker
+                log.exception("print outbox: job %s", row["id"])
+                self._stop.wait(1.0)
+
+    def _print(self, row: sqlite3.Row) -> None:
+        job_id, kind = row["id"], row["kind"]
+        try:
+            doc = document_from_json(row["document"])
+        except (ValueError, TypeError) as exc:
+            self._set(job_id, FAILED, last_error=f"unreadable document: {exc}")
+            self._emit(job_id, FAILED, kind, f"unreadable document: {exc}")
+            return
+        self._set(job_id, PRINTING, attempts=row["attempts"] + 1)
+        try:
+            self.printer.print_job(doc)
+        except (PrinterOffline, PaperOut) as exc:
+            reason = f"{'paper out' if isinstance(exc, PaperOut) else 'printer offline'}: {exc}"
+            if self._age_s(row["created_at"]) >= self.give_up_s:
+                reason = f"gave up after {self.give_up_s:.0f}s: {reason}"
+                self._set(job_id, FAILED, last_error=reason)
+                self._emit(job_id, FAILED, kind, reason)
+                return
+            delay, self._delay = self._delay, min(self._delay * 2, self.retry_max_s)
+            self._set(job_id, QUEUED, last_error=reason, next_attempt_at=time.time() + delay)
+            log.info("print job %s waits %.1fs: %s", job_id, delay, reason)
+            return
+        except PrinterError as exc:
+            self._set(job_id, FAILED, last_error=str(exc))
+            self._emit(job_id, FAILED, kind, str(exc))
+            return
+        self._delay = RETRY_INITIAL_S
+        self._set(job_id, PRINTED, printed_at=_now_iso(), last_error=None)
+        self.printed += 1
+        self._emit(job_id, PRINTED, kind)
+
+
+def rebuild_checkout(conn: sqlite3.Connection, config: Config, checkout_id: str) -> Document | None:
+    """A receipt for a checkout that was never queued for printing.
+
+    Rebuilt from what the sale stored: the purchase lines, the operation's
+    details (tenders, points), its journal entries (credit split, balances
+    after) and the VAT table priced again by the Rust core from the line
+    totals (the same rounding as at sale time).
+    """
+    from . import ledger
+
+    try:
+        op_id = int(checkout_id)
+    except ValueError:
+        return None
+    op = conn.execute(
+        "SELECT o.*, c.display_name, c.customer_number FROM operations o"
+        " JOIN customers c ON c.id = o.customer_id WHERE o.id = ? AND o.kind = 'checkout'",
+        [op_id],
+    ).fetchone()
+    purchase = conn.execute("SELECT * FROM purchases WHERE operation_id = ?", [op_id]).fetchone()
+    if op is None or purchase is None:
+        return None
+    details = json.loads(op["details"] or "{}")
+    lines = json.loads(purchase["lines"] or "[]")
+    entries = conn.execute(
+        "SELECT account, amount, cash_after, bonus_after, points_after FROM journal"
+        " WHERE operation_id = ? OR operation_id IN (SELECT id FROM operations WHERE ref_id = ?)"
+        " ORDER BY seq",  # the credit payment is its own operation referring to the sale
+        [op_id, op_id],
+    ).fetchall()
+    body: dict[str, Any] = {
+        "checkout_id": str(op_id),
+        "receipt_no": op["receipt_no"],
+        "display_name": op["display_name"],
+        "customer_number": op["customer_number"],
+        "lines": lines,
+        "total": purchase["total"],
+        "points_earned": purchase["points_earned"],
+        "points_redeemed": details.get("points_redeemed", 0),
+        "tenders": details.get("tenders", []),
+        "net_mode": details.get("net_mode", False),
+        "currency": config.box.currency,
+    }
+    for account in ("bonus", "cash"):
+        body[f"from_{account}"] = -sum(
+            e["amount"] for e in entries if e["account"] == account and e["amount"] < 0
+        )
+    for e in entries:
+        if e["account"] in ("cash", "bonus"):
+            body["cash"], body["bonus"] = e["cash_after"], e["bonus_after"]
+        else:
+            body["points"] = e["points_after"]
+    try:
+        priced = ledger.price_basket(
+            [
+                {
+                    "unit_price": int(ln.get("total") or 0),
+                    "quantity": "1",
+                    "vat_rate_bp": int(ln.get("vat_rate_bp") or 0),
+                    "discountable": False,
+                }
+                for ln in lines
+            ],
+            None,
+            net_mode=bool(body["net_mode"]),
+        )
+        body["vat"] = [
+            {"rate_bp": v.rate_bp, "net": v.net, "vat": v.vat, "gross": v.gross} for v in priced.vat
+        ]
+    except ledger.LedgerError:
+        log.warning("checkout %s: VAT table could not be rebuilt", checkout_id)
+    return checkout_document(config, body, at=op["created_at"])

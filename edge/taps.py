@@ -1,0 +1,157 @@
+"""The tap flow: card on a reader → lookup → ``card.tapped`` → display greeting.
+
+Reader threads only hand ``(reader, uid)`` to a queue; one tap thread does
+the lookup (the same :func:`edge.customers.cards.tap` behind
+``GET /cards/{uid}``, so the event's customer equals what a terminal gets
+from that route), publishes the event for the reader's terminal and greets
+the customer on the display. A slow lookup therefore never makes a reader
+miss a card removal, and taps are handled in the order they happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from drivers.receipts import format_money
+
+from .api.problems import ApiError
+from .config import Config
+from .customers import cards
+from .db import Database
+from .events import EventBus
+
+log = logging.getLogger(__name__)
+
+TEXTS = {
+    "de": {
+        "balance": "Guthaben",
+        "unknown": ("Karte unbekannt", "Bitte an der Kasse"),
+        "card_blocked": ("Karte gesperrt", "Bitte an der Kasse"),
+        "blocked": "Gesperrt",
+        "total": "Summe",
+        "new_balance": "Neues Guthaben",
+    },
+    "en": {
+        "balance": "Balance",
+        "unknown": ("Unknown card", "Please ask the staff"),
+        "card_blocked": ("Card blocked", "Please ask the staff"),
+        "blocked": "Blocked",
+        "total": "Total",
+        "new_balance": "New balance",
+    },
+}
+
+
+def texts(config: Config) -> Mapping[str, Any]:
+    return TEXTS[config.devices.language]
+
+
+def _money(config: Config, minor: int) -> str:
+    return format_money(minor, config.box.currency, config.devices.language)
+
+
+def greeting(
+    config: Config, customer: Mapping[str, Any] | None, card_status: str = ""
+) -> list[str]:
+    """The customer display's lines for a tap."""
+    t = texts(config)
+    if customer is None:
+        return list(t["card_blocked"] if card_status else t["unknown"])
+    if customer.get("blocked"):
+        # The lock text is what the shop wants the customer to read; it scrolls if long.
+        return [t["blocked"], str(customer.get("lock_text") or "")]
+    balance = int(customer.get("cash") or 0) + int(customer.get("bonus") or 0)
+    return [str(customer.get("display_name") or ""), f"{t['balance']} {_money(config, balance)}"]
+
+
+def checkout_lines(config: Config, body: Mapping[str, Any]) -> list[str]:
+    """Total and the balance after a checkout."""
+    t = texts(config)
+    balance = int(body.get("cash") or 0) + int(body.get("bonus") or 0)
+    return [
+        f"{t['total']} {_money(config, int(body.get('total') or 0))}",
+        f"{t['new_balance']} {_money(config, balance)}",
+    ]
+
+
+def lookup(db: Database, config: Config, uid: str) -> tuple[dict[str, Any] | None, str]:
+    """(customer, card_status): customer None for unknown or blocked/lost cards."""
+    try:
+        result = cards.tap(db.reader(), uid, config=config)
+    except ApiError as err:
+        if err.code == "card_blocked":
+            return None, str(err.extra.get("card_status") or "blocked")
+        if err.code == "not_found":
+            return None, ""
+        raise
+    return result["customer"], "active"
+
+
+class TapHandler:
+    """Turns reader callbacks into events and display greetings."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        bus: EventBus,
+        *,
+        terminals: Mapping[str, str],
+        show: Callable[[list[str]], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.bus = bus
+        self.terminals = dict(terminals)
+        self.show = show
+        self.handled = 0
+        self._queue: queue.SimpleQueue[tuple[str, str] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def __call__(self, reader: str, uid: str) -> None:
+        """``on_tap`` for every reader: runs on the reader thread, so only enqueue."""
+        self._queue.put((reader, uid))
+
+    def start(self) -> None:
+        if self._thread and self._thread.is_alive():
+            return
+        self._thread = threading.Thread(target=self._run, name="taps", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout)
+        self._thread = None
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            try:
+                self.handle(*item)
+            except Exception:
+                log.exception("tap %s on %s failed", item[1], item[0])
+
+    def handle(self, reader: str, uid: str) -> dict[str, Any]:
+        customer, card_status = lookup(self.db, self.config, uid)
+        terminal = self.terminals.get(reader, "")
+        data: dict[str, Any] = {
+            "reader": reader,
+            "terminal": terminal or None,
+            "uid": uid,
+            "customer": customer,
+            "card_status": card_status or None,
+            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+        self.bus.publish("card.tapped", data, terminal=terminal)
+        if self.show is not None:
+            self.show(greeting(self.config, customer, card_status if customer is None else ""))
+        self.handled += 1
+        return data

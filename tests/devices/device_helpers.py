@@ -1,0 +1,307 @@
+"""The whole service on loopback for device tests: a live cheroot server with
+the device manager, an SSE client over real HTTP, a pty display and a TCP
+printer. Tests wait on conditions with deadlines, never on fixed sleeps."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import itertools
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from edge.api.auth import issue_token
+from edge.app import create_app
+from edge.box import Box
+from edge.config import Config, load_config
+from edge.devices import DeviceManager, attach
+from edge.server import Server
+
+_numbers = itertools.count(70000)
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.005) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s: {predicate}")
+        time.sleep(interval)
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def device_config(data_dir: Path, **overrides: Any) -> Config:
+    base: dict[str, Any] = {
+        "box.data_dir": str(data_dir),
+        "devices.nfc.enabled": False,
+        "devices.display.enabled": False,
+        "devices.printer.enabled": False,
+        "devices.printer.boot_slip": False,
+        "devices.printer.retry_max_s": 1,
+        "discovery.enabled": False,
+    }
+    base.update(overrides)
+    return load_config(overrides=base, environ={})
+
+
+class Service:
+    """What ``tilledge serve`` runs: Box + app + devices + cheroot on 127.0.0.1:<free>."""
+
+    def __init__(self, config: Config, *, printer_status_s: float | None = None) -> None:
+        self.box = Box.open(config)
+        self.app = create_app(box=self.box)
+        self.server = Server(self.app, "127.0.0.1", 0, threads=8)
+        self.server.on_stop.append(self.box.services["events"].close)
+        self.server.prepare()
+        self.devices: DeviceManager = attach(self.box, start=False)
+        if printer_status_s is not None:
+            self.devices.printer_status_s = printer_status_s
+        self.devices.start()
+        self.thread = threading.Thread(target=self.server.server.serve, daemon=True)
+        self.thread.start()
+        self.token = str(
+            self.box.db.write(lambda c: issue_token(c, "till-1", ["pos", "manager"]))["token"]
+        )
+        self.closed = False
+
+    @property
+    def port(self) -> int:
+        return self.server.bound_port
+
+    def request(
+        self, method: str, path: str, body: Any = None, *, idem: bool = True, auth: bool = True
+    ) -> tuple[int, Any]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        headers = {"Content-Type": "application/json"}
+        if auth:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if method == "POST" and idem:
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+        try:
+            conn.request(method, f"/api/v1{path}", None if body is None else json.dumps(body),
+                         headers)  # fmt: skip
+            resp = conn.getresponse()
+            raw = resp.read()
+        finally:
+            conn.close()
+        return resp.status, json.loads(raw) if raw else None
+
+    def customer(self, uid: str | None = None, **fields: Any) -> str:
+        """A customer row (master data is not under test here) with an API-registered card."""
+        values = {
+            "customer_number": next(_numbers),
+            "type": "individual",
+            "display_name": "Jürgen Groß",
+            "last_name": "Groß",
+            "created_at": "2026-01-01T00:00:00Z",
+            "created_by": "test",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "updated_by": "test",
+        }
+        values.update(fields)
+        cols, marks = ", ".join(values), ", ".join("?" for _ in values)
+        cid = str(
+            self.box.db.write(
+                lambda c: (
+                    c.execute(
+                        f"INSERT INTO customers ({cols}) VALUES ({marks})", list(values.values())
+                    ).lastrowid
+                )
+            )
+        )
+        if uid is not None:
+            status, body = self.request("POST", f"/customers/{cid}/cards", {"uid": uid})
+            assert status == 201, body
+        return cid
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.server.stop()
+        self.thread.join(5)
+        self.box.close()
+
+
+class SSEClient:
+    """``GET /api/v1/events`` over a real socket, parsed into (id, name, data)."""
+
+    def __init__(
+        self, port: int, token: str, *, query: str = "", last_event_id: str | None = None
+    ) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = last_event_id
+        self.conn.request("GET", f"/api/v1/events{query}", headers=headers)
+        self.resp = self.conn.getresponse()
+        assert self.resp.status == 200, self.resp.read()
+        self.events: list[tuple[float, str, str, dict[str, Any]]] = []
+        self.connected = threading.Event()
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+        assert self.connected.wait(5), "SSE stream did not start"
+
+    def _read(self) -> None:
+        fields: dict[str, str] = {}
+        fp = self.resp.fp  # close() sets resp.fp to None under this thread
+        try:
+            while True:
+                line = fp.readline()
+                if not line:
+                    return
+                text = line.decode("utf-8").rstrip("\r\n")
+                if text == ": connected":
+                    self.connected.set()
+                if text == "":
+                    if "event" in fields:
+                        item = (time.monotonic(), fields.get("id", ""), fields["event"],
+                                json.loads(fields.get("data", "{}")))  # fmt: skip
+                        with self._cond:
+                            self.events.append(item)
+                            self._cond.notify_all()
+                    fields = {}
+                elif not text.startswith(":") and ":" in text:
+                    key, _, value = text.partition(":")
+                    fields[key] = value.lstrip(" ")
+        except (OSError, ValueError, AttributeError):
+            return
+
+    def named(self, name: str) -> list[dict[str, Any]]:
+        with self._cond:
+            return [e[3] for e in self.events if e[2] == name]
+
+    def wait_for(
+        self, predicate: Callable[[str, dict[str, Any]], bool], timeout: float = 5.0
+    ) -> tuple[float, str, str, dict[str, Any]]:
+        with self._cond:
+            found: list[Any] = []
+
+            def match() -> bool:
+                found[:] = [e for e in self.events if predicate(e[2], e[3])]
+                return bool(found)
+
+            assert self._cond.wait_for(match, timeout), f"no matching event: {self.events}"
+            return found[0]  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        # Shut the socket down first: the reader thread sits in readline()
+        # holding the buffer's lock, which a plain close() would wait for.
+        sock = self.conn.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self._thread.join(5)
+        self.resp.close()
+        self.conn.close()
+
+
+class Pty:
+    """A pseudo terminal as the display's serial port, reached through a symlink
+    (like udev's /dev/tilledge-display). Records every byte the display gets."""
+
+    def __init__(self, link: Path) -> None:
+        self.link = link
+        self.master, self.slave = os.openpty()
+        link.unlink(missing_ok=True)
+        link.symlink_to(os.ttyname(self.slave))
+        self.data = bytearray()
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self._cond:
+                self.data += chunk
+                self._cond.notify_all()
+
+    def wait_contains(self, needle: bytes, timeout: float = 5.0, start: int = 0) -> float:
+        """Wait until ``needle`` arrived (after offset ``start``); returns the time seen."""
+        with self._cond:
+            ok = self._cond.wait_for(lambda: needle in self.data[start:], timeout)
+            assert ok, f"got {bytes(self.data[start:])!r}, want {needle!r} in it"
+            return time.monotonic()
+
+    def close(self) -> None:
+        self.link.unlink(missing_ok=True)
+        for fd in (self.slave, self.master):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+CUT = b"\x1dV\x00"
+DLE_EOT_PAPER = b"\x10\x04\x04"
+
+
+class TcpPrinter:
+    """A network printer on 127.0.0.1:<port>: answers DLE EOT 4 (paper ok) and
+    records each connection that carried a receipt (ends with a cut)."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(8)
+        self.port = int(self.sock.getsockname()[1])
+        self.jobs: list[bytes] = []
+        self._cond = threading.Condition()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def uri(self) -> str:
+        return f"tcp:127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = bytearray()
+                while True:
+                    try:
+                        chunk = conn.recv(65536)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    data += chunk
+                    if data.endswith(DLE_EOT_PAPER):
+                        conn.sendall(b"\x12")  # paper ok
+            body = bytes(data).replace(DLE_EOT_PAPER, b"")
+            if body.endswith(CUT):  # status probes carry no receipt
+                with self._cond:
+                    self.jobs.append(body)
+                    self._cond.notify_all()
+
+    def wait_jobs(self, n: int, timeout: float = 10.0) -> list[bytes]:
+        with self._cond:
+            ok = self._cond.wait_for(lambda: len(self.jobs) >= n, timeout)
+            assert ok, f"{len(self.jobs)} jobs, want {n}"
+            return list(self.jobs)
+
+    def close(self) -> None:
+        self.sock.close()
