@@ -28,6 +28,7 @@ test-rust:
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/python -m mypy.stubtest edge._ledger_core
 
 test-python: setup
 	$(VENV)/bin/pytest
