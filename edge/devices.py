@@ -221,7 +221,65 @@ class DeviceManager:
         )
         return int(row[0])
 
+    def states(self) -> dict[str, dict[str, str]]:
+        """Per kind ``{state, detail}`` (the panel's devices page)."""
+        summary = self.summary()
+        details = {
+            "nfc": "; ".join(f"{r.name}: {r.detail}" for r in self.readers if r.detail),
+            "printer": self.printer.detail if self.printer is not None else "",
+            "display": self.display.detail if self.display is not None else "",
+        }
+        return {k: {"state": v, "detail": details[k]} for k, v in summary.items()}
+
+    def display_text(self) -> list[str]:
+        """What the customer display shows now (the panel's mirror)."""
+        if self.display is None:
+            return []
+        return self.display.current_text()
+
     # -- actions -----------------------------------------------------------
+    def show_text(self, lines: list[str]) -> None:
+        """Staff test text on the display (panel); falls back to idle like a greeting."""
+        if self.display is None:
+            raise RuntimeError("no customer display is configured")
+        self.show_message([str(x) for x in lines])
+
+    def test_print(self) -> str:
+        """Queue a short test receipt; returns the job id."""
+        if self.printer is None:
+            raise RuntimeError("no receipt printer is configured")
+        config = self.box.config
+        title = "Testdruck" if config.devices.language == "de" else "Test print"
+        lines = [config.box.name, printing._now_iso(), "ÄÖÜ äöü ß €"]
+        job_id = self.box.db.write(lambda conn: printing.enqueue_text(conn, config, lines, title))
+        self.job_queued(job_id, "text")
+        return job_id
+
+    def simulate_tap(self, uid: str, reader: str | None = None) -> None:
+        """A tap without a card: over the air for a udp reader, else injected."""
+        from drivers.nfc import normalize_uid
+        from drivers.nfc_sim import present_card
+
+        norm = normalize_uid(uid)
+        readers = list(self.readers)
+        if reader is not None:
+            readers = [self.readers.get(reader)]
+        if not readers:
+            raise RuntimeError("no NFC reader is configured")
+        target = readers[0]
+        if target.uri.startswith("udp"):
+            # Through nfcpy's udp transport like a real card; in the background
+            # because the card rests on the reader for a moment.
+            def tap() -> None:
+                try:
+                    present_card(target.uri, norm, 0.3)
+                except Exception:
+                    log.exception("simulated tap on %s failed", target.uri)
+
+            threading.Thread(target=tap, name="sim-tap", daemon=True).start()
+        else:
+            self.taps(target.name, norm)
+
     def show_message(self, lines: list[str]) -> None:
         """Customer-facing text that falls back to the idle text after ``message_s``."""
         if self.display is not None:

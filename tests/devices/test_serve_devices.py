@@ -1,0 +1,110 @@
+"""``tilledge serve`` as a process: it starts the devices, queues the boot
+status slip once, and ``tilledge simulate tap`` from another process reaches
+the event stream — the demo's flow, on private ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from device_helpers import SSEClient, free_tcp_port, wait_until
+
+from drivers.nfc_sim import free_udp_port
+from edge.api.auth import issue_token
+from edge.box import Box
+from edge.config import load_config
+from edge.demo import DEMO_CONFIG
+
+TILLEDGE = str(Path(sys.executable).with_name("tilledge"))
+
+
+def test_demo_profile_is_simulated_hardware() -> None:
+    text = DEMO_CONFIG.format(data_dir='"/x"', printer_uri='"sim:/x/receipts"')
+    assert 'uri = "udp:127.0.0.1:54321"' in text and 'terminal = "demo-till"' in text
+    assert '[devices.display]\nuri = "sim:"' in text
+
+
+def test_serve_starts_devices_prints_boot_slip_and_takes_simulated_taps(tmp_path: Path) -> None:
+    port, udp = free_tcp_port(), free_udp_port()
+    data = tmp_path / "data"
+    cfg = tmp_path / "tilledge.toml"
+    cfg.write_text(
+        f'[box]\nname = "Café Test"\ndata_dir = "{data}"\n'
+        f'[server]\nlisten = "127.0.0.1:{port}"\n'
+        f"[devices.nfc]\nreaders = [{{ name = 'till-1', uri = 'udp:127.0.0.1:{udp}',"
+        f" terminal = 'T1' }}]\n"
+        f'[devices.printer]\nuri = "sim:{tmp_path / "receipts"}"\n'
+        f'[devices.display]\nuri = "sim:"\n'
+        f"[discovery]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    box = Box.open(load_config(cfg, environ={}))
+    token = str(box.db.write(lambda c: issue_token(c, "T1", ["pos"]))["token"])
+    box.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TILLEDGE_")}
+    proc = subprocess.Popen(
+        [TILLEDGE, "--config", str(cfg), "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+
+        def health() -> dict | None:  # type: ignore[type-arg]
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/v1/health", timeout=1
+                ) as r:
+                    body = json.loads(r.read())
+            except OSError:
+                return None
+            return (
+                body if body["devices"] == {"nfc": "ok", "printer": "ok", "display": "ok"} else None
+            )
+
+        wait_until(health, timeout=20, interval=0.1)
+        slips = wait_until(lambda: list((tmp_path / "receipts").glob("*-status.txt")), timeout=10)
+        assert len(slips) == 1
+        slip = slips[0].read_text(encoding="utf-8")
+        assert f"http://127.0.0.1:{port}" in slip and "tilledge pair" in slip
+
+        sse = SSEClient(port, token, query="?terminal=T1")
+        try:
+            tap = subprocess.run(
+                [TILLEDGE, "--config", str(cfg), "simulate", "tap", "04A1B2C3D4E5F6"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=20,
+            )
+            assert tap.returncode == 0, tap.stderr
+            _, _, _, event = sse.wait_for(lambda n, d: n == "card.tapped", timeout=10)
+        finally:
+            sse.close()
+        assert event["uid"] == "04A1B2C3D4E5F6" and event["customer"] is None
+        report = subprocess.run(
+            [TILLEDGE, "--config", str(cfg), "devices", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+        assert report.returncode == 0, report.stderr
+        assert json.loads(report.stdout)["summary"] == {
+            "nfc": "ok",
+            "printer": "ok",
+            "display": "ok",
+        }
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
