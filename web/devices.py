@@ -32,21 +32,12 @@ def _service(box: Box) -> Any:
     return box.services.get("devices")
 
 
-def _call(obj: Any, names: tuple[str, ...], *args: Any) -> Any:
-    """Call the first method ``obj`` has of ``names``; AttributeError if none."""
-    for name in names:
-        fn = getattr(obj, name, None)
-        if callable(fn):
-            return fn(*args)
-    raise AttributeError(names[0])
-
-
 def _state_label(raw: Any) -> tuple[str, bool, str]:
     """A device's state (str or dict) → (label, ok, detail)."""
     detail = ""
     if isinstance(raw, dict):
         detail = str(raw.get("detail") or raw.get("error") or "")
-        raw = raw.get("state") or raw.get("status")
+        raw = raw.get("raw_state") or raw.get("state") or raw.get("status")
     state = str(raw or "unknown").lower()
     ok = state in ("ok", "ready", "online", "connected", "idle", "running")
     if ok:
@@ -58,6 +49,15 @@ def _state_label(raw: Any) -> tuple[str, bool, str]:
     return state, False, detail
 
 
+def _raw_states(svc: Any) -> dict[str, Any]:
+    """Per kind ``{state, detail}`` from the service's ``states()``."""
+    try:
+        states = dict(svc.states() or {})
+    except Exception:  # a broken service must not break the page
+        return {}
+    return {"reader": states.get("nfc", states.get("reader")), **states}
+
+
 def device_states(box: Box) -> dict[str, dict[str, Any]]:
     cfg = box.config.devices
     enabled = {
@@ -66,12 +66,7 @@ def device_states(box: Box) -> dict[str, dict[str, Any]]:
         "display": cfg.display.enabled,
     }
     svc = _service(box)
-    raw: dict[str, Any] = {}
-    if svc is not None:
-        try:
-            raw = dict(_call(svc, ("status", "states", "state")) or {})
-        except Exception:  # a broken service must not break the page
-            raw = {}
+    raw = _raw_states(svc) if svc is not None else {}
     out = {}
     for kind in KINDS:
         if not enabled[kind]:
@@ -79,19 +74,17 @@ def device_states(box: Box) -> dict[str, dict[str, Any]]:
         elif svc is None:
             label, ok, detail = t("dev_absent"), False, ""
         else:
-            value = raw.get(kind, raw.get(kind + "s", raw.get("nfc" if kind == "reader" else kind)))
-            if isinstance(value, list):  # several readers: the first decides, all are listed
-                value = value[0] if value else None
-            label, ok, detail = _state_label(value)
+            label, ok, detail = _state_label(raw.get(kind))
         out[kind] = {"label": label, "ok": ok, "detail": detail}
     return out
 
 
 def display_lines(box: Box) -> list[str]:
+    """What the customer display shows now (its idle text without a service)."""
     svc = _service(box)
     if svc is not None:
         try:
-            lines = _call(svc, ("display_text", "display_lines", "current_display"))
+            lines = svc.display_text()
             if lines:
                 return [str(x) for x in lines]
         except Exception:  # the mirror falls back to the idle text
@@ -148,7 +141,6 @@ def devices() -> str:
         version=edge.__version__,
         uptime=_uptime(box),
         terminals=terminals.list_terminals(box.db.reader()),
-        readers=box.config.devices.nfc.readers,
     )
 
 
@@ -160,15 +152,15 @@ def device_state() -> Response:
     return jsonify(devices=device_states(box), display=display_lines(box), uptime=_uptime(box))
 
 
-def _action(names: tuple[str, ...], *args: Any, ok: str) -> Response:
+def _action(fn: Any, ok: str) -> Response:
     svc = _service(current_box())
     if svc is None:
         flash(t("action_failed", detail=t("dev_absent")), "error")
     else:
         try:
-            _call(svc, names, *args)
+            fn(svc)
             flash(t(ok), "ok")
-        except Exception as e:  # shown to the user, device errors vary
+        except Exception as e:  # shown to the user; device errors vary
             flash(t("action_failed", detail=str(e) or type(e).__name__), "error")
     return redirect(url_for("web.devices"))
 
@@ -176,23 +168,22 @@ def _action(names: tuple[str, ...], *args: Any, ok: str) -> Response:
 @bp.route("/devices/test-print", methods=["POST"])
 @login_required("cashier")
 def device_test_print() -> Response:
-    return _action(("test_print",), ok="test_print_done")
+    return _action(lambda svc: svc.test_print(), ok="test_print_done")
 
 
 @bp.route("/devices/display", methods=["POST"])
 @login_required("cashier")
 def device_display() -> Response:
     lines = request.form.get("text", "").replace("\r", "").split("\n")[:4]
-    return _action(
-        ("show_text", "display", "test_display"), [x[:80] for x in lines], ok="test_display_done"
-    )
+    return _action(lambda svc: svc.show_text([x[:80] for x in lines]), ok="test_display_done")
 
 
 @bp.route("/devices/tap", methods=["POST"])
 @login_required("cashier")
 def device_tap() -> Response:
     uid = request.form.get("uid", "").strip()[:40]
-    return _action(("simulate_tap", "tap"), uid, ok="sim_tap_done")
+    # Over nfcpy's udp transport like a real card (demo readers), else injected.
+    return _action(lambda svc: svc.simulate_tap(uid), ok="sim_tap_done")
 
 
 @bp.route("/devices/receipts/<name>")

@@ -4,7 +4,9 @@ work here, see ../shared/DESIGN.md)."""
 
 from __future__ import annotations
 
+import importlib
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +50,22 @@ class Live:
     url: str
 
 
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def attach_devices(box: Box) -> bool:
+    """The real device service with simulated hardware, when this tree has it."""
+    try:
+        devices = importlib.import_module("edge.devices")
+    except ImportError:
+        return False
+    devices.attach(box)
+    return True
+
+
 @contextmanager
 def live_panel(data_dir: Path) -> Iterator[Live]:
     """Serve a fresh box over HTTPS on an ephemeral loopback port.
@@ -62,12 +80,17 @@ def live_panel(data_dir: Path) -> Iterator[Live]:
             "discovery.enabled": False,
             "ledger.max_topup": 500000,  # 5,000 €: room for thousands separators
             "devices.printer.uri": f"sim:{data_dir / 'receipts'}",
+            "devices.display.uri": "sim:",
+            "devices.nfc.readers": [
+                {"name": "till-1", "uri": f"udp:127.0.0.1:{free_udp_port()}", "terminal": "t1"}
+            ],
         },
         environ={},
     )
     box = Box.open(config)
     cert = tls.generate_for(config, box.box_id)
     box.services["tls_fingerprint"] = cert.fingerprint
+    attach_devices(box)
     app = create_app(box=box)
     server = Server(app, "127.0.0.1", 0, threads=8, ssl_adapter=tls.ssl_adapter(cert))
     server.prepare()

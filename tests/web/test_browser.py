@@ -302,3 +302,40 @@ def test_screenshots_of_main_pages(browser: Any, live: Live) -> None:
             page.context.close()
     files = sorted(p.name for p in Path(shot.__globals__["SCREENSHOTS"]).glob("*.png"))
     assert "list-small.png" in files and "devices-desktop.png" in files
+
+
+def test_devices_page_live(browser: Any, live: Live) -> None:
+    if live.box.services.get("devices") is None:
+        pytest.skip("edge.devices (the device service) is not in this tree")
+    box = live.box
+    cid = make_customer(box, first_name="Tapsy", last_name="Karte")
+    from edge.customers import cards
+
+    box.db.write(
+        lambda c: cards.add_card(c, cid, "04AABBCC", deposit_paid=False, actor="t", now=now_iso())
+    )
+    for size in ("desktop", "small"):
+        page = new_page(browser, size=size)
+        login(page, live, "max")
+        page.goto(live.url + "/devices")
+        for kind in ("reader", "printer", "display"):
+            expect(page.locator(f"#state-{kind}")).to_have_text("bereit")
+        if size == "desktop":
+            page.get_by_label("Text für die Kundenanzeige").fill("Frohe\nWeihnachten")
+            page.get_by_role("button", name="Text anzeigen").click()
+            expect(page.locator("#display-mirror")).to_contain_text("Frohe")
+            page.get_by_role("button", name="Testdruck").click()
+            expect(page.locator(".flash")).to_have_text("Testbon gedruckt.")
+            for _ in range(20):  # the outbox prints in the background
+                page.reload()
+                if page.locator(".receipts img").count():
+                    break
+                page.wait_for_timeout(250)
+            expect(page.locator(".receipts img").first).to_be_visible()
+            page.get_by_label("Kartennummer").fill("04:aa:bb:cc")
+            page.get_by_role("button", name="Kartentap simulieren (Demo)").click()
+            # The greeting reaches the mirror through the page's live polling.
+            expect(page.locator("#display-mirror")).to_contain_text("Tapsy", timeout=8000)
+        _fits(page)
+        shot(page, f"devices-live-{size}")
+        page.context.close()

@@ -306,20 +306,24 @@ def test_unknown_customer_is_a_panel_404(cashier: Panel) -> None:
 
 
 class FakeDevices:
-    """Duck-typed stand-in for the device service (another module's)."""
+    """The panel-facing surface of edge.devices.DeviceManager (another module's)."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, tuple[object, ...]]] = []
 
-    def status(self) -> dict[str, object]:
-        return {"reader": "ok", "printer": {"state": "paper_out", "detail": "no paper"},
-                "display": "ok"}  # fmt: skip
+    def states(self) -> dict[str, dict[str, str]]:
+        return {
+            "nfc": {"state": "ok", "detail": "till-1: udp"},
+            "printer": {"state": "error", "detail": "no paper"},
+            "display": {"state": "ok", "detail": "simulated"},
+        }
 
     def display_text(self) -> list[str]:
         return ["Summe", "12,50 EUR"]
 
-    def test_print(self) -> None:
+    def test_print(self) -> str:
         self.calls.append(("test_print", ()))
+        return "1"
 
     def show_text(self, lines: list[str]) -> None:
         self.calls.append(("show_text", (lines,)))
@@ -340,15 +344,15 @@ def test_devices_page_without_and_with_a_device_service(
     fake = FakeDevices()
     staff.services["devices"] = fake
     html = cashier.text("/devices")
-    assert "ready" in html and "paper_out" in html and "no paper" in html
+    assert "ready" in html and "not reachable (error)" in html and "no paper" in html
     assert "Summe" in html and "12,50 EUR" in html
     cashier.post("/devices/test-print", token_from="/devices")
     cashier.post("/devices/display", {"text": "Hallo\nWelt"}, token_from="/devices")
-    cashier.post("/devices/tap", {"uid": "04A2B3C4"}, token_from="/devices")
+    cashier.post("/devices/tap", {"uid": "04:a2:b3:c4"}, token_from="/devices")
     assert fake.calls == [
         ("test_print", ()),
         ("show_text", (["Hallo", "Welt"],)),
-        ("simulate_tap", ("04A2B3C4",)),
+        ("simulate_tap", ("04:a2:b3:c4",)),
     ]
     state = cashier.get("/devices/state").get_json()
     assert state["devices"]["printer"]["ok"] is False and state["display"] == ["Summe", "12,50 EUR"]
