@@ -184,6 +184,7 @@ class DeviceManager:
                 "state": _health_state(r.state),
                 "detail": r.detail,
                 "taps": r.taps,
+                "card_present": r.present_uid is not None,
             }
             for r in self.readers
         ]

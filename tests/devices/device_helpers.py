@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -71,6 +72,9 @@ class Service:
         if printer_status_s is not None:
             self.devices.printer_status_s = printer_status_s
         self.devices.start()
+        # As Server.serve_forever does: a short GIL switch interval for the
+        # writer and the device threads (see edge/server.py).
+        sys.setswitchinterval(0.0005)
         self.thread = threading.Thread(target=self.server.server.serve, daemon=True)
         self.thread.start()
         self.token = str(
@@ -187,13 +191,18 @@ class SSEClient:
             return [e[3] for e in self.events if e[2] == name]
 
     def wait_for(
-        self, predicate: Callable[[str, dict[str, Any]], bool], timeout: float = 5.0
+        self,
+        predicate: Callable[[str, dict[str, Any]], bool],
+        timeout: float = 5.0,
+        *,
+        start: int = 0,
     ) -> tuple[float, str, str, dict[str, Any]]:
+        """The first event (from index ``start``) matching; (time parsed, id, name, data)."""
         with self._cond:
             found: list[Any] = []
 
             def match() -> bool:
-                found[:] = [e for e in self.events if predicate(e[2], e[3])]
+                found[:] = [e for e in self.events[start:] if predicate(e[2], e[3])]
                 return bool(found)
 
             assert self._cond.wait_for(match, timeout), f"no matching event: {self.events}"
