@@ -82,6 +82,7 @@ def test_login_and_logout(browser: Any, live: Live) -> None:
     page = new_page(browser)
     page.goto(live.url + "/customers")
     expect(page).to_have_url(re.compile(r"/login\?next="))
+    shot(page, "login-desktop")
     page.locator("input[name=name]").fill("cara")
     page.locator("input[name=password]").fill("wrong password")
     page.locator("form.card button[type=submit]").click()
@@ -241,6 +242,7 @@ def test_language_switch(browser: Any, live: Live) -> None:
     expect(page.locator("#transactions tbody tr").first).to_contain_text("Aufladung")
     page.get_by_role("button", name="EN", exact=True).click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    shot(page, "detail-credit-english-desktop")
     page.context.close()
 
 

@@ -357,7 +357,7 @@ def test_devices_page_without_and_with_a_device_service(
     state = cashier.get("/devices/state").get_json()
     assert state["devices"]["printer"]["ok"] is False and state["display"] == ["Summe", "12,50 EUR"]
     box_html = manager_panel.text("/devices")
-    assert "Paired terminals" in box_html and "/terminals/pair" in box_html
+    assert "Paired terminals" in box_html and 'action="/terminals/pair"' in box_html
     assert staff.config.box.name in box_html and "Version" in box_html
 
 
