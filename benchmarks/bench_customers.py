@@ -251,7 +251,8 @@ def report(meta: dict[str, Any], res: dict[str, Any]) -> str:
         f" {meta['samples']} requests per kind through the "
         "Flask app (test client), SQLite "
         f"{sqlite3.sqlite_version}, Python {sys.version.split()[0]}, {os.cpu_count()} cores,"
-        f" 1-min load average {res['load_before']} before / {res['load_after']} after.",
+        f" 1-min load average {res['load_before']} before / {res['load_after']} after"
+        f" (other jobs on the machine), niceness {os.nice(0)}.",
         "",
         "| operation | p50 ms | p99 ms | target p99 | ok |",
         "|---|---:|---:|---:|:-:|",

@@ -176,12 +176,16 @@ def _card_branch(conn: sqlite3.Connection, uid: str, filters: Filters) -> Branch
             [*rng, *fargs, *args, n],
         ).fetchall()
 
+    # Counting needs no customer rows unless a filter looks at them.
+    ids_base = (
+        base if fsql else "FROM cards k WHERE k.uid >= ? AND k.uid < ? AND k.status = 'active'"
+    )
     return Branch(
         "card",
         fetch,
         key_of=lambda row: row["card_uid"],
         matches=None,
-        ids_sql=(f"SELECT c.id {base}", [*rng, *fargs]),
+        ids_sql=(f"SELECT k.customer_id AS id {ids_base}", [*rng, *fargs]),
     )
 
 
@@ -216,7 +220,13 @@ def _phone_prefix_branch(conn: sqlite3.Connection, prefix: str, filters: Filters
         fetch,
         key_of=lambda row: row["phone_key"],
         matches=lambda row: any(d.startswith(prefix) for d in row["phone_digits"].split()),
-        ids_sql=(f"SELECT c.id {base}", [*rng, *fargs]),
+        ids_sql=(
+            f"SELECT p.customer_id AS id {base}"
+            if fsql
+            else "SELECT p.customer_id AS id FROM customer_phones p"
+            " WHERE p.digits >= ? AND p.digits < ?",
+            [*rng, *fargs],
+        ),
         keep=first_match,
     )
 
@@ -362,7 +372,12 @@ def _in_earlier(
             ids = [row["id"] for row in rows]
             sql, args = earlier.ids_sql
             marks = ",".join("?" for _ in ids)
-            seen.update(x[0] for x in conn.execute(f"{sql} AND c.id IN ({marks})", [*args, *ids]))
+            seen.update(
+                x[0]
+                for x in conn.execute(
+                    f"SELECT id FROM ({sql}) WHERE id IN ({marks})", [*args, *ids]
+                )
+            )
     return seen
 
 
