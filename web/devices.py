@@ -8,12 +8,13 @@ guarded, so the page always renders and says what is missing.
 
 from __future__ import annotations
 
+import io
 import socket
+import sqlite3
 import time
-from pathlib import Path
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 import edge
@@ -92,26 +93,41 @@ def display_lines(box: Box) -> list[str]:
     return list(box.config.devices.display.idle_text)
 
 
-def receipts_folder(box: Box) -> Path | None:
-    from drivers.printer import parse_printer_uri
-
+def recent_jobs(box: Box) -> list[dict[str, Any]]:
+    """The latest print jobs (any printer, real or simulated) with their state."""
     try:
-        uri = parse_printer_uri(box.config.devices.printer.uri, box.config.data_path)
-    except ValueError:
-        return None
-    return Path(uri.path) if uri.kind == "sim" else None
-
-
-def recent_receipts(box: Box) -> list[str]:
-    folder = receipts_folder(box)
-    if folder is None or not folder.is_dir():
+        rows = (
+            box.db.reader()
+            .execute(
+                "SELECT id, kind, state, last_error, created_at FROM print_jobs"
+                " ORDER BY id DESC LIMIT ?",
+                [RECEIPTS_SHOWN],
+            )
+            .fetchall()
+        )
+    except sqlite3.OperationalError:  # a database from before the print outbox
         return []
-    pngs = sorted(folder.glob("*.png"), key=lambda p: p.name, reverse=True)
-    return [p.name for p in pngs[:RECEIPTS_SHOWN]]
+    return [dict(r) for r in rows]
+
+
+def render_job(box: Box, job_id: int) -> bytes | None:
+    """A paper-like PNG of a queued or printed document (the receipt preview)."""
+    from drivers.printer import render_png
+    from edge.printing import document_from_json
+
+    row = (
+        box.db.reader().execute("SELECT document FROM print_jobs WHERE id = ?", [job_id]).fetchone()
+    )
+    if row is None:
+        return None
+    buf = io.BytesIO()
+    render_png(document_from_json(row["document"])).save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def addresses(box: Box) -> list[str]:
-    out = [box.config.server.listen]
+    """Where the box answers: this very page's address first, then the config's."""
+    out = [request.host, box.config.server.listen]
     announcer = box.services.get("discovery")
     for addr in getattr(announcer, "addresses", []) or []:
         out.append(str(addr))
@@ -133,7 +149,7 @@ def devices() -> str:
         "devices.html",
         states=device_states(box),
         display=display_lines(box),
-        receipts=recent_receipts(box),
+        jobs=recent_jobs(box),
         has_service=_service(box) is not None,
         box=box,
         addresses=addresses(box),
@@ -186,13 +202,10 @@ def device_tap() -> Response:
     return _action(lambda svc: svc.simulate_tap(uid), ok="sim_tap_done")
 
 
-@bp.route("/devices/receipts/<name>")
+@bp.route("/devices/jobs/<int:job_id>.png")
 @login_required("cashier")
-def device_receipt(name: str) -> Response:
-    folder = receipts_folder(current_box())
-    if folder is None or "/" in name or not name.endswith(".png") or name.startswith("."):
+def device_job_png(job_id: int) -> Response:
+    png = render_job(current_box(), job_id)
+    if png is None:
         abort(404)
-    path = folder / name
-    if not path.is_file():
-        abort(404)
-    return send_file(path, mimetype="image/png", max_age=0)
+    return Response(png, mimetype="image/png")

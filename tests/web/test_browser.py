@@ -330,14 +330,19 @@ def test_devices_page_live(browser: Any, live: Live) -> None:
             expect(page.locator(".flash")).to_have_text("Testbon gedruckt.")
             for _ in range(20):  # the outbox prints in the background
                 page.reload()
-                if page.locator(".receipts img").count():
+                state = page.locator(".receipts .jobstate").first
+                if state.count() and state.inner_text() == "gedruckt":
                     break
                 page.wait_for_timeout(250)
-            expect(page.locator(".receipts img").first).to_be_visible()
+            expect(page.locator(".receipts .jobstate").first).to_have_text("gedruckt")
+            img = page.locator(".receipts img").first
+            expect(img).to_be_visible()
+            assert img.evaluate("i => i.naturalWidth") > 100  # a real picture, not a broken icon
             page.get_by_label("Kartennummer").fill("04:aa:bb:cc")
             page.get_by_role("button", name="Kartentap simulieren (Demo)").click()
             # The greeting reaches the mirror through the page's live polling.
             expect(page.locator("#display-mirror")).to_contain_text("Tapsy", timeout=8000)
         _fits(page)
         shot(page, f"devices-live-{size}")
+        shot(page, f"devices-live-{size}-full", full_page=True)
         page.context.close()

@@ -361,21 +361,17 @@ def test_devices_page_without_and_with_a_device_service(
     assert staff.config.box.name in box_html and "Version" in box_html
 
 
-def test_receipt_previews(cashier: Panel, staff: Box) -> None:
-    from drivers.printer import parse_printer_uri
-
-    folder = parse_printer_uri(staff.config.devices.printer.uri, staff.config.data_path).path
-    from pathlib import Path
-
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    png = b"\x89PNG\r\n\x1a\n" + b"0" * 20
-    (Path(folder) / "20261124-050000-0001-abc123-test.png").write_bytes(png)
+def test_receipt_previews_from_the_print_outbox(cashier: Panel, staff: Box) -> None:
+    printing = pytest.importorskip("edge.printing")
+    assert "No receipts yet." in cashier.text("/devices")
+    job = staff.db.write(
+        lambda c: printing.enqueue_text(c, staff.config, ["Hallo", "Summe 12,50"], "Test")
+    )
     html = cashier.text("/devices")
-    assert "20261124-050000-0001-abc123-test.png" in html
-    resp = cashier.get("/devices/receipts/20261124-050000-0001-abc123-test.png")
-    assert resp.status_code == 200 and resp.data == png
-    assert cashier.get("/devices/receipts/..%2Fsecret.png").status_code == 404
-    assert cashier.get("/devices/receipts/nothing.png").status_code == 404
+    assert f"/devices/jobs/{job}.png" in html and "waiting" in html
+    resp = cashier.get(f"/devices/jobs/{job}.png")
+    assert resp.status_code == 200 and resp.data.startswith(b"\x89PNG")
+    assert cashier.get("/devices/jobs/999.png").status_code == 404
 
 
 @pytest.mark.parametrize("path", ["/customers", "/customers/1", "/devices", "/groups"])
