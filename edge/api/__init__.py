@@ -5,7 +5,14 @@ from .registry import Api
 api = Api()
 
 # Route modules register themselves on import.
-from . import events, history_views, money  # noqa: E402,F401
-from . import health, pairing  # noqa: E402,F401
-from . import cards, customers, groups  # noqa: E402,F401  (customer base)
-from . import devices  # noqa: E402,F401  (till hardware)
+from . import (  # noqa: E402,F401
+    cards,
+    customers,
+    devices,
+    events,
+    groups,
+    health,
+    history_views,
+    money,
+    pairing,
+)

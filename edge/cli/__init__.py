@@ -84,6 +84,11 @@ def main() -> None:
 
 
 # Command modules register on import.
-from . import db_commands, ledger_commands, security_commands, serve_commands  # noqa: E402,F401
-from . import customer_commands  # noqa: E402,F401  (customer base)
-from . import device_commands  # noqa: E402,F401  (till hardware)
+from . import (  # noqa: E402,F401
+    customer_commands,
+    db_commands,
+    device_commands,
+    ledger_commands,
+    security_commands,
+    serve_commands,
+)

@@ -96,8 +96,13 @@ def test_bad_config_exits_nonzero_with_one_line(tmp_path):
 
 def test_serve_refuses_plain_http_off_loopback(demo_dir):
     r = run(
-        "--config", str(demo_dir / "tilledge.toml"), "serve", "--listen", "0.0.0.0:0",
-        "--tls", "off",
+        "--config",
+        str(demo_dir / "tilledge.toml"),
+        "serve",
+        "--listen",
+        "0.0.0.0:0",
+        "--tls",
+        "off",
     )
     assert r.exit_code != 0
     assert "loopback" in r.stderr
