@@ -113,7 +113,6 @@ class DeviceManager:
         if self.outbox is not None:
             self.outbox.start()
             self._thread(self._watch_printer, "printer-status")
-        self.taps.start()
         self.readers.start()
 
     def stop(self) -> None:
@@ -123,7 +122,6 @@ class DeviceManager:
         self.started = False
         self._stop.set()
         self.readers.stop()
-        self.taps.stop()
         for t in self._threads:
             t.join(5.0)
         if self.outbox is not None:
