@@ -154,6 +154,7 @@ def test_create_customer_with_error_then_fix(browser: Any, live: Live) -> None:
         page.get_by_role("button", name="Kunde anlegen").click()
         last = page.locator("#f-last_name")
         expect(last).to_have_attribute("aria-invalid", "true")
+        expect(last).to_be_focused()  # the cursor waits in the first field to fix
         expect(page.locator("#f-last_name-err")).to_have_text("Pflichtfeld für Privatkunden.")
         expect(page.locator("#f-email-err")).to_be_visible()
         expect(page.get_by_label("Vorname")).to_have_value("Greta")  # nothing typed is lost

@@ -74,7 +74,14 @@
     setInterval(tick, 2000);
   }
 
+  // After a refused form, put the cursor in the first field to fix.
+  function focusFirstError() {
+    var bad = document.querySelector("[aria-invalid=true]");
+    if (bad) bad.focus();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusFirstError();
     initSearch();
     initOnce();
     initDevices();
