@@ -332,7 +332,8 @@ def customer_merge(customer_id: str) -> str | Response | tuple[str, int]:
                 flash(t("merge_ok", n=request.form.get("source", "").strip()), "ok")
                 return redirect(url_for("web.customer_detail", customer_id=cid, tab="history"))
             except ApiError as e:
-                error = problem_text(e)
+                # A source with money left would need journal entries to move it.
+                error = t("merge_has_balance") if "cash" in e.extra else problem_text(e)
     status = 422 if error else 200
     return render_template(
         "customers/merge.html",

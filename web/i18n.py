@@ -239,7 +239,11 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "merge_ok": "Kunde {n} wurde hierher übernommen.",
         "merge_candidates": "Mögliche Duplikate",
-        "no_such_number": "Keine Kundin / kein Kunde mit dieser Nummer.",
+        "no_such_number": "Kein Kunde mit dieser Nummer.",
+        "merge_has_balance": (
+            "Das Duplikat hat noch Guthaben oder Punkte. "
+            "Bitte zuerst auszahlen oder auf 0 korrigieren."
+        ),
         # groups
         "groups": "Kundengruppen",
         "group_name": "Name",
@@ -508,6 +512,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "merge_ok": "Customer {n} was merged into this one.",
         "merge_candidates": "Possible duplicates",
         "no_such_number": "No customer with this number.",
+        "merge_has_balance": (
+            "The duplicate still has credit or points. Pay out or correct them to 0 first."
+        ),
         "groups": "Customer groups",
         "group_name": "Name",
         "group_discount": "Default discount %",

@@ -248,6 +248,23 @@ def test_deactivate_reactivate_and_merge(manager_panel: Panel, staff: Box) -> No
     assert "This customer is deactivated." in manager_panel.text(f"/customers/{source}")
 
 
+def test_merge_refused_for_a_source_with_money(
+    manager_panel: Panel, staff: Box, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from edge.api.problems import ApiError
+    from edge.customers import service
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise ApiError(409, "conflict", "the source customer still has a balance", cash=100)
+
+    monkeypatch.setattr(service, "merge", refuse)
+    target = make_customer(staff)
+    make_customer(staff, customer_number=777)
+    resp = manager_panel.post(f"/customers/{target}/merge", {"source": "777"})
+    assert resp.status_code == 422
+    assert "Pay out or correct them to 0 first." in resp.get_data(as_text=True)
+
+
 def test_search_fragment_filters_and_group_colours(manager_panel: Panel, staff: Box) -> None:
     gid = staff.db.write(
         lambda c: groups.create_group(c, {"name": "VIP", "color": "#aa0000"}, now_iso())
