@@ -170,10 +170,10 @@ def _required(values: dict[str, Any], names: list[str]) -> dict[str, str]:
 
 
 def _check(names: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
-    values, errors = cf.parse(request.form, names)
-    errors = {**_required(values, names), **errors}
-    if len(errors) > len(_required(values, names)):
-        return values, errors  # type errors first: normalising needs typed values
+    values, type_errors = cf.parse(request.form, names)
+    errors = {**_required(values, names), **type_errors}
+    if type_errors:
+        return values, errors  # normalising needs typed values
     box = current_box()
     try:
         values = normalize_fields(values, box.config.box.country, service.today_utc())
