@@ -36,7 +36,7 @@ TEXTS = {
         "card_blocked": ("Karte gesperrt", "Bitte an der Kasse"),
         "blocked": "Gesperrt",
         "total": "Summe",
-        "new_balance": "Neues Guthaben",
+        "new_balance": "Guthaben",  # after the sale: 20 columns, no scrolling
     },
     "en": {
         "balance": "Balance",

@@ -162,7 +162,7 @@ def test_checkout_receipt_to_sim_printer_and_display_total(tmp_path: Path) -> No
         assert list(folder.glob("*-checkout.png"))
         display = svc.devices.display
         assert display is not None
-        assert display.lines == ["Summe 5,00 €", "Neues Guthaben 15,00 €"]
+        assert display.current_text() == ["Summe 5,00 €".ljust(20), "Guthaben 15,00 €".ljust(20)]
         # A second copy: POST /receipts with the checkout id reprints the same document.
         status, copy = svc.request("POST", "/receipts", {"checkout_id": sale["checkout_id"]})
         assert status == 201 and copy["kind"] == "checkout"
