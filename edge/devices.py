@@ -312,9 +312,9 @@ class DeviceManager:
             fingerprint = ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2))
         de = config.devices.language == "de"
         hint = (
-            "`tilledge pair` auf der Box, Code am Terminal eingeben"
+            "tilledge pair auf der Box, Code am Terminal eingeben"
             if de
-            else "run `tilledge pair` on the box, enter the code on the terminal"
+            else "run tilledge pair on the box, enter the code on the terminal"
         )
         doc = status_slip(
             printing.box_info(config),

@@ -33,7 +33,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drivers.printer import PaperOut, PrinterError, PrinterOffline, ReceiptPrinter
-from drivers.receipts import Document, Line, checkout_receipt, text_document
+from drivers.receipts import (
+    Document,
+    Line,
+    checkout_receipt,
+    payout_slip,
+    text_document,
+    topup_slip,
+)
 
 from .config import Config
 from .db import Database
@@ -374,3 +381,38 @@ def rebuild_checkout(conn: sqlite3.Connection, config: Config, checkout_id: str)
     except ledger.LedgerError:
         log.warning("checkout %s: VAT table could not be rebuilt", checkout_id)
     return checkout_document(config, body, at=op["created_at"])
+
+
+def operation_slip(conn: sqlite3.Connection, config: Config, operation_id: str) -> Document | None:
+    """The slip of a top-up or payout, from its operation and journal entries."""
+    try:
+        op_id = int(operation_id)
+    except ValueError:
+        return None
+    op = conn.execute(
+        "SELECT o.*, c.display_name, c.customer_number FROM operations o"
+        " JOIN customers c ON c.id = o.customer_id WHERE o.id = ? AND o.kind IN ('topup','payout')",
+        [op_id],
+    ).fetchone()
+    if op is None:
+        return None
+    details = json.loads(op["details"] or "{}")
+    data: dict[str, Any] = {
+        "operation_id": str(op_id),
+        "receipt_no": op["receipt_no"],
+        "at": op["created_at"],
+        "amount": op["amount"],
+        "currency": config.box.currency,
+        "customer": {"display_name": op["display_name"], "number": op["customer_number"]},
+    }
+    if op["kind"] == "topup" and details.get("bonus"):
+        data["bonus_granted"] = details["bonus"]
+    last = conn.execute(
+        "SELECT cash_after, bonus_after FROM journal WHERE operation_id = ?"
+        " AND account IN ('cash','bonus') ORDER BY seq DESC LIMIT 1",
+        [op_id],
+    ).fetchone()
+    if last is not None:
+        data["cash"], data["bonus"] = last["cash_after"], last["bonus_after"]
+    slip = topup_slip if op["kind"] == "topup" else payout_slip
+    return slip(box_info(config), data, locale=locale(config), width=config.devices.printer.width)

@@ -42,6 +42,9 @@ class DisplayOut(BaseModel):
 
 class ReceiptIn(_In):
     checkout_id: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    operation_id: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
+        None, description="a top-up or payout: prints its slip"
+    )
     lines: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=200)] | None = (
         None
     )
@@ -49,8 +52,9 @@ class ReceiptIn(_In):
 
     @model_validator(mode="after")
     def _one_source(self) -> ReceiptIn:
-        if (self.checkout_id is None) == (self.lines is None):
-            raise ValueError("send either checkout_id or lines")
+        sources = [self.checkout_id, self.operation_id, self.lines]
+        if sum(x is not None for x in sources) != 1:
+            raise ValueError("send exactly one of checkout_id, operation_id, lines")
         return self
 
 
@@ -120,7 +124,8 @@ def get_display() -> DisplayOut:
     "/receipts",
     "POST",
     scope="pos",
-    summary="Print a receipt for a checkout (again) or free text; returns the job",
+    summary="Print a receipt for a checkout (again), a top-up/payout slip or free text; "
+    "returns the job",
     tags=TAGS,
     body=ReceiptIn,
     response=ReceiptJob,
@@ -142,6 +147,11 @@ def post_receipt(body: ReceiptIn) -> Response:
             if doc is None:
                 raise ApiError(404, "not_found", f"no checkout {body.checkout_id}")
             job_id = printing.enqueue(conn, doc, kind="checkout", source_id=body.checkout_id)
+        elif body.operation_id is not None:
+            doc = printing.operation_slip(conn, config, body.operation_id)
+            if doc is None:
+                raise ApiError(404, "not_found", f"no top-up or payout {body.operation_id}")
+            job_id = printing.enqueue(conn, doc, source_id=body.operation_id)
         else:
             job_id = printing.enqueue_text(conn, config, list(body.lines or []), body.title)
         found = printing.job(conn, job_id)

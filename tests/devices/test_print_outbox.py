@@ -190,3 +190,28 @@ def test_checkout_receipt_to_sim_printer_and_display_total(tmp_path: Path) -> No
         assert svc.request("POST", "/receipts", {"checkout_id": "1", "lines": ["x"]})[0] == 422
     finally:
         svc.close()
+
+
+def test_topup_and_payout_slips(tmp_path: Path) -> None:
+    tiers = [{"from": 0, "rate_bp": 0}, {"from": 5000, "rate_bp": 1000}]
+    config = printer_config(tmp_path, "sim:receipts", **{"ledger.topup_bonus": tiers})
+    svc = Service(config)  # type: ignore[arg-type]
+    try:
+        cid = svc.customer(UID)
+        status, topup = svc.request("POST", f"/customers/{cid}/topups", {"amount": 5000})
+        assert status == 201
+        status, payout = svc.request("POST", f"/customers/{cid}/payouts", {"amount": 1250})
+        assert status == 201
+        folder = tmp_path / "data" / "receipts"
+        for op in (topup, payout):
+            status, job = svc.request("POST", "/receipts", {"operation_id": op["operation_id"]})
+            assert status == 201, job
+            wait_until(lambda job=job: job_state(svc, job["job_id"]) == "printed")
+        slip = next(folder.glob("*-topup.txt")).read_text(encoding="utf-8")
+        assert "50,00 €" in slip and "Jürgen Groß" in slip
+        assert "5,00 €" in slip  # the bonus granted (10 % from 50 €)
+        slip = next(folder.glob("*-payout.txt")).read_text(encoding="utf-8")
+        assert "12,50 €" in slip and "37,50 €" in slip and "5,00 €" in slip  # cash, bonus after
+        assert svc.request("POST", "/receipts", {"operation_id": "987654"})[0] == 404
+    finally:
+        svc.close()
