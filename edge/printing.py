@@ -114,8 +114,21 @@ def checkout_document(config: Config, body: Mapping[str, Any], *, at: str = "") 
 def enqueue_checkout(
     conn: sqlite3.Connection, config: Config, body: Mapping[str, Any], *, at: str = ""
 ) -> str:
-    """Queue the receipt of a checkout (same transaction as the sale)."""
-    doc = checkout_document(config, body, at=at)
+    """Queue the receipt of a checkout (same transaction as the sale).
+
+    Never fails the sale: a layout error (a bug) still queues a plain
+    receipt with the receipt number and total, and is logged.
+    """
+    try:
+        doc = checkout_document(config, body, at=at)
+    except Exception:
+        log.exception("checkout %s: receipt layout failed", body.get("checkout_id"))
+        doc = text_document(
+            [f"{body.get('receipt_no') or ''}", f"{body.get('total')} {config.box.currency}"],
+            title=config.box.name,
+            width=config.devices.printer.width,
+        )
+        doc.kind = "checkout"
     return enqueue(conn, doc, kind="checkout", source_id=str(body.get("checkout_id") or ""))
 
 

@@ -87,14 +87,20 @@ class Service:
         return self.server.bound_port
 
     def request(
-        self, method: str, path: str, body: Any = None, *, idem: bool = True, auth: bool = True
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        idem: bool | str = True,
+        auth: bool = True,
     ) -> tuple[int, Any]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         headers = {"Content-Type": "application/json"}
         if auth:
             headers["Authorization"] = f"Bearer {self.token}"
         if method == "POST" and idem:
-            headers["Idempotency-Key"] = str(uuid.uuid4())
+            headers["Idempotency-Key"] = idem if isinstance(idem, str) else str(uuid.uuid4())
         try:
             conn.request(method, f"/api/v1{path}", None if body is None else json.dumps(body),
                          headers)  # fmt: skip

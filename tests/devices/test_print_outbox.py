@@ -215,3 +215,24 @@ def test_topup_and_payout_slips(tmp_path: Path) -> None:
         assert svc.request("POST", "/receipts", {"operation_id": "987654"})[0] == 404
     finally:
         svc.close()
+
+
+def test_retried_requests_queue_one_job(tmp_path: Path) -> None:
+    """A checkout retried with its Idempotency-Key, or a double-tapped print
+    button, never prints twice."""
+    svc = Service(printer_config(tmp_path, "sim:receipts"))  # type: ignore[arg-type]
+    try:
+        cid = svc.customer(UID)
+        assert svc.request("POST", f"/customers/{cid}/topups", {"amount": 2000})[0] == 201
+        first = svc.request("POST", "/checkouts", BASKET, idem="sale-1")
+        again = svc.request("POST", "/checkouts", BASKET, idem="sale-1")
+        assert first == again and first[0] == 201
+        one = svc.request("POST", "/receipts", {"lines": ["Bon"]}, idem="print-1")
+        two = svc.request("POST", "/receipts", {"lines": ["Bon"]}, idem="print-1")
+        assert one == two and one[0] == 201
+        count = svc.box.db.reader().execute("SELECT count(*) FROM print_jobs").fetchone()[0]
+        assert count == 2
+        for job_id in (first[1]["receipt_job_id"], one[1]["job_id"]):
+            wait_until(lambda job_id=job_id: job_state(svc, job_id) == "printed")
+    finally:
+        svc.close()
