@@ -57,9 +57,13 @@ class DeviceManager:
         self._threads: list[threading.Thread] = []
         self.started = False
 
-        self.display: CustomerDisplay | None = None
-        if cfg.display.enabled:
-            self.display = CustomerDisplay(
+        # A device the config describes wrongly (unknown code page or printer
+        # profile) is reported as "error" with the reason; the rest of the box,
+        # money included, runs on.
+        self.config_errors: dict[str, str] = {}
+
+        def make_display() -> CustomerDisplay:
+            return CustomerDisplay(
                 cfg.display.uri,
                 cfg.display.protocol,
                 columns=cfg.display.columns,
@@ -70,16 +74,23 @@ class DeviceManager:
                 on_state=self._on_state("display"),
             )
 
-        self.printer: ReceiptPrinter | None = None
-        self.outbox: printing.PrintWorker | None = None
-        if cfg.printer.enabled:
-            self.printer = ReceiptPrinter(
+        def make_printer() -> ReceiptPrinter:
+            return ReceiptPrinter(
                 cfg.printer.uri,
                 profile=cfg.printer.profile,
                 codepage=cfg.printer.codepage,
                 base_dir=box.config.data_path,
                 on_state=self._on_state("printer"),
             )
+
+        self.display: CustomerDisplay | None = None
+        if cfg.display.enabled:
+            self.display = self._build("display", make_display)
+        self.printer: ReceiptPrinter | None = None
+        self.outbox: printing.PrintWorker | None = None
+        if cfg.printer.enabled:
+            self.printer = self._build("printer", make_printer)
+        if self.printer is not None:
             self.outbox = printing.PrintWorker(
                 box.db,
                 self.printer,
@@ -101,6 +112,14 @@ class DeviceManager:
                 self.readers.add(
                     Reader(rc.uri, rc.name, on_tap=self.taps, on_state=self._on_state("nfc"))
                 )
+
+    def _build(self, kind: str, make: Any) -> Any:
+        try:
+            return make()
+        except ValueError as exc:
+            log.error("devices.%s: %s", kind, exc)
+            self.config_errors[kind] = f"configuration: {exc}"
+            return None
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
@@ -170,6 +189,8 @@ class DeviceManager:
             out["printer"] = _health_state(self.printer.state)
         if self.display is not None:
             out["display"] = _health_state(self.display.state)
+        for kind in self.config_errors:
+            out[kind] = ERROR
         return out
 
     def details(self) -> dict[str, Any]:
@@ -205,6 +226,11 @@ class DeviceManager:
                 "detail": self.display.detail,
                 "text": self.display.current_text(),
             }
+        for kind, reason in self.config_errors.items():
+            if kind == "printer":
+                printer = {"uri": self.config.printer.uri, "state": ERROR, "detail": reason}
+            else:
+                display = {"uri": self.config.display.uri, "state": ERROR, "detail": reason}
         return {
             "summary": self.summary(),
             "nfc": {"enabled": self.config.nfc.enabled, "readers": readers},
@@ -228,6 +254,7 @@ class DeviceManager:
             "printer": self.printer.detail if self.printer is not None else "",
             "display": self.display.detail if self.display is not None else "",
         }
+        details.update(self.config_errors)
         return {k: {"state": v, "detail": details[k]} for k, v in summary.items()}
 
     def display_text(self) -> list[str]:

@@ -215,3 +215,27 @@ def test_cli_simulate_tap_reaches_the_service(service: Service, tmp_path: Path) 
 def test_apps_without_the_service_have_no_hardware(client) -> None:  # type: ignore[no-untyped-def]
     body = client.get("/api/v1/health").get_json()
     assert body["devices"] == {"nfc": "disabled", "printer": "disabled", "display": "disabled"}
+
+
+def test_misconfigured_devices_are_errors_not_crashes(tmp_path: Path) -> None:
+    config = device_config(
+        tmp_path / "data",
+        **{
+            "devices.display.enabled": True,
+            "devices.display.uri": "sim:",
+            "devices.display.codepage": "KLINGON",
+            "devices.printer.enabled": True,
+            "devices.printer.uri": "sim:receipts",
+            "devices.printer.profile": "no-such-printer",
+        },
+    )
+    svc = Service(config)
+    try:
+        status, health = svc.request("GET", "/health", auth=False)
+        assert health["devices"] == {"nfc": "disabled", "printer": "error", "display": "error"}
+        status, body = svc.request("GET", "/devices")
+        assert status == 200 and "KLINGON" in body["display"]["detail"]
+        assert "no-such-printer" in body["printer"]["detail"]
+        assert svc.request("POST", "/display", {"lines": ["x"]})[0] == 409
+    finally:
+        svc.close()
