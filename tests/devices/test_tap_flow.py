@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from device_helpers import Pty, Service, SSEClient, device_config, wait_until
 
-from drivers.display import EpsonDisplay
+from drivers.display import CD5220Display, EpsonDisplay
 from drivers.nfc_sim import CardEmulator, free_udp_port
 
 UID = "04A1B2C3D4E5F6"
@@ -168,3 +168,33 @@ def test_terminal_filter_hides_other_tills(service: Service, nfc_uri: str) -> No
     finally:
         other.close()
         mine.close()
+
+
+def test_cd5220_display_in_english(tmp_path: Path, pty: Pty, nfc_uri: str) -> None:
+    """The other command set and language from config: CD5220 with its PC437
+    ROM table (umlauts yes, no € → "EUR"), English texts."""
+    config = device_config(
+        tmp_path / "data",
+        **{
+            "devices.language": "en",
+            "devices.nfc.enabled": True,
+            "devices.nfc.readers": [{"name": "till-1", "uri": nfc_uri, "terminal": "T1"}],
+            "devices.display.enabled": True,
+            "devices.display.uri": str(pty.link),
+            "devices.display.protocol": "cd5220",
+        },
+    )
+    svc = Service(config)
+    try:
+        cid = svc.customer(UID, display_name="Jürgen Groß")
+        assert svc.request("POST", f"/customers/{cid}/topups", {"amount": 1250})[0] == 201
+        with CardEmulator(nfc_uri) as card:
+            card.present(UID)
+            expected = CD5220Display(20, 2).frame(["Jürgen Groß", "Balance EUR12.50"])
+            pty.wait_contains(expected)
+        assert b"\x1bQAJ\x81rgen Gro\xe1" in expected  # ü, ß in PC437
+        with CardEmulator(nfc_uri) as card:  # unknown card, English
+            card.present("DEADBEEF")
+            pty.wait_contains(CD5220Display(20, 2).frame(["Unknown card", "Please ask the staff"]))
+    finally:
+        svc.close()
