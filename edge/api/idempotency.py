@@ -104,10 +104,6 @@ def commit(
     """
     key: IdemKey | None = g.get("idempotency")
     box = current_box()
-    if key is not None:
-        row = _find(box.db.reader(), key)
-        if row is not None:
-            return _check(row, key)
 
     def txn(conn: sqlite3.Connection) -> tuple[str, Any, int, bool]:
         if key is not None:
