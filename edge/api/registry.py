@@ -60,11 +60,14 @@ def validation_problem(err: ValidationError, prefix: str = "") -> ApiError:
 
 
 def parse_body(model: type[BaseModel]) -> BaseModel:
-    if not request.data:
+    has_body = bool(request.content_length) or bool(request.headers.get("Transfer-Encoding"))
+    if has_body and not request.is_json:
+        # Checked before reading: werkzeug would parse a form into request.form
+        # and leave request.data empty.
+        raise ApiError(415, detail="send the body as application/json")
+    if not has_body:
         data: Any = {}
     else:
-        if not request.is_json:
-            raise ApiError(415, detail="send the body as application/json")
         data = request.get_json(silent=True)
         if data is None:
             raise ApiError(400, "bad_request", "the body is not valid JSON")

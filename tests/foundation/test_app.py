@@ -87,3 +87,27 @@ def test_openapi_lists_every_route(app, client):
 @pytest.mark.parametrize("path", ["/api/v1/health", "/api/v1/openapi.json"])
 def test_open_routes_need_no_token(client, path):
     assert client.get(path).status_code == 200
+
+
+def test_malformed_json_is_a_400_problem(pos):
+    r = pos.client.post(
+        "/api/v1/customers",
+        data="{not json",
+        headers={"Authorization": f"Bearer {pos.token}", "Content-Type": "application/json"},
+    )
+    assert r.status_code == 400
+    assert r.content_type == "application/problem+json"
+    assert r.json["code"] == "bad_request"
+
+
+def test_non_json_body_is_a_415_problem(pos):
+    r = pos.client.post(
+        "/api/v1/customers",
+        data="last_name=x",
+        headers={
+            "Authorization": f"Bearer {pos.token}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    assert r.status_code == 415
+    assert r.content_type == "application/problem+json"
