@@ -122,7 +122,13 @@ class _UdpDevice(nfc.clf.udp.Device):  # type: ignore[misc]
         # emulator report "bound" / "port busy" without guessing.
         self.bound = threading.Event()
         self.bind_error: OSError | None = None
-        super().__init__(host, port)
+        # nfcpy's own __init__ resolves the port with getnameinfo() without
+        # NI_NUMERICSERV and then int()s the answer: a port that has a name in
+        # /etc/services (60177 is "tfido") fails with ValueError. Same steps,
+        # numeric only.
+        self.addr = (socket.gethostbyname(host), int(port))
+        self.socket = None
+        self._create_socket()
         self._vendor_name = "TillEdge"
         self._device_name = "IP-Stack"
         self._chipset_name = "UDP"

@@ -195,3 +195,17 @@ def test_felica_and_type_a_on_one_reader(uri: str) -> None:
         CardEmulator(uri).present("0102030405060708090A")  # 10-byte type A: not emulated
     with pytest.raises(ValueError):
         CardEmulator(uri).present("DEADBEEF", technology="212F")  # IDm is 8 bytes
+
+
+def test_a_port_with_a_service_name_still_works() -> None:
+    # nfcpy's udp driver turns 60177 into "tfido" (/etc/services) and fails; ours must not.
+    uri = "udp:127.0.0.1:60177"
+    taps, states = Events(), Events()
+    r = Reader(uri, "till-1", on_tap=taps, on_state=states)
+    r.start()
+    try:
+        states.wait_for(lambda a: a[1] == OK)
+        present_card(uri, "0A0B0C0D", hold_s=0.1)
+        taps.wait_count(1)
+    finally:
+        r.stop()
