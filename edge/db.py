@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -77,6 +77,9 @@ class Writer:
         self._conn: sqlite3.Connection | None = None
         self.commits = 0
         self.operations = 0
+        # Wraps the wait for (and the leading of) a commit; the server sets it
+        # so a request gives back its CPU slot meanwhile (edge/server.py).
+        self.waiting: Callable[[], AbstractContextManager[None]] = nullcontext
 
     def _connect(self) -> sqlite3.Connection:
         conn = connect(self.path)
@@ -104,6 +107,13 @@ class Writer:
             raise RuntimeError("nested write: call fn(conn) directly inside a write")
         job = _Job(fn)
         self._pending.append(job)  # deque.append is atomic
+        with self.waiting():
+            self._lead_until_done(job)
+        if job.error is not None:
+            raise job.error
+        return job.result  # type: ignore[no-any-return]
+
+    def _lead_until_done(self, job: _Job) -> None:
         while not job.done:
             with self._commit_lock:
                 if job.done:
@@ -119,9 +129,6 @@ class Writer:
                         self._run_batch(self._conn, batch)
                     finally:
                         self._local.leading = False
-        if job.error is not None:
-            raise job.error
-        return job.result  # type: ignore[no-any-return]
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
         try:

@@ -14,7 +14,8 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from cheroot import wsgi
@@ -65,12 +66,31 @@ class ConcurrencyLimit:
         self.app = app
         self.limit = limit
         self._slots = threading.BoundedSemaphore(limit)
+        self._local = threading.local()
         self.stream_paths = stream_paths
+
+    @contextmanager
+    def waiting(self) -> Iterator[None]:
+        """Give the slot back while this request waits for a durable commit:
+        the limit is for Python work, and group commit needs many requests
+        waiting at once to share one fsync."""
+        if not getattr(self._local, "holding", False):
+            yield
+            return
+        self._slots.release()
+        self._local.holding = False
+        try:
+            yield
+        finally:
+            self._slots.acquire()
+            self._local.holding = True
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO", "") in self.stream_paths:
             return self.app(environ, start_response)
-        with self._slots:
+        self._slots.acquire()
+        self._local.holding = True
+        try:
             result = self.app(environ, start_response)
             try:
                 return [b"".join(result)]
@@ -78,6 +98,9 @@ class ConcurrencyLimit:
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()
+        finally:
+            self._local.holding = False
+            self._slots.release()
 
 
 class Server:
@@ -96,7 +119,11 @@ class Server:
         self.app = app
         wsgi_app: Any = app
         if active_requests:
-            wsgi_app = ConcurrencyLimit(app, active_requests, stream_paths=("/api/v1/events",))
+            limit = ConcurrencyLimit(app, active_requests, stream_paths=("/api/v1/events",))
+            box = app.extensions.get("tilledge")
+            if box is not None:
+                box.db.writer.waiting = limit.waiting
+            wsgi_app = limit
         self.server = wsgi.Server(
             (host, port),
             wsgi_app,
