@@ -6,6 +6,7 @@ chain head read here cannot move under us.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -160,3 +161,42 @@ def append(
             [customer_id, balances.cash, balances.bonus, balances.points],
         )
     return entries
+
+
+def record(
+    conn: sqlite3.Connection,
+    *,
+    kind: str,
+    customer_id: int,
+    amount: int,
+    actor: str,
+    created_at: str,
+    postings: Iterable[Any],
+    balances: Balances,
+    details: dict[str, Any],
+    receipt_no: str | None = None,
+    reason: str | None = None,
+) -> tuple[int, list[dict[str, Any]]]:
+    """One operation and its entries: the common case of a single-customer operation."""
+    op = new_operation(
+        conn,
+        kind=kind,
+        customer_id=customer_id,
+        amount=amount,
+        actor=actor,
+        created_at=created_at,
+        receipt_no=receipt_no,
+        details=json.dumps(details),
+    )
+    entries = append(
+        conn,
+        customer_id=customer_id,
+        operation_id=op,
+        postings=postings,
+        balances=balances,
+        actor=actor,
+        created_at=created_at,
+        receipt_no=receipt_no,
+        reason=reason,
+    )
+    return op, entries

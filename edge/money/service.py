@@ -84,24 +84,16 @@ def topup(
         )
     except ledger.LedgerError as e:
         raise ledger_problem(e) from e
-    op = journal.new_operation(
+    op, entries = journal.record(
         conn,
         kind="topup",
         customer_id=customer_id,
         amount=amount,
         actor=actor.name,
         created_at=actor.at,
-        receipt_no=receipt_no,
-        details=json.dumps({"bonus": r.bonus, "rate_bp": r.rate_bp}),
-    )
-    entries = journal.append(
-        conn,
-        customer_id=customer_id,
-        operation_id=op,
         postings=r.entries,
         balances=bal,
-        actor=actor.name,
-        created_at=actor.at,
+        details={"bonus": r.bonus, "rate_bp": r.rate_bp},
         receipt_no=receipt_no,
     )
     return _money(
@@ -415,23 +407,16 @@ def payout(
         r = ledger.payout(bal.cash, bal.bonus, amount)
     except ledger.LedgerError as e:
         raise ledger_problem(e) from e
-    op = journal.new_operation(
+    op, entries = journal.record(
         conn,
         kind="payout",
         customer_id=customer_id,
         amount=amount,
         actor=actor.name,
         created_at=actor.at,
-        details=json.dumps({"reason": reason}),
-    )
-    entries = journal.append(
-        conn,
-        customer_id=customer_id,
-        operation_id=op,
         postings=r.entries,
         balances=bal,
-        actor=actor.name,
-        created_at=actor.at,
+        details={"reason": reason},
         reason=reason,
     )
     return _money(
@@ -462,23 +447,16 @@ def correction(
         )
     except ledger.LedgerError as e:
         raise ledger_problem(e) from e
-    op = journal.new_operation(
+    op, entries = journal.record(
         conn,
         kind="correction",
         customer_id=customer_id,
         amount=amount,
         actor=actor.name,
         created_at=actor.at,
-        details=json.dumps({"account": account, "reason": reason}),
-    )
-    entries = journal.append(
-        conn,
-        customer_id=customer_id,
-        operation_id=op,
         postings=r.entries,
         balances=bal,
-        actor=actor.name,
-        created_at=actor.at,
+        details={"account": account, "reason": reason},
         reason=reason,
     )
     return _money(
