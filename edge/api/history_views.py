@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from ..box import current_box
-from ..money import accounts
+from ..customers.service import load_for_money, parse_id
 from ..money.journal import type_name
 from . import api
 
@@ -38,9 +38,9 @@ def _cursor(raw: str | None) -> int:
 )
 def transactions(customer_id: str, query: PageQuery) -> dict[str, Any]:
     box = current_box()
-    cid = accounts.parse_id(customer_id)
+    cid = parse_id(customer_id)
     with box.db.snapshot() as conn:
-        accounts.load(conn, cid)
+        load_for_money(conn, cid, box.config)
         rows = conn.execute(
             "SELECT seq, operation_id, type, account, amount, cash_after, bonus_after,"
             " points_after, receipt_no, actor, reason, reverses, created_at FROM journal"
@@ -89,9 +89,9 @@ def transactions(customer_id: str, query: PageQuery) -> dict[str, Any]:
 )
 def purchases(customer_id: str, query: PageQuery) -> dict[str, Any]:
     box = current_box()
-    cid = accounts.parse_id(customer_id)
+    cid = parse_id(customer_id)
     with box.db.snapshot() as conn:
-        accounts.load(conn, cid)
+        load_for_money(conn, cid, box.config)
         rows = conn.execute(
             "SELECT id, operation_id, receipt_no, total, points_earned, created_at FROM purchases"
             " WHERE customer_id = ? AND id < ? ORDER BY id DESC LIMIT ?",

@@ -10,11 +10,12 @@ from flask import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
 from ..box import current_box
+from ..customers.service import parse_id
 from ..money import checkout as checkout_service
 from ..money import service
-from ..money.accounts import parse_id
 from . import api, idempotency
 from .auth import current_actor, now_iso
+from .problems import ApiError
 
 Amount = Annotated[StrictInt, Field(gt=0, le=10**12, description="minor units, > 0")]
 ReceiptNo = Annotated[str, Field(min_length=1, max_length=64)]
@@ -96,6 +97,14 @@ class BasketIn(_In):
     print_receipt: StrictBool = False
 
 
+def operation_id_of(raw: str, what: str) -> int:
+    """Operation ids are opaque strings on the wire (rowids here)."""
+    text = raw.strip()
+    if not text.isdigit() or len(text) > 18:
+        raise ApiError(404, "not_found", f"no {what} {raw}")
+    return int(text)
+
+
 def _actor() -> service.Actor:
     return service.Actor(current_actor(), now_iso())
 
@@ -153,7 +162,7 @@ def create_payment(customer_id: str, body: PaymentIn) -> Response:
     errors=MONEY_ERRORS,
 )
 def create_refund(payment_id: str, body: RefundIn) -> Response:
-    return _run(service.refund, parse_id(payment_id, "payment_id"), body.amount)
+    return _run(service.refund, operation_id_of(payment_id, "payment"), body.amount)
 
 
 @api.route(
@@ -168,7 +177,7 @@ def create_refund(payment_id: str, body: RefundIn) -> Response:
     errors=MONEY_ERRORS,
 )
 def void_topup(operation_id: str, body: VoidIn) -> Response:
-    return _run(service.void_topup, parse_id(operation_id, "operation_id"), body.reason)
+    return _run(service.void_topup, operation_id_of(operation_id, "top-up"), body.reason)
 
 
 @api.route(

@@ -81,13 +81,10 @@ def block_card(
     return {**card_out(conn.execute("SELECT * FROM cards WHERE id = ?", [card["id"]]).fetchone())}
 
 
-def tap(
-    conn: sqlite3.Connection, uid: str, *, config: Config, today: date | None = None
-) -> dict[str, Any]:
-    """What the till shows for a card tap (GET /cards/{uid}, the card.tapped event).
+def active_card(conn: sqlite3.Connection, uid: str) -> sqlite3.Row:
+    """The card row for a normalised UID, only while it identifies a customer.
 
-    Unknown card: 404 ``not_found``. Blocked or lost card: 409 ``card_blocked``
-    without any customer data (it must not resolve).
+    Unknown card: 404 ``not_found``. Blocked or lost card: 409 ``card_blocked``.
     """
     card = conn.execute("SELECT * FROM cards WHERE uid = ?", [uid]).fetchone()
     if card is None:
@@ -99,6 +96,18 @@ def tap(
             f"card {uid} is {card['status']}; it does not identify a customer",
             card_status=card["status"],
         )
+    return card  # type: ignore[no-any-return]
+
+
+def tap(
+    conn: sqlite3.Connection, uid: str, *, config: Config, today: date | None = None
+) -> dict[str, Any]:
+    """What the till shows for a card tap (GET /cards/{uid}, the card.tapped event).
+
+    Unknown card: 404 ``not_found``. Blocked or lost card: 409 ``card_blocked``
+    without any customer data (it must not resolve).
+    """
+    card = active_card(conn, uid)
     row = _row(conn, card["customer_id"])
     group = _group(conn, row["group_id"])
     cash, bonus, points = balances(conn, row["id"])

@@ -11,6 +11,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
+from .. import ledger
 from .normalize import age_on, digits, fold, vat_country
 
 # Writable columns, in the order of edge.customers.fields.CustomerFields.
@@ -105,11 +106,11 @@ def from_db(field: str, value: Any) -> Any:
 
 
 def effective_discount(row: sqlite3.Row | dict[str, Any], group_default: int | None) -> int:
-    """SPEC §4: the customer's own percent when set (0 counts), else the group's, else 0."""
-    own = row["discount_percent"]
-    if own is not None:
-        return int(own)
-    return int(group_default or 0)
+    """SPEC §4: the customer's own percent when set (0 counts), else the group's, else 0.
+
+    The rule itself lives in the ledger core, next to the rest of the pricing.
+    """
+    return ledger.effective_discount(row["discount_percent"], group_default)
 
 
 def reverse_charge(row: sqlite3.Row | dict[str, Any], box_country: str) -> bool:

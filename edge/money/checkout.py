@@ -17,17 +17,20 @@ from typing import Any
 from .. import ledger
 from ..api.problems import ApiError
 from ..config import Config
-from . import accounts, journal
+from ..customers.cards import active_card, parse_uid
+from ..customers.service import MoneyCustomer, load_for_money, parse_id
+from . import journal
 from .service import Actor, _pay, ledger_problem
 
 
 def resolve_payer(
-    conn: sqlite3.Connection, customer_id: str | None, card_uid: str | None
-) -> accounts.Payer:
+    conn: sqlite3.Connection, config: Config, customer_id: str | None, card_uid: str | None
+) -> MoneyCustomer:
     if customer_id is not None:
-        return accounts.load(conn, accounts.parse_id(customer_id))
+        return load_for_money(conn, parse_id(customer_id), config)
     if card_uid is not None:
-        return accounts.by_card(conn, card_uid)
+        card = active_card(conn, parse_uid(card_uid, "card_uid"))
+        return load_for_money(conn, int(card["customer_id"]), config)
     raise ApiError(
         422,
         "validation_error",
@@ -39,11 +42,11 @@ def resolve_payer(
 def price(
     conn: sqlite3.Connection, config: Config, req: Any, *, commit: bool, actor: Actor | None = None
 ) -> tuple[dict[str, Any], int]:
-    payer = resolve_payer(conn, req.customer_id, req.card_uid)
-    accounts.may_move_money(payer)
+    payer = resolve_payer(conn, config, req.customer_id, req.card_uid)
+    payer.require_transactable()
     bal = journal.load_balances(conn, payer.id)
     lc = config.ledger
-    net_mode = payer.reverse_charge(config.box.country)
+    net_mode = payer.reverse_charge
     lines = [
         {
             "unit_price": ln.unit_price,
@@ -54,10 +57,9 @@ def price(
         for ln in req.lines
     ]
     try:
-        pct = ledger.effective_discount(payer.discount_percent, payer.group_discount_percent)
         basket = ledger.price_basket(
             lines,
-            pct,
+            payer.effective_discount_percent,
             net_mode=net_mode,
             points_to_redeem=req.redeem_points,
             points_balance=bal.points,
@@ -103,7 +105,7 @@ def price(
 
     body: dict[str, Any] = {
         "customer_id": str(payer.id),
-        "customer_number": payer.number,
+        "customer_number": payer.customer_number,
         "display_name": payer.display_name,
         "receipt_no": req.receipt_no,
         "lines": [

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import ledger
 
-GENESIS = bytes(32)
+GENESIS = ledger.GENESIS_HASH
 
 CREDIT_TYPES = {
     0: "topup",
@@ -46,6 +46,16 @@ def load_balances(conn: sqlite3.Connection, customer_id: int) -> Balances:
         "SELECT cash, bonus, points FROM balances WHERE customer_id = ?", [customer_id]
     ).fetchone()
     return Balances(*row) if row else Balances()
+
+
+def entries_by_account(conn: sqlite3.Connection, operation_id: int) -> dict[str, int]:
+    """The seq of an operation's entry per account: what a refund or void reverses."""
+    return {
+        row[0]: int(row[1])
+        for row in conn.execute(
+            "SELECT account, seq FROM journal WHERE operation_id = ?", [operation_id]
+        )
+    }
 
 
 def new_operation(

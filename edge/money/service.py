@@ -13,7 +13,8 @@ from typing import Any
 from .. import ledger
 from ..api.problems import ApiError
 from ..config import Config
-from . import accounts, journal
+from ..customers.service import MoneyCustomer, load_for_money
+from . import journal
 from .journal import Balances
 
 
@@ -44,10 +45,11 @@ def ledger_problem(err: ledger.LedgerError) -> ApiError:
     return ApiError(status, code, str(err), errors=errors, **extra)
 
 
-def _customer(conn: sqlite3.Connection, customer_id: int) -> accounts.Payer:
-    payer = accounts.load(conn, customer_id)
-    accounts.may_move_money(payer)
-    return payer
+def _customer(conn: sqlite3.Connection, config: Config, customer_id: int) -> MoneyCustomer:
+    """Blocked and inactive customers: every money operation is refused."""
+    customer = load_for_money(conn, customer_id, config)
+    customer.require_transactable()
+    return customer
 
 
 def _touch_visit(conn: sqlite3.Connection, customer_id: int, at: str) -> None:
@@ -70,7 +72,7 @@ def topup(
     amount: int,
     receipt_no: str | None,
 ) -> tuple[dict[str, Any], int]:
-    _customer(conn, customer_id)
+    _customer(conn, config, customer_id)
     bal = journal.load_balances(conn, customer_id)
     lc = config.ledger
     try:
@@ -169,7 +171,7 @@ def payment(
     receipt_no: str | None,
     allow_partial: bool,
 ) -> tuple[dict[str, Any], int]:
-    _customer(conn, customer_id)
+    _customer(conn, config, customer_id)
     bal = journal.load_balances(conn, customer_id)
     op, s, entries = _pay(conn, actor, customer_id, bal, amount, allow_partial, receipt_no)
     _touch_visit(conn, customer_id, actor.at)
@@ -213,7 +215,7 @@ def refund(
 ) -> tuple[dict[str, Any], int]:
     pay = _operation(conn, payment_id, "payment")
     customer_id = int(pay["customer_id"])
-    _customer(conn, customer_id)
+    _customer(conn, config, customer_id)
     details = json.loads(pay["details"])
     restored_cash = restored_bonus = refunded_before = 0
     for r in conn.execute(
@@ -271,12 +273,7 @@ def refund(
             }
         ),
     )
-    originals = {
-        row["account"]: int(row["seq"])
-        for row in conn.execute(
-            "SELECT account, seq FROM journal WHERE operation_id = ?", [payment_id]
-        )
-    }
+    originals = journal.entries_by_account(conn, payment_id)
     entries = journal.append(
         conn,
         customer_id=customer_id,
@@ -330,7 +327,7 @@ def void_topup(
 ) -> tuple[dict[str, Any], int]:
     top = _operation(conn, topup_id, "topup")
     customer_id = int(top["customer_id"])
-    _customer(conn, customer_id)
+    _customer(conn, config, customer_id)
     already = (
         conn.execute(
             "SELECT 1 FROM operations WHERE ref_id = ? AND kind = 'void'", [topup_id]
@@ -360,12 +357,7 @@ def void_topup(
         ref_id=topup_id,
         details=json.dumps({"bonus": bonus, "reason": reason}),
     )
-    originals = {
-        row["account"]: int(row["seq"])
-        for row in conn.execute(
-            "SELECT account, seq FROM journal WHERE operation_id = ?", [topup_id]
-        )
-    }
+    originals = journal.entries_by_account(conn, topup_id)
     entries = journal.append(
         conn,
         customer_id=customer_id,
@@ -401,7 +393,7 @@ def payout(
     amount: int,
     reason: str | None,
 ) -> tuple[dict[str, Any], int]:
-    _customer(conn, customer_id)
+    _customer(conn, config, customer_id)
     bal = journal.load_balances(conn, customer_id)
     try:
         r = ledger.payout(bal.cash, bal.bonus, amount)
@@ -439,7 +431,7 @@ def correction(
     amount: int,
     reason: str,
 ) -> tuple[dict[str, Any], int]:
-    _customer(conn, customer_id)
+    _customer(conn, config, customer_id)
     bal = journal.load_balances(conn, customer_id)
     try:
         r = ledger.correction(
