@@ -3,7 +3,8 @@
 Runs the real ``tilledge serve`` as a subprocess and measures, in one run:
 
 * the raw SQLite durable single-commit rate on this disk (WAL, synchronous=FULL);
-* a bare route (``GET /api/v1/health``) under 16 concurrent terminals;
+* a bare route (``GET /api/v1/health``; with workers the primary answers it) under
+  16 concurrent terminals;
 * 16 terminals doing checkouts and payments (each with its own Idempotency-Key),
   with group commit and with one commit per operation (``server.write_batch = 1``);
 * the same two money runs on a simulated slow disk: every fsync/fdatasync of the
@@ -39,6 +40,7 @@ EXE = Path(sys.executable).parent / "tilledge"
 TERMINALS = 16
 CLIENT_PROCS = 2
 CLIENT = "wrk" if shutil.which("wrk") else "python"
+WORKERS = os.cpu_count() or 1  # server.workers: one process per core
 
 
 def free_port() -> int:
@@ -105,6 +107,7 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TILLEDGE_")}
         env["TILLEDGE_SERVER_WRITE_BATCH"] = str(write_batch)
         env["TILLEDGE_SERVER_THREADS"] = os.environ.get("BENCH_THREADS", "32")
+        env["TILLEDGE_SERVER_WORKERS"] = str(WORKERS)
         cmd = [
             str(EXE),
             "--config",
@@ -317,8 +320,8 @@ def run_wrk(port: int, setup: dict[str, Any], kind: str, seconds: float) -> dict
     out = subprocess.run(
         [
             "wrk",
-            "-t2",
             f"-c{TERMINALS}",
+            f"-t{min(2, TERMINALS)}",
             f"-d{int(seconds)}s",
             "--timeout",
             "10s",
@@ -413,8 +416,12 @@ def main() -> None:
         default=CLIENT,
         help="load generator (wrk when installed)",
     )
+    ap.add_argument(
+        "--workers", type=int, default=WORKERS, help="server.workers (default: one per core)"
+    )
     args = ap.parse_args()
     globals()["CLIENT"] = args.client
+    globals()["WORKERS"] = args.workers
     if not EXE.exists():
         sys.exit(f"{EXE} missing: run `make setup` first")
     slow = not args.no_slow_disk and shutil.which("strace") is not None
@@ -422,6 +429,7 @@ def main() -> None:
         "seconds": args.seconds,
         "terminals": TERMINALS,
         "cores": os.cpu_count(),
+        "workers": args.workers,
     }
     with tempfile.TemporaryDirectory(prefix="tilledge-load-") as tmp:
         root = Path(tmp)
@@ -466,6 +474,7 @@ def main() -> None:
             }
     fd = report["fast_disk"]
     lines = [
+        f"server.workers = {args.workers}, {report['cores']} cores, client {args.client}",
         f"raw SQLite durable commits/s: {report['raw_sqlite_commits_per_s']:.0f}",
         "fast disk:",
         _row("bare route GET /health", fd["bare"]),

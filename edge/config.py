@@ -47,6 +47,9 @@ class ServerConfig(_Section):
     # Requests that may run Python code at once (the rest wait their turn;
     # event streams are exempt). 0 = no limit. See edge/server.py.
     active_requests: int = Field(4, ge=0, le=512)
+    # Processes serving the API. CPython runs Python on one core per process;
+    # more workers use more cores (edge/workers.py). 1 = a single process.
+    workers: int = Field(1, ge=1, le=16)
 
     @field_validator("listen")
     @classmethod

@@ -115,8 +115,16 @@ class Server:
         threads: int = 32,
         active_requests: int = 0,
         ssl_adapter: Any = None,
+        reuse_port: bool = False,
+        unix_socket: str | None = None,
+        outer: Callable[[Any], Any] | None = None,
+        notify: bool = True,
     ) -> None:
+        """``reuse_port``: share the port with API workers (edge/workers.py);
+        ``unix_socket``: listen there instead of host:port; ``outer`` wraps the
+        WSGI app outside the concurrency limit; ``notify``: tell systemd."""
         self.app = app
+        self.notify = notify
         wsgi_app: Any = app
         if active_requests:
             limit = ConcurrencyLimit(app, active_requests, stream_paths=("/api/v1/events",))
@@ -124,14 +132,17 @@ class Server:
             if box is not None:
                 box.db.writer.waiting = limit.waiting
             wsgi_app = limit
+        if outer is not None:
+            wsgi_app = outer(wsgi_app)
         self.server = wsgi.Server(
-            (host, port),
+            unix_socket or (host, port),
             wsgi_app,
             numthreads=threads,
             server_name="tilledge",
             request_queue_size=256,
             shutdown_timeout=2,
         )
+        self.server.reuse_port = reuse_port
         if ssl_adapter is not None:
             self.server.ssl_adapter = ssl_adapter
         self._stopped = threading.Event()
@@ -162,13 +173,15 @@ class Server:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
-        sd_notify("READY=1")
+        if self.notify:
+            sd_notify("READY=1")
         self.server.serve()
 
     def stop(self) -> None:
         if not self._stopped.is_set():
             self._stopped.set()
-            sd_notify("STOPPING=1")
+            if self.notify:
+                sd_notify("STOPPING=1")
             for fn in self.on_stop:
                 fn()
             self.server.stop()

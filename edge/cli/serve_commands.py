@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
-from .. import demo, devices, discovery
+from .. import demo, devices, discovery, workers
 from ..app import create_app
+from ..box import Box
 from ..security import tls
 from ..server import Server, is_loopback, split_listen
 from . import State, cli, emit, fail, json_option, pass_state
@@ -64,6 +68,7 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
         fingerprint = cert.fingerprint
         box.services["tls_fingerprint"] = fingerprint
     app = create_app(box=box)
+    extra = config.server.workers - 1
     server = Server(
         app,
         host,
@@ -71,6 +76,7 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
         threads=config.server.threads,
         active_requests=config.server.active_requests,
         ssl_adapter=ssl_adapter,
+        reuse_port=extra > 0,
     )
     server.on_stop.append(box.services["events"].close)
     try:
@@ -78,6 +84,8 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
     except OSError as e:
         box.close()
         fail(f"cannot listen on {listen}: {e}")
+    if extra > 0:
+        _start_workers(state, box, server, host, use_tls, extra)
     scheme = "https" if ssl_adapter else "http"
     click.echo(
         f"TillEdge {config.box.name!r} serving on {scheme}://{host}:{server.bound_port} "
@@ -92,6 +100,94 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
         box, host=host, port=server.bound_port, scheme=scheme, tls_fingerprint=fingerprint
     )
     sys.stderr.flush()
+    try:
+        server.serve_forever()
+    finally:
+        box.close()
+
+
+def _start_workers(
+    state: State, box: Box, server: Server, host: str, use_tls: bool, count: int
+) -> None:
+    """The Unix socket the workers hand primary-only requests to, then the workers."""
+    sock = workers.socket_path(box.config.data_path)
+    inner = Server(
+        server.app,
+        "",
+        0,
+        threads=16,
+        unix_socket=str(sock),
+        # Looked up per call: the device service starts after the workers.
+        outer=lambda app: workers.FromWorkers(app, lambda body: _after_checkout(box, body)),
+        notify=False,
+    )
+    inner.prepare()
+    os.chmod(sock, 0o600)  # only this service's user may talk to the primary
+    threading.Thread(target=inner.serve_forever, name="primary-socket", daemon=True).start()
+    argv = ["--config", state.config_path] if state.config_path else []
+    argv += ["api-worker", "--listen", f"{host}:{server.bound_port}"]
+    argv += ["--tls", "on" if use_tls else "off"]
+    pool = workers.WorkerPool(argv, count)
+    try:
+        pool.start()
+    except RuntimeError as e:
+        inner.stop()
+        box.close()
+        fail(str(e))
+    server.on_stop.append(pool.stop)
+    server.on_stop.append(inner.stop)
+    click.echo(f"API workers: {count} more process(es), pids {pool.pids}", err=True)
+
+
+def _after_checkout(box: Box, body: dict[str, Any]) -> None:
+    service = box.services.get("devices")
+    if service is not None:
+        service.after_checkout(body)
+
+
+@cli.command("api-worker", hidden=True)
+@click.option("--listen", required=True)
+@click.option("--tls", "tls_mode", type=click.Choice(["on", "off"]), required=True)
+@pass_state
+def api_worker(state: State, listen: str, tls_mode: str) -> None:
+    """One API worker process (started by `serve` when server.workers > 1)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s"
+    )
+    config = state.config
+    host, port = split_listen(listen)
+    box = Box.open(config, migrate=False)  # the primary migrated; it also checkpoints
+    sock = workers.socket_path(config.data_path)
+    ssl_adapter = None
+    if tls_mode == "on":
+        cert = tls.current(config)
+        if cert is None:
+            fail("API worker: no TLS certificate provisioned")
+        ssl_adapter = tls.ssl_adapter(cert)
+        box.services["tls_fingerprint"] = cert.fingerprint
+    hardware = config.devices
+    if hardware.display.enabled or hardware.printer.enabled:
+        box.services["devices"] = workers.RemoteDevices(sock)  # after a checkout
+    server = Server(
+        create_app(box=box),
+        host,
+        port,
+        threads=config.server.threads,
+        active_requests=config.server.active_requests,
+        ssl_adapter=ssl_adapter,
+        reuse_port=True,
+        outer=lambda app: workers.PrimaryProxy(app, sock),
+        notify=False,
+    )
+    try:
+        server.prepare()
+    except OSError as e:
+        box.close()
+        fail(f"API worker cannot listen on {listen}: {e}")
+    # The primary waits for this line; afterwards stdout goes where stderr goes.
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    os.dup2(2, 1)
     try:
         server.serve_forever()
     finally:

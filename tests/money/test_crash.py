@@ -60,11 +60,12 @@ def request(port, token, path, body, key, timeout=10):
 
 
 class Box:
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, workers: int = 1) -> None:
         self.config = tmp / "tilledge.toml"
         data = tmp / "data"
         self.config.write_text(
             f'[box]\ndata_dir = "{data}"\n[discovery]\nenabled = false\n'
+            f"[server]\nworkers = {workers}\n"
             "[devices.nfc]\nenabled = false\n[devices.printer]\nenabled = false\n"
             "[devices.display]\nenabled = false\n",
             encoding="utf-8",
@@ -130,8 +131,11 @@ class Box:
 
 
 @pytest.mark.slow
-def test_sigkill_under_load_loses_nothing_acknowledged(tmp_path):
-    box = Box(tmp_path)
+@pytest.mark.parametrize("workers", [1, 2], ids=["one-process", "two-processes"])
+def test_sigkill_under_load_loses_nothing_acknowledged(tmp_path, workers):
+    # With two processes both write; SIGKILL hits the primary and takes the
+    # worker with it (PR_SET_PDEATHSIG), in the middle of either one's commit.
+    box = Box(tmp_path, workers)
     rng = random.Random(20261124)
     # key -> (path, body); answers[key] = (status, body) once acknowledged
     ops: dict[str, tuple[str, dict]] = {}

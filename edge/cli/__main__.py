@@ -1,0 +1,5 @@
+"""``python -m edge.cli``: how the service starts its API workers."""
+
+from . import main
+
+main()
