@@ -127,20 +127,26 @@ class Writer:
             with self._commit_lock:
                 if job.done:
                     break
-                batch = []
-                while self._pending and len(batch) < self.max_batch:
-                    batch.append(self._pending.popleft())
-                if batch:
-                    if self._conn is None:
-                        self._conn = self._connect()
-                    self._local.leading = True
-                    try:
-                        self._run_batch(self._conn, batch)
-                    finally:
-                        self._local.leading = False
+                if self._conn is None:
+                    self._conn = self._connect()
+                # The inter-process lock first, the batch second: whatever
+                # queued while another process was committing joins this
+                # commit instead of waiting for the next one.
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+                try:
+                    batch = []
+                    while self._pending and len(batch) < self.max_batch:
+                        batch.append(self._pending.popleft())
+                    if batch:
+                        self._local.leading = True
+                        try:
+                            self._run_batch(self._conn, batch)
+                        finally:
+                            self._local.leading = False
+                finally:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         try:
             conn.execute("BEGIN IMMEDIATE")
             for job in batch:
@@ -162,7 +168,6 @@ class Writer:
                 if job.error is None:
                     job.error = e
         finally:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             for job in batch:
                 job.done = True
 

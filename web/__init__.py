@@ -9,10 +9,23 @@ views to :data:`bp` and guard them with :func:`web.auth.login_required`.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Request
+from flask.sessions import SecureCookieSessionInterface
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static")
+
+
+class PanelSessions(SecureCookieSessionInterface):
+    """Signed session cookies for the panel only. API requests carry bearer
+    tokens, never the cookie: they get an empty read-only session instead of
+    a cookie parse and an HMAC check (~5 % of a money request's CPU)."""
+
+    def open_session(self, app: Flask, request: Request) -> Any:
+        if request.path.startswith("/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 def init_app(app: Flask) -> None:
@@ -23,6 +36,7 @@ def init_app(app: Flask) -> None:
 
     box: Box = app.extensions["tilledge"]
     app.secret_key = auth.box_secret(box)
+    app.session_interface = PanelSessions()
     app.config.update(
         SESSION_COOKIE_NAME="tilledge_session",
         SESSION_COOKIE_SECURE=True,
