@@ -103,6 +103,8 @@ class PrimaryProxy:
             headers["Content-Type"] = environ["CONTENT_TYPE"]
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else None
+        if body is None and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            body = environ["wsgi.input"].read()  # the server de-chunks; send a length
         headers["X-Tilledge-Client"] = environ.get("REMOTE_ADDR", "")
         headers["X-Tilledge-Scheme"] = environ.get("wsgi.url_scheme", "http")
         target = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
