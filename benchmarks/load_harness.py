@@ -43,11 +43,6 @@ CLIENT = "wrk" if shutil.which("wrk") else "python"
 WORKERS = os.cpu_count() or 1  # server.workers: one process per core
 
 
-def active_requests() -> int:
-    """server.active_requests as README recommends: 4 for one process (GIL
-    contention), 16 per process with workers (more requests reach each commit)."""
-    return 16 if WORKERS > 1 else 4
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -114,7 +109,6 @@ class Server:
         env["TILLEDGE_SERVER_WRITE_BATCH"] = str(write_batch)
         env["TILLEDGE_SERVER_THREADS"] = os.environ.get("BENCH_THREADS", "32")
         env["TILLEDGE_SERVER_WORKERS"] = str(WORKERS)
-        env["TILLEDGE_SERVER_ACTIVE_REQUESTS"] = str(active_requests())
         cmd = [
             str(EXE),
             "--config",
@@ -437,7 +431,6 @@ def main() -> None:
         "terminals": TERMINALS,
         "cores": os.cpu_count(),
         "workers": args.workers,
-        "active_requests": active_requests(),
     }
     with tempfile.TemporaryDirectory(prefix="tilledge-load-") as tmp:
         root = Path(tmp)
@@ -482,7 +475,7 @@ def main() -> None:
             }
     fd = report["fast_disk"]
     lines = [
-        f"server.workers = {args.workers}, active_requests = {active_requests()}, "
+        f"server.workers = {args.workers} (granian when > 1), "
         f"{report['cores']} cores, client {args.client}",
         f"raw SQLite durable commits/s: {report['raw_sqlite_commits_per_s']:.0f}",
         "fast disk:",

@@ -1,32 +1,36 @@
 """API worker processes: more cores for the API (``server.workers``).
 
 CPython runs Python code on one core per process (the GIL), so one process
-tops out at one core's worth of requests. With ``workers = N`` the primary
-``tilledge serve`` starts N-1 worker processes that listen on the same port
-(``SO_REUSEPORT``: the kernel spreads connections over the processes) and
-write to the same database (SQLite's lock plus the writer's ``flock``, see
-:mod:`edge.db`), so money and customer requests use every core.
+tops out at one core's worth of requests, and cheroot's pure-Python HTTP
+handling costs ~0.4 ms of it per request. With ``workers = N > 1`` the port is
+served by granian (HTTP and TLS in Rust) with N worker processes running the
+API; they write to the same database (SQLite's lock plus the writer's
+``flock``, see :mod:`edge.db`).
 
-Hardware, discovery and the event stream belong to the primary alone: it owns
-the devices and publishes their events. A worker serves the API routes that
-only need the database itself and hands every other request (event stream,
-devices, display, receipts, health, pairing, the staff panel) to the primary
-over a Unix socket in the data directory. After a checkout it tells the
-primary, which updates the customer display and wakes the printer.
+Hardware, discovery and the event stream belong to the ``tilledge serve``
+process itself (the primary): it owns the devices and publishes their events,
+and with workers it listens only on a Unix socket in the data directory. A
+worker serves the API routes that need only the database and relays every other
+request (event stream, devices, display, receipts, health, pairing, the staff
+panel) to the primary over that socket. After a checkout it tells the primary,
+which updates the customer display and wakes the printer.
 
-Workers die with the primary (``PR_SET_PDEATHSIG``), and the primary restarts
-a worker that exits on its own.
+Everything dies with the primary (``PR_SET_PDEATHSIG``, a ``kill -9``
+included); granian restarts a worker that exits on its own.
 """
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import http.client
 import json
 import logging
+import os
 import queue
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -204,58 +208,121 @@ def _die_with_parent() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-class WorkerPool:
-    """The primary's worker processes: start, watch, restart, stop."""
+WORKER_TLS_ENV = "TE_WORKER_TLS"  # not TILLEDGE_*: those are config overrides
 
-    def __init__(self, argv: list[str], count: int) -> None:
-        self.argv = argv
-        self.count = count
-        self.procs: list[subprocess.Popen[bytes]] = []
-        self._stopping = threading.Event()
-        self._lock = threading.Lock()
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "edge.cli", *self.argv],
-            stdout=subprocess.PIPE,
-            preexec_fn=_die_with_parent,  # only prctl(): safe between fork and exec
-        )
+def worker_app() -> Any:
+    """granian's factory, run in each worker process: the API with the relay."""
+    from .app import create_app
+    from .box import Box
+    from .config import load_config  # TILLEDGE_CONFIG and overrides as the primary's
+    from .security import tls
+
+    _die_with_parent()  # granian's master dies with the primary; workers with it
+    config = load_config()
+    box = Box.open(config, migrate=False)  # the primary migrated; it also checkpoints
+    atexit.register(box.close)
+    sock = socket_path(config.data_path)
+    if os.environ.get(WORKER_TLS_ENV) == "on":
+        cert = tls.current(config)
+        if cert is not None:
+            box.services["tls_fingerprint"] = cert.fingerprint
+    hardware = config.devices
+    if hardware.display.enabled or hardware.printer.enabled:
+        box.services["devices"] = RemoteDevices(sock)  # after a checkout
+    return PrimaryProxy(create_app(box=box), sock)
+
+
+class GranianFront:
+    """The port, served by granian's worker processes (started by the primary)."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        workers: int,
+        threads: int,
+        config_path: str | None,
+        cert: tuple[Path, Path] | None,
+    ) -> None:
+        self.host, self.port, self.cert = host, port, cert
+        self.cmd = [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--factory",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            # Each request (and each relayed event stream) holds one while it runs.
+            "--blocking-threads",
+            str(threads),
+            "--respawn-failed-workers",
+            "--no-ws",
+            "--log-level",
+            "error",
+        ]
+        if cert is not None:
+            self.cmd += ["--ssl-certificate", str(cert[0]), "--ssl-keyfile", str(cert[1])]
+        self.cmd.append("edge.workers:worker_app")
+        self.env = dict(os.environ)
+        if config_path:
+            self.env["TILLEDGE_CONFIG"] = str(Path(config_path).resolve())
+        self.env[WORKER_TLS_ENV] = "on" if cert is not None else "off"
+        self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> None:
-        """Start the workers and wait until each listens (it prints ``ready``)."""
-        with self._lock:
-            self.procs = [self._spawn() for _ in range(self.count)]
+        """Start granian and wait until a worker answers on the port."""
+        self.proc = subprocess.Popen(
+            self.cmd,
+            env=self.env,
+            preexec_fn=_die_with_parent,  # only prctl(): safe between fork and exec
+        )
         deadline = time.monotonic() + timeout
-        for proc in self.procs:
-            assert proc.stdout is not None
-            line = proc.stdout.readline()
-            if line.strip() != b"ready" or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("an API worker did not start (see its log above)")
-        threading.Thread(target=self._watch, name="worker-watch", daemon=True).start()
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the API workers exited ({self.proc.returncode})")
+            if self._answers():
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the API workers did not answer on port {self.port}")
 
-    def _watch(self) -> None:
-        while not self._stopping.wait(1.0):
-            with self._lock:
-                for i, proc in enumerate(self.procs):
-                    if proc.poll() is not None and not self._stopping.is_set():
-                        log.warning("API worker %d exited (%s); restarting", proc.pid, proc.poll())
-                        self.procs[i] = self._spawn()
+    def _answers(self) -> bool:
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
+        host = "::1" if host == "::" else host
+        conn: http.client.HTTPConnection
+        if self.cert is not None:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE  # our own certificate, on our own box
+            conn = http.client.HTTPSConnection(host, self.port, timeout=2, context=ctx)
+        else:
+            conn = http.client.HTTPConnection(host, self.port, timeout=2)
+        try:
+            conn.request("GET", "/api/v1/openapi.json")  # answered by a worker itself
+            return conn.getresponse().status == 200
+        except (OSError, http.client.HTTPException):
+            return False
+        finally:
+            conn.close()
 
     @property
-    def pids(self) -> list[int]:
-        return [p.pid for p in self.procs]
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
 
     def stop(self, timeout: float = 10) -> None:
-        self._stopping.set()
-        with self._lock:
-            for proc in self.procs:
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + timeout
-            for proc in self.procs:
-                try:
-                    proc.wait(max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()

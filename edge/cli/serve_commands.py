@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -68,36 +67,40 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
         fingerprint = cert.fingerprint
         box.services["tls_fingerprint"] = fingerprint
     app = create_app(box=box)
-    extra = config.server.workers - 1
-    server = Server(
-        app,
-        host,
-        port,
-        threads=config.server.threads,
-        active_requests=config.server.active_requests,
-        ssl_adapter=ssl_adapter,
-        reuse_port=extra > 0,
-    )
-    server.on_stop.append(box.services["events"].close)
-    try:
-        server.prepare()
-    except OSError as e:
-        box.close()
-        fail(f"cannot listen on {listen}: {e}")
-    if extra > 0:
-        _start_workers(state, box, server, host, use_tls, extra)
+    if config.server.workers > 1:
+        if port == 0:
+            box.close()
+            fail("server.workers > 1 needs a fixed port (--listen HOST:PORT, not :0)")
+        server = _serve_with_workers(state, box, app, host, port, cert if use_tls else None)
+        bound_port = port
+    else:
+        server = Server(
+            app,
+            host,
+            port,
+            threads=config.server.threads,
+            active_requests=config.server.active_requests,
+            ssl_adapter=ssl_adapter,
+        )
+        server.on_stop.append(box.services["events"].close)
+        try:
+            server.prepare()
+        except OSError as e:
+            box.close()
+            fail(f"cannot listen on {listen}: {e}")
+        bound_port = server.bound_port
     scheme = "https" if ssl_adapter else "http"
     click.echo(
-        f"TillEdge {config.box.name!r} serving on {scheme}://{host}:{server.bound_port} "
+        f"TillEdge {config.box.name!r} serving on {scheme}://{host}:{bound_port} "
         f"(data: {config.box.data_dir})",
         err=True,
     )
     if fingerprint:
         click.echo(f"TLS certificate SHA-256: {tls.colons(fingerprint)}", err=True)
-    discovery.start_for_box(box, port=server.bound_port, listen_host=host, tls_sha256=fingerprint)
+    discovery.start_for_box(box, port=bound_port, listen_host=host, tls_sha256=fingerprint)
     # Hardware only for the running service (never for DB-only CLI commands).
     devices.start_for_serve(
-        box, host=host, port=server.bound_port, scheme=scheme, tls_fingerprint=fingerprint
+        box, host=host, port=bound_port, scheme=scheme, tls_fingerprint=fingerprint
     )
     sys.stderr.flush()
     try:
@@ -106,92 +109,54 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
         box.close()
 
 
-def _start_workers(
-    state: State, box: Box, server: Server, host: str, use_tls: bool, count: int
-) -> None:
-    """The Unix socket the workers hand primary-only requests to, then the workers."""
-    sock = workers.socket_path(box.config.data_path)
-    inner = Server(
-        server.app,
+def _serve_with_workers(
+    state: State, box: Box, app: Any, host: str, port: int, cert: Any
+) -> Server:
+    """The primary listens on its Unix socket; granian's workers serve the port."""
+    config = box.config
+    sock = workers.socket_path(config.data_path)
+    server = Server(
+        app,
         "",
         0,
-        threads=16,
+        threads=config.server.threads,
         unix_socket=str(sock),
         # Looked up per call: the device service starts after the workers.
-        outer=lambda app: workers.FromWorkers(app, lambda body: _after_checkout(box, body)),
-        notify=False,
+        outer=lambda inner: workers.FromWorkers(inner, lambda body: _after_checkout(box, body)),
     )
-    inner.prepare()
-    os.chmod(sock, 0o600)  # only this service's user may talk to the primary
-    threading.Thread(target=inner.serve_forever, name="primary-socket", daemon=True).start()
-    argv = ["--config", state.config_path] if state.config_path else []
-    argv += ["api-worker", "--listen", f"{host}:{server.bound_port}"]
-    argv += ["--tls", "on" if use_tls else "off"]
-    pool = workers.WorkerPool(argv, count)
+    server.on_stop.append(box.services["events"].close)
     try:
-        pool.start()
-    except RuntimeError as e:
-        inner.stop()
+        server.prepare()
+    except OSError as e:
         box.close()
-        fail(str(e))
-    server.on_stop.append(pool.stop)
-    server.on_stop.append(inner.stop)
-    click.echo(f"API workers: {count} more process(es), pids {pool.pids}", err=True)
+        fail(f"cannot listen on {sock}: {e}")
+    os.chmod(sock, 0o600)  # only this service's user may talk to the primary
+    front = workers.GranianFront(
+        host,
+        port,
+        workers=config.server.workers,
+        threads=config.server.threads,
+        config_path=state.config_path,
+        cert=(cert.cert_path, cert.key_path) if cert is not None else None,
+    )
+    try:
+        front.start()
+    except RuntimeError as e:
+        server.stop()
+        box.close()
+        fail(f"cannot listen on {host}:{port}: {e}")
+    server.on_stop.append(front.stop)
+    click.echo(
+        f"API workers: {config.server.workers} (granian, pid {front.pid}); primary on {sock}",
+        err=True,
+    )
+    return server
 
 
 def _after_checkout(box: Box, body: dict[str, Any]) -> None:
     service = box.services.get("devices")
     if service is not None:
         service.after_checkout(body)
-
-
-@cli.command("api-worker", hidden=True)
-@click.option("--listen", required=True)
-@click.option("--tls", "tls_mode", type=click.Choice(["on", "off"]), required=True)
-@pass_state
-def api_worker(state: State, listen: str, tls_mode: str) -> None:
-    """One API worker process (started by `serve` when server.workers > 1)."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s"
-    )
-    config = state.config
-    host, port = split_listen(listen)
-    box = Box.open(config, migrate=False)  # the primary migrated; it also checkpoints
-    sock = workers.socket_path(config.data_path)
-    ssl_adapter = None
-    if tls_mode == "on":
-        cert = tls.current(config)
-        if cert is None:
-            fail("API worker: no TLS certificate provisioned")
-        ssl_adapter = tls.ssl_adapter(cert)
-        box.services["tls_fingerprint"] = cert.fingerprint
-    hardware = config.devices
-    if hardware.display.enabled or hardware.printer.enabled:
-        box.services["devices"] = workers.RemoteDevices(sock)  # after a checkout
-    server = Server(
-        create_app(box=box),
-        host,
-        port,
-        threads=config.server.threads,
-        active_requests=config.server.active_requests,
-        ssl_adapter=ssl_adapter,
-        reuse_port=True,
-        outer=lambda app: workers.PrimaryProxy(app, sock),
-        notify=False,
-    )
-    try:
-        server.prepare()
-    except OSError as e:
-        box.close()
-        fail(f"API worker cannot listen on {listen}: {e}")
-    # The primary waits for this line; afterwards stdout goes where stderr goes.
-    sys.stdout.write("ready\n")
-    sys.stdout.flush()
-    os.dup2(2, 1)
-    try:
-        server.serve_forever()
-    finally:
-        box.close()
 
 
 @cli.command("demo")
