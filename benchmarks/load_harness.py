@@ -43,7 +43,6 @@ CLIENT = "wrk" if shutil.which("wrk") else "python"
 WORKERS = os.cpu_count() or 1  # server.workers: one process per core
 
 
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
