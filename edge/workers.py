@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import functools
 import http.client
 import json
 import logging
@@ -202,10 +203,14 @@ class RemoteDevices:
                 )
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int | None = None) -> None:
+    """SIGKILL this process when its parent dies, and exit now if it already
+    has: a parent killed between fork and prctl() would send no signal."""
     PR_SET_PDEATHSIG = 1
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != (parent or os.getppid()) or os.getppid() == 1:
+        os._exit(1)
 
 
 WORKER_TLS_ENV = "TE_WORKER_TLS"  # not TILLEDGE_*: those are config overrides
@@ -282,7 +287,8 @@ class GranianFront:
         self.proc = subprocess.Popen(
             self.cmd,
             env=self.env,
-            preexec_fn=_die_with_parent,  # only prctl(): safe between fork and exec
+            # only prctl() and getppid(): safe between fork and exec
+            preexec_fn=functools.partial(_die_with_parent, os.getpid()),
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

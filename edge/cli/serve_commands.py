@@ -137,7 +137,7 @@ def _serve_with_workers(
         workers=config.server.workers,
         threads=config.server.threads,
         config_path=state.config_path,
-        cert=(cert.cert_path, cert.key_path) if cert is not None else None,
+        cert=(cert.cert_path, tls.pkcs8_key(cert, config.data_path)) if cert else None,
     )
     try:
         front.start()

@@ -169,6 +169,30 @@ def current(config: Config) -> CertInfo | None:
     return None
 
 
+def pkcs8_key(info: CertInfo, directory: Path) -> Path:
+    """The key as PKCS#8 PEM, which granian (the API workers' server) requires.
+
+    Keys this module generates already are; an imported key in the traditional
+    OpenSSL form ("EC PRIVATE KEY", "RSA PRIVATE KEY") is converted into a copy
+    only this user can read.
+    """
+    data = info.key_path.read_bytes()
+    if data.lstrip().startswith(b"-----BEGIN PRIVATE KEY-----"):
+        return info.key_path
+    key = serialization.load_pem_private_key(data, password=None)
+    out = directory / "key.pkcs8.pem"
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    return out
+
+
 def ssl_adapter(info: CertInfo) -> Any:
     """cheroot's builtin (stdlib ``ssl``) adapter, TLS 1.2 minimum."""
     from cheroot.ssl.builtin import BuiltinSSLAdapter

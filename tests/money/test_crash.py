@@ -103,9 +103,11 @@ class Box:
         conn.close()
         self.proc: subprocess.Popen | None = None
         self.port = 0
+        self.ports: list[int] = []
 
     def start(self) -> None:
         self.port = free_port()
+        self.ports.append(self.port)
         env = {k: v for k, v in os.environ.items() if not k.startswith("TILLEDGE_")}
         self.proc = subprocess.Popen(
             [str(EXE), "--config", str(self.config), "serve", "--listen", f"127.0.0.1:{self.port}"],
@@ -223,3 +225,23 @@ def test_sigkill_under_load_loses_nothing_acknowledged(tmp_path, workers):
     )
     assert verify.returncode == 0, verify.stderr
     assert json.loads(verify.stdout)["ok"] is True
+    # No process outlives its SIGKILLed server (granian's included).
+    deadline = time.monotonic() + 10
+    while (left := _serving(box.ports)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, f"processes outlived their server: {left}"
+
+
+def _serving(ports: list[int]) -> list[int]:
+    marks = [f"--port\0{p}\0".encode() for p in ports]
+    marks += [f"127.0.0.1:{p}\0".encode() for p in ports]
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if any(m in cmdline for m in marks):
+                found.append(int(entry.name))
+    return found

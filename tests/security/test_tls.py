@@ -98,3 +98,25 @@ def test_tls_cli_generate_and_show(tmp_path: Path) -> None:
     assert json.loads(shown.stdout)["fingerprint"] == json.loads(gen.stdout)["fingerprint"]
     again = runner.invoke(cli, ["--config", str(cfg), "tls", "generate"])
     assert again.exit_code != 0 and "--force" in again.stderr
+
+
+def test_pkcs8_key_for_granian(cert: tls.CertInfo, tmp_path: Path) -> None:
+    # Ours is PKCS#8 already: used as it is.
+    assert tls.pkcs8_key(cert, tmp_path) == cert.key_path
+    # An imported key in the traditional OpenSSL form gets a PKCS#8 copy, 0600.
+    key = serialization.load_pem_private_key(cert.key_path.read_bytes(), password=None)
+    legacy = tmp_path / "legacy.pem"
+    legacy.write_bytes(
+        key.private_bytes(  # type: ignore[union-attr]
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    assert legacy.read_bytes().startswith(b"-----BEGIN EC PRIVATE KEY-----")
+    imported = tls.CertInfo(cert.cert_path, legacy, cert.fingerprint, cert.not_after, cert.names)
+    out = tls.pkcs8_key(imported, tmp_path)
+    assert out != legacy and out.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    again = serialization.load_pem_private_key(out.read_bytes(), password=None)
+    assert again.public_key().public_numbers() == key.public_key().public_numbers()  # type: ignore[union-attr]
