@@ -115,16 +115,13 @@ class Server:
         threads: int = 32,
         active_requests: int = 0,
         ssl_adapter: Any = None,
-        reuse_port: bool = False,
         unix_socket: str | None = None,
         outer: Callable[[Any], Any] | None = None,
-        notify: bool = True,
     ) -> None:
-        """``reuse_port``: share the port with API workers (edge/workers.py);
-        ``unix_socket``: listen there instead of host:port; ``outer`` wraps the
-        WSGI app outside the concurrency limit; ``notify``: tell systemd."""
+        """``unix_socket``: listen there instead of host:port (the primary behind
+        API workers, edge/workers.py); ``outer`` wraps the WSGI app outside the
+        concurrency limit."""
         self.app = app
-        self.notify = notify
         wsgi_app: Any = app
         if active_requests:
             limit = ConcurrencyLimit(app, active_requests, stream_paths=("/api/v1/events",))
@@ -142,7 +139,6 @@ class Server:
             request_queue_size=256,
             shutdown_timeout=2,
         )
-        self.server.reuse_port = reuse_port
         if ssl_adapter is not None:
             self.server.ssl_adapter = ssl_adapter
         self._stopped = threading.Event()
@@ -173,15 +169,13 @@ class Server:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
-        if self.notify:
-            sd_notify("READY=1")
+        sd_notify("READY=1")
         self.server.serve()
 
     def stop(self) -> None:
         if not self._stopped.is_set():
             self._stopped.set()
-            if self.notify:
-                sd_notify("STOPPING=1")
+            sd_notify("STOPPING=1")
             for fn in self.on_stop:
                 fn()
             self.server.stop()

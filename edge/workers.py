@@ -148,7 +148,7 @@ class FromWorkers:
     """Primary side of the Unix socket: restore the client's address and scheme
     (only workers can reach this socket) and take their after-checkout calls."""
 
-    def __init__(self, app: Any, after_checkout: Callable[[dict[str, Any]], None] | None) -> None:
+    def __init__(self, app: Any, after_checkout: Callable[[dict[str, Any]], None]) -> None:
         self.app = app
         self.after_checkout = after_checkout
 
@@ -158,8 +158,7 @@ class FromWorkers:
         if environ.get("PATH_INFO") == AFTER_CHECKOUT:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = json.loads(environ["wsgi.input"].read(length) or b"{}")
-            if self.after_checkout is not None:
-                self.after_checkout(body)
+            self.after_checkout(body)
             start_response("204 No Content", [])
             return []
         return self.app(environ, start_response)  # type: ignore[no-any-return]
@@ -209,7 +208,8 @@ def _die_with_parent(parent: int | None = None) -> None:
     PR_SET_PDEATHSIG = 1
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != (parent or os.getppid()) or os.getppid() == 1:
+    ppid = os.getppid()
+    if ppid == 1 or (parent is not None and ppid != parent):
         os._exit(1)
 
 

@@ -67,27 +67,35 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
         fingerprint = cert.fingerprint
         box.services["tls_fingerprint"] = fingerprint
     app = create_app(box=box)
-    if config.server.workers > 1:
-        if port == 0:
-            box.close()
-            fail("server.workers > 1 needs a fixed port (--listen HOST:PORT, not :0)")
-        server = _serve_with_workers(state, box, app, host, port, cert if use_tls else None)
+    # With API workers, granian serves the port and this process (the primary)
+    # answers what they relay on its Unix socket (edge/workers.py).
+    sock = workers.socket_path(config.data_path) if config.server.workers > 1 else None
+    if sock and port == 0:
+        box.close()
+        fail("server.workers > 1 needs a fixed port (--listen HOST:PORT, not :0)")
+    server = Server(
+        app,
+        host,
+        port,
+        threads=config.server.threads,
+        active_requests=0 if sock else config.server.active_requests,
+        ssl_adapter=None if sock else ssl_adapter,
+        unix_socket=str(sock) if sock else None,
+        # Looked up per call: the device service starts after the workers.
+        outer=(lambda inner: workers.FromWorkers(inner, lambda b: _after_checkout(box, b)))
+        if sock
+        else None,
+    )
+    server.on_stop.append(box.services["events"].close)
+    try:
+        server.prepare()
+    except OSError as e:
+        box.close()
+        fail(f"cannot listen on {sock or listen}: {e}")
+    if sock:
+        _start_workers(state, box, server, sock, host, port, cert if use_tls else None)
         bound_port = port
     else:
-        server = Server(
-            app,
-            host,
-            port,
-            threads=config.server.threads,
-            active_requests=config.server.active_requests,
-            ssl_adapter=ssl_adapter,
-        )
-        server.on_stop.append(box.services["events"].close)
-        try:
-            server.prepare()
-        except OSError as e:
-            box.close()
-            fail(f"cannot listen on {listen}: {e}")
         bound_port = server.bound_port
     scheme = "https" if ssl_adapter else "http"
     click.echo(
@@ -109,27 +117,11 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
         box.close()
 
 
-def _serve_with_workers(
-    state: State, box: Box, app: Any, host: str, port: int, cert: Any
-) -> Server:
-    """The primary listens on its Unix socket; granian's workers serve the port."""
+def _start_workers(
+    state: State, box: Box, server: Server, sock: Path, host: str, port: int, cert: Any
+) -> None:
+    """granian's workers on the port, once the primary's socket is open."""
     config = box.config
-    sock = workers.socket_path(config.data_path)
-    server = Server(
-        app,
-        "",
-        0,
-        threads=config.server.threads,
-        unix_socket=str(sock),
-        # Looked up per call: the device service starts after the workers.
-        outer=lambda inner: workers.FromWorkers(inner, lambda body: _after_checkout(box, body)),
-    )
-    server.on_stop.append(box.services["events"].close)
-    try:
-        server.prepare()
-    except OSError as e:
-        box.close()
-        fail(f"cannot listen on {sock}: {e}")
     os.chmod(sock, 0o600)  # only this service's user may talk to the primary
     front = workers.GranianFront(
         host,
@@ -150,7 +142,6 @@ def _serve_with_workers(
         f"API workers: {config.server.workers} (granian, pid {front.pid}); primary on {sock}",
         err=True,
     )
-    return server
 
 
 def _after_checkout(box: Box, body: dict[str, Any]) -> None:

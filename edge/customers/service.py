@@ -36,8 +36,8 @@ def parse_id(raw: str | int) -> int:
     return int(text)
 
 
-def _row(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM customers WHERE id = ?", [customer_id]).fetchone()
+def _row(conn: sqlite3.Connection, customer_id: int, columns: str = "*") -> sqlite3.Row:
+    row = conn.execute(f"SELECT {columns} FROM customers WHERE id = ?", [customer_id]).fetchone()
     if row is None:
         raise ApiError(404, "not_found", f"no customer {customer_id}")
     return row  # type: ignore[no-any-return]
@@ -477,11 +477,7 @@ _MONEY_COLUMNS = (
 
 def load_for_money(conn: sqlite3.Connection, customer_id: int, config: Config) -> MoneyCustomer:
     """Load the customer a money operation is about (404 when unknown)."""
-    row = conn.execute(
-        f"SELECT {_MONEY_COLUMNS} FROM customers WHERE id = ?", [customer_id]
-    ).fetchone()
-    if row is None:
-        raise ApiError(404, "not_found", f"no customer {customer_id}")
+    row = _row(conn, customer_id, _MONEY_COLUMNS)
     group = _group(conn, row["group_id"])
     return MoneyCustomer(
         id=customer_id,
