@@ -8,7 +8,6 @@ import contextlib
 import http.client
 import itertools
 import json
-import os
 import socket
 import sys
 import threading
@@ -17,6 +16,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from fakes import NetworkPrinter, Pty, wait_until
 
 from edge.api.auth import issue_token
 from edge.app import create_app
@@ -27,16 +28,15 @@ from edge.server import Server
 
 _numbers = itertools.count(70000)
 
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.005) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s: {predicate}")
-        time.sleep(interval)
+__all__ = [
+    "Pty",
+    "SSEClient",
+    "Service",
+    "TcpPrinter",
+    "device_config",
+    "free_tcp_port",
+    "wait_until",
+]
 
 
 def free_tcp_port() -> int:
@@ -226,97 +226,8 @@ class SSEClient:
         self.conn.close()
 
 
-class Pty:
-    """A pseudo terminal as the display's serial port, reached through a symlink
-    (like udev's /dev/tilledge-display). Records every byte the display gets."""
-
-    def __init__(self, link: Path) -> None:
-        self.link = link
-        self.master, self.slave = os.openpty()
-        link.unlink(missing_ok=True)
-        link.symlink_to(os.ttyname(self.slave))
-        self.data = bytearray()
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.master, 4096)
-            except OSError:
-                return
-            if not chunk:
-                return
-            with self._cond:
-                self.data += chunk
-                self._cond.notify_all()
-
-    def wait_contains(self, needle: bytes, timeout: float = 5.0, start: int = 0) -> float:
-        """Wait until ``needle`` arrived (after offset ``start``); returns the time seen."""
-        with self._cond:
-            ok = self._cond.wait_for(lambda: needle in self.data[start:], timeout)
-            assert ok, f"got {bytes(self.data[start:])!r}, want {needle!r} in it"
-            return time.monotonic()
-
-    def close(self) -> None:
-        self.link.unlink(missing_ok=True)
-        for fd in (self.slave, self.master):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-
-
-CUT = b"\x1dV\x00"
-DLE_EOT_PAPER = b"\x10\x04\x04"
-
-
-class TcpPrinter:
-    """A network printer on 127.0.0.1:<port>: answers DLE EOT 4 (paper ok) and
-    records each connection that carried a receipt (ends with a cut)."""
+class TcpPrinter(NetworkPrinter):
+    """The network printer as the service tests see it: receipts only."""
 
     def __init__(self, port: int = 0) -> None:
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen(8)
-        self.port = int(self.sock.getsockname()[1])
-        self.jobs: list[bytes] = []
-        self._cond = threading.Condition()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    @property
-    def uri(self) -> str:
-        return f"tcp:127.0.0.1:{self.port}"
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                data = bytearray()
-                while True:
-                    try:
-                        chunk = conn.recv(65536)
-                    except OSError:
-                        break
-                    if not chunk:
-                        break
-                    data += chunk
-                    if data.endswith(DLE_EOT_PAPER):
-                        conn.sendall(b"\x12")  # paper ok
-            body = bytes(data).replace(DLE_EOT_PAPER, b"")
-            if body.endswith(CUT):  # status probes carry no receipt
-                with self._cond:
-                    self.jobs.append(body)
-                    self._cond.notify_all()
-
-    def wait_jobs(self, n: int, timeout: float = 10.0) -> list[bytes]:
-        with self._cond:
-            ok = self._cond.wait_for(lambda: len(self.jobs) >= n, timeout)
-            assert ok, f"{len(self.jobs)} jobs, want {n}"
-            return list(self.jobs)
-
-    def close(self) -> None:
-        self.sock.close()
+        super().__init__(port, receipts_only=True)

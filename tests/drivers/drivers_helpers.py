@@ -8,17 +8,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from fakes import wait_until
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.005) -> Any:
-    """Poll ``predicate`` until truthy; fail the test after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s: {predicate}")
-        time.sleep(interval)
+__all__ = ["Events", "wait_until"]
 
 
 class Events:

@@ -2,71 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from drivers_helpers import Events, wait_until
+from fakes import Pty
 
 from drivers.display import CD5220Display, CustomerDisplay, EpsonDisplay, make_protocol
 
 GREETING = ["Grüße Jürgen", "Guthaben 12,50 €"]
 SPECIALS = "ÄÖÜ äöü ß €"
-
-
-class Pty:
-    """A pseudo terminal standing in for the display's serial port.
-
-    The driver opens a stable symlink (like udev's /dev/tilledge-display);
-    the test reads what the display would receive from the master side.
-    """
-
-    def __init__(self, link: Path) -> None:
-        self.link = link
-        self.master, self.slave = os.openpty()
-        link.unlink(missing_ok=True)
-        link.symlink_to(os.ttyname(self.slave))
-        self.data = bytearray()
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.master, 4096)
-            except OSError:
-                return
-            if not chunk:
-                return
-            with self._cond:
-                self.data += chunk
-                self._cond.notify_all()
-
-    def wait_for(self, expected: bytes, timeout: float = 5.0) -> bytes:
-        """Wait until the received stream equals ``expected`` (exactly)."""
-        with self._cond:
-            ok = self._cond.wait_for(lambda: len(self.data) >= len(expected), timeout)
-            assert ok, f"got {bytes(self.data)!r}, want {expected!r}"
-            return bytes(self.data)
-
-    def wait_endswith(self, suffix: bytes, timeout: float = 5.0) -> None:
-        with self._cond:
-            ok = self._cond.wait_for(lambda: self.data.endswith(suffix), timeout)
-            assert ok, f"got {bytes(self.data)!r}, want it to end with {suffix!r}"
-
-    def take(self) -> None:
-        with self._cond:
-            self.data.clear()
-
-    def unplug(self) -> None:
-        self.link.unlink(missing_ok=True)
-        os.close(self.master)
-        os.close(self.slave)
-        self._thread.join(2)
 
 
 @pytest.fixture

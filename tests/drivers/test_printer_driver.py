@@ -3,14 +3,12 @@ network printer on port 9100 (records bytes, answers DLE EOT 4)."""
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from drivers_helpers import Events
+from fakes import CUT, DLE_EOT_PAPER, PAPER_END, PAPER_OK, NetworkPrinter
 from PIL import Image
 
 from drivers.printer import (
@@ -23,67 +21,10 @@ from drivers.printer import (
 )
 from drivers.receipts import checkout_receipt, status_slip, text_document
 
-CUT = b"\x1dV\x00"
-DLE_EOT_PAPER = b"\x10\x04\x04"
-PAPER_OK, PAPER_END = b"\x12", b"\x72"
-
-
-class FakeNetworkPrinter:
-    """A TCP listener on 127.0.0.1:<port> keeping one bytes record per connection."""
-
-    def __init__(self, port: int = 0) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.paper = PAPER_OK
-        self.answer_status = True
-        self.jobs: list[bytes] = []
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def uri(self) -> str:
-        return f"tcp:127.0.0.1:{self.port}"
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                data = bytearray()
-                while True:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                    if data.endswith(DLE_EOT_PAPER) and self.answer_status:
-                        conn.sendall(self.paper)
-            with self._cond:
-                self.jobs.append(bytes(data))
-                self._cond.notify_all()
-
-    def wait_jobs(self, n: int, timeout: float = 5.0) -> list[bytes]:
-        with self._cond:
-            assert self._cond.wait_for(lambda: len(self.jobs) >= n, timeout), self.jobs
-            return list(self.jobs)
-
-    def close(self) -> None:
-        # shutdown() wakes the accept() blocked in the server thread (close alone
-        # would leave the port listening until that accept returns).
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
-        self._thread.join(2)
-
 
 @pytest.fixture
-def fake() -> Iterator[FakeNetworkPrinter]:
-    f = FakeNetworkPrinter()
+def fake() -> Iterator[NetworkPrinter]:
+    f = NetworkPrinter()
     yield f
     f.close()
 
@@ -104,7 +45,7 @@ CHECKOUT = {
 }  # fmt: skip
 
 
-def test_network_print_sends_cp858_text_and_cut(fake: FakeNetworkPrinter) -> None:
+def test_network_print_sends_cp858_text_and_cut(fake: NetworkPrinter) -> None:
     states = Events()
     printer = ReceiptPrinter(fake.uri, on_state=states)
     doc = checkout_receipt(BOX, CHECKOUT)
@@ -124,7 +65,7 @@ def test_network_print_sends_cp858_text_and_cut(fake: FakeNetworkPrinter) -> Non
 
 
 def test_refused_connection_is_offline_then_prints_when_back() -> None:
-    fake = FakeNetworkPrinter()
+    fake = NetworkPrinter()
     port = fake.port
     fake.close()  # nothing listens on the port: connect is refused
     states = Events()
@@ -135,7 +76,7 @@ def test_refused_connection_is_offline_then_prints_when_back() -> None:
     assert printer.status() == "offline"
     assert states.args[-1][1] == "offline"
 
-    back = FakeNetworkPrinter(port)  # the printer is back on the same port
+    back = NetworkPrinter(port)  # the printer is back on the same port
     try:
         printer.print_job(doc)
         (job,) = back.wait_jobs(1)
@@ -145,7 +86,7 @@ def test_refused_connection_is_offline_then_prints_when_back() -> None:
         back.close()
 
 
-def test_paper_out_raises_and_sends_nothing(fake: FakeNetworkPrinter) -> None:
+def test_paper_out_raises_and_sends_nothing(fake: NetworkPrinter) -> None:
     fake.paper = PAPER_END
     printer = ReceiptPrinter(fake.uri)
     with pytest.raises(PaperOut):
@@ -158,7 +99,7 @@ def test_paper_out_raises_and_sends_nothing(fake: FakeNetworkPrinter) -> None:
     assert b"jetzt\n" in fake.wait_jobs(3)[-1]
 
 
-def test_printer_without_status_answer_still_prints(fake: FakeNetworkPrinter) -> None:
+def test_printer_without_status_answer_still_prints(fake: NetworkPrinter) -> None:
     fake.answer_status = False
     printer = ReceiptPrinter(fake.uri, status_timeout=0.05)
     printer.print_job(text_document(["ok"]))

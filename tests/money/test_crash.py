@@ -26,6 +26,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from fakes import processes_with
 
 from edge import migrations
 
@@ -233,15 +234,8 @@ def test_sigkill_under_load_loses_nothing_acknowledged(tmp_path, workers):
 
 
 def _serving(ports: list[int]) -> list[int]:
-    marks = [f"--port\0{p}\0".encode() for p in ports]
-    marks += [f"127.0.0.1:{p}\0".encode() for p in ports]
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if any(m in cmdline for m in marks):
-                found.append(int(entry.name))
-    return found
+    """Processes still serving one of these ports: serve (--listen) or granian (--port)."""
+    return processes_with(
+        *(f"--port\0{p}\0".encode() for p in ports),
+        *(f"127.0.0.1:{p}\0".encode() for p in ports),
+    )
