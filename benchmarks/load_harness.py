@@ -6,7 +6,12 @@ Runs the real ``tilledge serve`` as a subprocess and measures, in one run:
 * a bare route (``GET /api/v1/health``; with workers the primary answers it) under
   16 concurrent terminals;
 * 16 terminals doing checkouts and payments (each with its own Idempotency-Key),
-  with group commit and with one commit per operation (``server.write_batch = 1``);
+  with group commit and with one commit per operation (``server.write_batch = 1``),
+  as a closed loop (each terminal sends again the moment it has its answer: the
+  most the server can do);
+* the same 16 terminals at a fixed offered rate (``--rate``, default 1,000
+  operations/s, wrk2-style schedule: latency counted from when a request was
+  due, so stalls are not hidden) — the latency a shop sees at that load;
 * the same two money runs on a simulated slow disk: every fsync/fdatasync of the
   server delayed by 5 ms through ``strace`` fault injection, as on a Pi's SD card.
 
@@ -41,6 +46,7 @@ TERMINALS = 16
 CLIENT_PROCS = 2
 CLIENT = "wrk" if shutil.which("wrk") else "python"
 WORKERS = os.cpu_count() or 1  # server.workers: one process per core
+RATE = 1000.0  # offered money operations/s for the fixed-rate run
 
 
 def free_port() -> int:
@@ -314,14 +320,19 @@ def _client_proc(
 WRK_SCRIPT = Path(__file__).with_name("wrk_load.lua")
 
 
-def run_wrk(port: int, setup: dict[str, Any], kind: str, seconds: float) -> dict[str, float]:
+def run_wrk(
+    port: int, setup: dict[str, Any], kind: str, seconds: float, rate: float | None = None
+) -> dict[str, float]:
     """16 connections from wrk (C, two threads): the load generator costs the
-    2-core machine far less CPU than Python clients, so the server is measured."""
+    2-core machine far less CPU than Python clients, so the server is measured.
+    With ``rate`` (operations/s in all) requests follow a fixed schedule and
+    p50/p99 are counted from each request's due time."""
+    threads = min(2, TERMINALS)
     out = subprocess.run(
         [
             "wrk",
             f"-c{TERMINALS}",
-            f"-t{min(2, TERMINALS)}",
+            f"-t{threads}",
             f"-d{int(seconds)}s",
             "--timeout",
             "10s",
@@ -333,6 +344,7 @@ def run_wrk(port: int, setup: dict[str, Any], kind: str, seconds: float) -> dict
             setup["token"],
             ",".join(setup["customers"]),
             ",".join(setup["cards"]),
+            *([str(rate / threads)] if rate else []),
         ],
         capture_output=True,
         text=True,
@@ -341,7 +353,7 @@ def run_wrk(port: int, setup: dict[str, Any], kind: str, seconds: float) -> dict
     )
     r = json.loads(out.stdout.strip().splitlines()[-1])
     duration = r["duration_us"] / 1e6
-    return {
+    result = {
         "requests": r["requests"],
         "errors": r["non2xx"] + r["socket_errors"],
         "throughput_rps": r["requests"] / duration,
@@ -349,9 +361,22 @@ def run_wrk(port: int, setup: dict[str, Any], kind: str, seconds: float) -> dict
         "p99_ms": r["p99_us"] / 1000,
         "mean_ms": r["mean_us"] / 1000,
     }
+    if rate:
+        result.update(
+            offered_rps=rate,
+            p50_ms=r["sched_p50_us"] / 1000,
+            p99_ms=r["sched_p99_us"] / 1000,
+            max_ms=r["sched_max_us"] / 1000,
+            sent_to_answer_p99_ms=r["p99_us"] / 1000,
+        )
+    return result
 
 
 def run_load(port: int, setup: dict[str, Any], kind: str, seconds: float) -> dict[str, float]:
+    if kind == "money_at_rate":
+        if CLIENT != "wrk":
+            raise SystemExit("--rate needs wrk (apt-get install wrk)")
+        return run_wrk(port, setup, "money", seconds, rate=RATE)
     if CLIENT == "wrk":
         return run_wrk(port, setup, kind, seconds)
     ctx = mp.get_context("spawn")
@@ -402,6 +427,15 @@ def measure(
         text=True,
     )
     results["ledger_verify_ok"] = verify.returncode == 0
+    # Every answered request must be a new operation, not a replay of another
+    # terminal's key (a load generator bug once made half of them replays).
+    db = sqlite3.connect(root / "data" / "tilledge.db")
+    new_ops = db.execute("SELECT count(*) FROM idempotency_keys").fetchone()[0] - TERMINALS
+    db.close()
+    answered = sum(r["requests"] for k, r in results.items() if k.startswith("money"))
+    results["new_operations"] = new_ops
+    if new_ops < answered:
+        raise SystemExit(f"{answered} money requests answered but only {new_ops} new operations")
     return results
 
 
@@ -419,9 +453,13 @@ def main() -> None:
     ap.add_argument(
         "--workers", type=int, default=WORKERS, help="server.workers (default: one per core)"
     )
+    ap.add_argument(
+        "--rate", type=float, default=RATE, help="offered money operations/s for the fixed-rate run"
+    )
     args = ap.parse_args()
     globals()["CLIENT"] = args.client
     globals()["WORKERS"] = args.workers
+    globals()["RATE"] = args.rate
     if not EXE.exists():
         sys.exit(f"{EXE} missing: run `make setup` first")
     slow = not args.no_slow_disk and shutil.which("strace") is not None
@@ -439,7 +477,7 @@ def main() -> None:
             write_batch=128,
             slow_fsync=False,
             seconds=args.seconds,
-            kinds=("bare", "money"),
+            kinds=("bare", "money", "money_at_rate"),
         )
         single = measure(
             root / "single", write_batch=1, slow_fsync=False, seconds=args.seconds, kinds=("money",)
@@ -447,6 +485,7 @@ def main() -> None:
         report["fast_disk"] = {
             "bare": fast["bare"],
             "group_commit": fast["money"],
+            "group_commit_at_rate": fast["money_at_rate"],
             "one_commit_per_op": single["money"],
             "ledger_verify_ok": fast["ledger_verify_ok"] and single["ledger_verify_ok"],
         }
@@ -480,6 +519,7 @@ def main() -> None:
         "fast disk:",
         _row("bare route GET /health", fd["bare"]),
         _row("money, group commit", fd["group_commit"]),
+        _row(f"money at {args.rate:.0f}/s offered", fd["group_commit_at_rate"]),
         _row("money, one commit/op", fd["one_commit_per_op"]),
         f"  money / bare throughput: "
         f"{fd['group_commit']['throughput_rps'] / fd['bare']['throughput_rps']:.2f}",

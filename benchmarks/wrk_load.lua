@@ -1,17 +1,44 @@
 -- wrk script for the load harness: 16 terminals' worth of connections doing
 -- checkouts (credit tender) and payments, each with its own Idempotency-Key.
--- Arguments after `--`: MODE TOKEN CUSTOMER_IDS CARD_UIDS (comma separated);
--- MODE is "money" or "bare". Prints one JSON line with the results.
+-- Arguments after `--`: MODE TOKEN CUSTOMER_IDS CARD_UIDS [RATE]
+-- (ids comma separated; RATE in operations/s per wrk thread). MODE is
+-- "money" or "bare". Prints one JSON line.
+--
+-- Without RATE the terminals are a closed loop: each sends its next request
+-- the moment the previous answer arrives, so the run measures the most the
+-- server can do (and at that point latency is just connections/throughput).
+-- With RATE, requests follow a fixed
+-- schedule, as wrk2 does: request k of a thread is due at start + k/rate,
+-- and its latency is counted from when it was due, not from when it was
+-- sent, so a server stall is charged to every request it delayed
+-- (no "coordinated omission"). The due time travels in the Idempotency-Key
+-- and comes back in the answer's receipt_no.
+
+local ffi = require("ffi")
+ffi.cdef [[
+  typedef struct { long tv_sec; long tv_nsec; } te_timespec;
+  int clock_gettime(int clk_id, te_timespec *tp);
+]]
+local ts = ffi.new("te_timespec")
+local function now_us()
+  ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+  return tonumber(ts.tv_sec) * 1000000 + math.floor(tonumber(ts.tv_nsec) / 1000)
+end
 
 local counter = 0
-local tid = 0
 local threads = {}
 local mode, token, customers, cards
+local interval_us, next_due
+local claimed, head, tail = {}, 1, 0 -- due times handed out by delay(), oldest first
+sched_lat = {} -- latencies from the due time (us), rate mode; a global for thread:get()
 
+-- setup() runs in the main Lua state; thread:set() defines the *global* tid in
+-- each thread's own state. (A chunk-level `local tid` would shadow it and stay
+-- 0 in every thread: all threads would then send the same keys, and half the
+-- requests would be idempotent replays instead of new operations.)
 function setup(thread)
-  tid = tid + 1
-  thread:set("tid", tid)
   table.insert(threads, thread)
+  thread:set("tid", #threads)
 end
 
 local function split(s)
@@ -21,11 +48,36 @@ local function split(s)
 end
 
 function init(args)
+  assert(tid, "setup() did not run")
   mode = args[1]
   token = args[2]
   customers = split(args[3])
   cards = split(args[4])
-  math.randomseed(os.time() + (tid or 0) * 7919)
+  local rate = tonumber(args[5] or "")
+  if rate and rate > 0 then
+    interval_us = 1000000 / rate
+    next_due = now_us() + 100000 + (tid - 1) * interval_us / 2 -- threads interleaved
+  end
+  math.randomseed(os.time() * 1000 + tid)
+end
+
+-- wrk calls delay() before each request of a connection and request() when
+-- that delay has passed. Several connections wait at once, so each claims its
+-- own due time here; their timers fire in due order, so request() takes the
+-- oldest claim.
+local function claim()
+  local due = next_due
+  next_due = next_due + interval_us
+  return due
+end
+
+function delay()
+  if not interval_us then return 0 end
+  local due = claim()
+  tail = tail + 1
+  claimed[tail] = due
+  local wait = (due - now_us()) / 1000
+  return wait > 0 and wait or 0
 end
 
 function request()
@@ -33,7 +85,20 @@ function request()
     return wrk.format("GET", "/api/v1/health")
   end
   counter = counter + 1
-  local key = string.format("w%d-%d-%d", tid, counter, math.random(1, 1000000000))
+  local due = 0
+  if interval_us then
+    if head <= tail then
+      due = claimed[head]
+      claimed[head] = nil
+      head = head + 1
+    else
+      due = claim()
+    end
+    -- wrk rounds delays down to whole ms, so a request may leave up to 1 ms
+    -- early: count from whichever is earlier, due time or now.
+    due = math.floor(math.min(due, now_us()))
+  end
+  local key = string.format("w%d-%d-%d-%d", tid, counter, math.random(1, 1000000000), due)
   local headers = {
     ["Authorization"] = "Bearer " .. token,
     ["Content-Type"] = "application/json",
@@ -49,14 +114,34 @@ function request()
     return wrk.format("POST", "/api/v1/checkouts", headers, body)
   end
   return wrk.format("POST", "/api/v1/customers/" .. customers[i] .. "/payments", headers,
-                    '{"amount":100}')
+                    string.format('{"amount":100,"receipt_no":"%s"}', key))
+end
+
+-- wrk asks for the body only when response() exists; in closed-loop mode it
+-- returns at once.
+function response(status, headers, body)
+  if not interval_us or status >= 300 then return end
+  local due = string.match(body, '"receipt_no": ?"w%d+%-%d+%-%d+%-(%d+)"')
+  if due then sched_lat[#sched_lat + 1] = now_us() - tonumber(due) end
 end
 
 function done(summary, latency, requests)
   local s = summary.errors
+  local all = {}
+  for _, t in ipairs(threads) do
+    for _, v in ipairs(t:get("sched_lat") or {}) do all[#all + 1] = v end
+  end
+  local function pct(p)
+    if #all == 0 then return 0 end
+    local k = math.max(1, math.min(#all, math.floor(p / 100 * #all + 0.5)))
+    return all[k]
+  end
+  table.sort(all)
   io.write(string.format(
     '{"requests":%d,"duration_us":%d,"non2xx":%d,"socket_errors":%d,' ..
-    '"p50_us":%d,"p99_us":%d,"mean_us":%.1f}\n',
+    '"p50_us":%d,"p99_us":%d,"mean_us":%.1f,"scheduled":%d,"sched_p50_us":%d,' ..
+    '"sched_p99_us":%d,"sched_max_us":%d}\n',
     summary.requests, summary.duration, s.status, s.connect + s.read + s.write + s.timeout,
-    latency:percentile(50), latency:percentile(99), latency.mean))
+    latency:percentile(50), latency:percentile(99), latency.mean,
+    #all, pct(50), pct(99), all[#all] or 0))
 end
