@@ -56,7 +56,7 @@ function init(args)
   local rate = tonumber(args[5] or "")
   if rate and rate > 0 then
     interval_us = 1000000 / rate
-    next_due = now_us() + 100000 + (tid - 1) * interval_us / 2 -- threads interleaved
+    next_due = now_us() + (tid - 1) * interval_us / 2 -- the two threads interleaved
   end
   math.randomseed(os.time() * 1000 + tid)
 end

@@ -414,3 +414,19 @@ def m005_print_outbox(db: sqlite_utils.Database) -> None:
         CREATE INDEX print_jobs_source ON print_jobs (kind, source_id) WHERE source_id IS NOT NULL;
         """,
     )
+
+
+@migrations()
+def m006_fewer_pages_per_operation(db: sqlite_utils.Database) -> None:
+    """Every index a money operation updates is one more page written and
+    synced per commit. Most operations have no ref_id, and idempotency keys are
+    purged in insertion order (edge/retention.py), so neither index needs an
+    entry per operation."""
+    run_script(
+        db,
+        """
+        DROP INDEX operations_ref;
+        CREATE INDEX operations_ref ON operations (ref_id) WHERE ref_id IS NOT NULL;
+        DROP INDEX idempotency_created;
+        """,
+    )

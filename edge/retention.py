@@ -10,5 +10,20 @@ IDEMPOTENCY_KEYS = timedelta(days=8)
 
 
 def purge_idempotency_keys(conn: sqlite3.Connection, now: datetime | None = None) -> int:
+    """Delete the keys older than the retention period.
+
+    Keys are inserted in time order, so the expired ones are the lowest rowids:
+    walk rowids up to the first key still kept instead of keeping an index on
+    ``created_at`` that every money operation would have to update. A key is
+    never deleted before its time, even if the clock once went backwards (it
+    is then kept longer).
+    """
     cutoff = ((now or datetime.now(UTC)) - IDEMPOTENCY_KEYS).isoformat().replace("+00:00", "Z")
-    return conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [cutoff]).rowcount
+    first_kept = conn.execute(
+        "SELECT rowid FROM idempotency_keys WHERE created_at >= ? ORDER BY rowid LIMIT 1", [cutoff]
+    ).fetchone()
+    if first_kept is None:
+        return conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [cutoff]).rowcount
+    return conn.execute(
+        "DELETE FROM idempotency_keys WHERE rowid < ? AND created_at < ?", [first_kept[0], cutoff]
+    ).rowcount

@@ -96,12 +96,23 @@ def test_idempotency_keys_are_kept_at_least_seven_days(db):
             "INSERT INTO idempotency_keys VALUES ('t', ?, 'h', 201, '{}', ?)", [key, at]
         )
 
-    db.write(add("fresh", timedelta(days=1)))
-    db.write(add("week", timedelta(days=7, hours=23)))
+    def keys():
+        return {r[0] for r in db.reader().execute("SELECT key FROM idempotency_keys")}
+
     db.write(add("old", timedelta(days=9)))
-    assert db.write(lambda conn: purge_idempotency_keys(conn, now)) == 1
-    keys = {r[0] for r in db.reader().execute("SELECT key FROM idempotency_keys")}
-    assert keys == {"fresh", "week"}
+    db.write(add("older", timedelta(days=10)))  # the clock went back: never a problem
+    db.write(add("week", timedelta(days=7, hours=23)))
+    db.write(add("fresh", timedelta(days=1)))
+    assert db.write(lambda conn: purge_idempotency_keys(conn, now)) == 2
+    assert keys() == {"week", "fresh"}
+
+    # After a clock jump backwards a key may be kept longer, never shorter.
+    db.write(add("stale-after-jump", timedelta(days=30)))
+    assert db.write(lambda conn: purge_idempotency_keys(conn, now)) == 0
+    assert "stale-after-jump" in keys()
+    later = now + timedelta(days=8)
+    assert db.write(lambda conn: purge_idempotency_keys(conn, later)) == 3
+    assert keys() == set()
 
 
 def test_writer_never_checkpoints_inside_a_commit_but_the_background_does(db):
