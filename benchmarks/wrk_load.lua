@@ -47,20 +47,6 @@ local function split(s)
   return out
 end
 
-function init(args)
-  assert(tid, "setup() did not run")
-  mode = args[1]
-  token = args[2]
-  customers = split(args[3])
-  cards = split(args[4])
-  local rate = tonumber(args[5] or "")
-  if rate and rate > 0 then
-    interval_us = 1000000 / rate
-    next_due = now_us() + (tid - 1) * interval_us / 2 -- the two threads interleaved
-  end
-  math.randomseed(os.time() * 1000 + tid)
-end
-
 -- wrk calls delay() before each request of a connection and request() when
 -- that delay has passed. Several connections wait at once, so each claims its
 -- own due time here; their timers fire in due order, so request() takes the
@@ -71,8 +57,10 @@ local function claim()
   return due
 end
 
-function delay()
-  if not interval_us then return 0 end
+-- Defined as delay() by init() in rate mode only: wrk asks thread 0 after
+-- init() whether delay() and response() exist, and the closed loop should
+-- pay for neither a timer per request nor handing each body to Lua.
+local function rate_delay()
   local due = claim()
   tail = tail + 1
   claimed[tail] = due
@@ -117,12 +105,26 @@ function request()
                     string.format('{"amount":100,"receipt_no":"%s"}', key))
 end
 
--- wrk asks for the body only when response() exists; in closed-loop mode it
--- returns at once.
-function response(status, headers, body)
-  if not interval_us or status >= 300 then return end
+local function rate_response(status, headers, body)
+  if status >= 300 then return end
   local due = string.match(body, '"receipt_no": ?"w%d+%-%d+%-%d+%-(%d+)"')
   if due then sched_lat[#sched_lat + 1] = now_us() - tonumber(due) end
+end
+
+function init(args)
+  assert(tid, "setup() did not run")
+  mode = args[1]
+  token = args[2]
+  customers = split(args[3])
+  cards = split(args[4])
+  local rate = tonumber(args[5] or "")
+  if rate and rate > 0 then
+    interval_us = 1000000 / rate
+    next_due = now_us() + (tid - 1) * interval_us / 2 -- the two threads interleaved
+    delay = rate_delay
+    response = rate_response
+  end
+  math.randomseed(os.time() * 1000 + tid)
 end
 
 function done(summary, latency, requests)
