@@ -41,22 +41,23 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "devices"))
+sys.path[:0] = [str(ROOT / "tests" / "devices"), str(ROOT / "tests")]  # device_helpers, fakes
 
 from device_helpers import (  # noqa: E402
+    TILLEDGE,
     Pty,
     Service,
     SSEClient,
+    api_call,
     device_config,
     free_tcp_port,
+    serve_env,
+    terminal_token,
     wait_until,
 )
 
 from drivers.display import EpsonDisplay  # noqa: E402
 from drivers.nfc_sim import CardEmulator, free_udp_port  # noqa: E402
-from edge.api.auth import issue_token  # noqa: E402
-from edge.box import Box  # noqa: E402
-from edge.config import load_config  # noqa: E402
 
 CARDS = [
     ("04A1B2C3D4E5F6", "Jürgen Groß"),
@@ -139,32 +140,16 @@ def as_process(tmp: Path, uri: str, pty: Pty) -> Iterator[tuple[Target, None]]:
         f"[discovery]\nenabled = false\n",
         encoding="utf-8",
     )
-    box = Box.open(load_config(cfg, environ={}))
-    token = str(box.db.write(lambda c: issue_token(c, "bench", ["pos"]))["token"])
-    box.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TILLEDGE_")}
-    tilledge = str(Path(sys.executable).with_name("tilledge"))
+    token = terminal_token(cfg, "bench")
     proc = subprocess.Popen(
-        [tilledge, "--config", str(cfg), "serve"], env=env, stderr=subprocess.DEVNULL
+        [TILLEDGE, "--config", str(cfg), "serve"], env=serve_env(), stderr=subprocess.DEVNULL
     )
     try:
         target = Target()
         target.port, target.token = port, token
 
         def request(method: str, path: str, body: Any = None) -> tuple[int, Any]:
-            import http.client
-            import uuid
-
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            if method == "POST":
-                headers["Idempotency-Key"] = str(uuid.uuid4())
-            try:
-                conn.request(method, f"/api/v1{path}", json.dumps(body) if body else None, headers)
-                resp = conn.getresponse()
-                return resp.status, json.loads(resp.read() or b"null")
-            finally:
-                conn.close()
+            return api_call(port, token, method, path, body)[:2]
 
         def ready() -> bool:
             try:

@@ -19,11 +19,11 @@ def purge_idempotency_keys(conn: sqlite3.Connection, now: datetime | None = None
     is then kept longer).
     """
     cutoff = ((now or datetime.now(UTC)) - IDEMPOTENCY_KEYS).isoformat().replace("+00:00", "Z")
-    first_kept = conn.execute(
-        "SELECT rowid FROM idempotency_keys WHERE created_at >= ? ORDER BY rowid LIMIT 1", [cutoff]
-    ).fetchone()
-    if first_kept is None:
-        return conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [cutoff]).rowcount
+    # The scalar subquery runs once (the largest rowid when every key has
+    # expired); rowid < it is then a range scan from the oldest key.
     return conn.execute(
-        "DELETE FROM idempotency_keys WHERE rowid < ? AND created_at < ?", [first_kept[0], cutoff]
+        "DELETE FROM idempotency_keys WHERE created_at < :cutoff AND rowid < coalesce("
+        " (SELECT rowid FROM idempotency_keys WHERE created_at >= :cutoff"
+        "  ORDER BY rowid LIMIT 1), 9223372036854775807)",
+        {"cutoff": cutoff},
     ).rowcount

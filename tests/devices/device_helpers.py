@@ -8,7 +8,9 @@ import contextlib
 import http.client
 import itertools
 import json
+import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -29,20 +31,79 @@ from edge.server import Server
 _numbers = itertools.count(70000)
 
 __all__ = [
+    "TILLEDGE",
     "Pty",
     "SSEClient",
     "Service",
     "TcpPrinter",
+    "api_call",
     "device_config",
     "free_tcp_port",
+    "serve_env",
+    "simulate_tap",
+    "terminal_token",
     "wait_until",
 ]
+
+TILLEDGE = str(Path(sys.executable).with_name("tilledge"))
 
 
 def free_tcp_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def serve_env() -> dict[str, str]:
+    """The environment for a ``tilledge`` subprocess, without this shell's
+    ``TILLEDGE_*`` config overrides."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("TILLEDGE_")}
+
+
+def terminal_token(config_path: Path, name: str) -> str:
+    """Create the box of ``config_path`` and pair a ``pos`` terminal, before
+    ``tilledge serve`` runs on it."""
+    box = Box.open(load_config(config_path, environ={}))
+    try:
+        return str(box.db.write(lambda c: issue_token(c, name, ["pos"]))["token"])
+    finally:
+        box.close()
+
+
+def simulate_tap(config_path: Path, uid: str) -> None:
+    """``tilledge simulate tap`` from another process, as a technician would."""
+    tap = subprocess.run(
+        [TILLEDGE, "--config", str(config_path), "simulate", "tap", uid],
+        env=serve_env(),
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert tap.returncode == 0, tap.stderr
+
+
+def api_call(
+    port: int, token: str, method: str, path: str, body: Any = None, key: str | None = None
+) -> tuple[int, Any, str | None]:
+    """One API request on a fresh connection (with API workers it may land on
+    any process): status, JSON body and the Idempotent-Replayed header. A POST
+    gets ``key`` or a fresh Idempotency-Key."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Authorization": f"Bearer {token}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    if method == "POST":
+        headers["Idempotency-Key"] = key or str(uuid.uuid4())
+    try:
+        conn.request(method, f"/api/v1{path}", json.dumps(body) if body else None, headers)
+        resp = conn.getresponse()
+        return (
+            resp.status,
+            json.loads(resp.read() or b"null"),
+            resp.getheader("Idempotent-Replayed"),
+        )
+    finally:
+        conn.close()
 
 
 def device_config(data_dir: Path, **overrides: Any) -> Config:

@@ -5,22 +5,23 @@ the event stream — the demo's flow, on private ports."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
-from device_helpers import SSEClient, free_tcp_port, wait_until
+from device_helpers import (
+    TILLEDGE,
+    SSEClient,
+    free_tcp_port,
+    serve_env,
+    simulate_tap,
+    terminal_token,
+    wait_until,
+)
 
 from drivers.nfc_sim import free_udp_port
-from edge.api.auth import issue_token
-from edge.box import Box
-from edge.config import load_config
 from edge.demo import DEMO_CONFIG
-
-TILLEDGE = str(Path(sys.executable).with_name("tilledge"))
 
 
 def test_demo_profile_is_simulated_hardware() -> None:
@@ -43,10 +44,8 @@ def test_serve_starts_devices_prints_boot_slip_and_takes_simulated_taps(tmp_path
         f"[discovery]\nenabled = false\n",
         encoding="utf-8",
     )
-    box = Box.open(load_config(cfg, environ={}))
-    token = str(box.db.write(lambda c: issue_token(c, "T1", ["pos"]))["token"])
-    box.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TILLEDGE_")}
+    token = terminal_token(cfg, "T1")
+    env = serve_env()
     proc = subprocess.Popen(
         [TILLEDGE, "--config", str(cfg), "serve"],
         env=env,
@@ -75,14 +74,7 @@ def test_serve_starts_devices_prints_boot_slip_and_takes_simulated_taps(tmp_path
 
         sse = SSEClient(port, token, query="?terminal=T1")
         try:
-            tap = subprocess.run(
-                [TILLEDGE, "--config", str(cfg), "simulate", "tap", "04A1B2C3D4E5F6"],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=20,
-            )
-            assert tap.returncode == 0, tap.stderr
+            simulate_tap(cfg, "04A1B2C3D4E5F6")
             _, _, _, event = sse.wait_for(lambda n, d: n == "card.tapped", timeout=10)
         finally:
             sse.close()
