@@ -7,12 +7,11 @@
 -- Without RATE the terminals are a closed loop: each sends its next request
 -- the moment the previous answer arrives, so the run measures the most the
 -- server can do (and at that point latency is just connections/throughput).
--- With RATE, requests follow a fixed
--- schedule, as wrk2 does: request k of a thread is due at start + k/rate,
--- and its latency is counted from when it was due, not from when it was
--- sent, so a server stall is charged to every request it delayed
--- (no "coordinated omission"). The due time travels in the Idempotency-Key
--- and comes back in the answer's receipt_no.
+-- With RATE, requests follow a fixed schedule, as wrk2 does: request k of a
+-- thread is due at start + k/rate, and its latency is counted from when it
+-- was due, not from when it was sent, so a server stall is charged to every
+-- request it delayed (no "coordinated omission"). The due time travels in the
+-- Idempotency-Key and comes back in the answer's receipt_no.
 
 local ffi = require("ffi")
 ffi.cdef [[
