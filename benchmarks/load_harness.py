@@ -356,6 +356,8 @@ def run_wrk(
     result = {
         "requests": r["requests"],
         "errors": r["non2xx"] + r["socket_errors"],
+        "non2xx": r["non2xx"],
+        "socket_errors": r["socket_errors"],
         "throughput_rps": r["requests"] / duration,
         "p50_ms": r["p50_us"] / 1000,
         "p99_ms": r["p99_us"] / 1000,

@@ -12,8 +12,9 @@ process itself (the primary): it owns the devices and publishes their events,
 and with workers it listens only on a Unix socket in the data directory. A
 worker serves the API routes that need only the database and relays every other
 request (event stream, devices, display, receipts, health, pairing, the staff
-panel) to the primary over that socket. After a checkout it tells the primary,
-which updates the customer display and wakes the printer.
+panel) to the primary over that socket. Money operations it validates and then
+hands to the primary to commit (:mod:`edge.primary_writes`), which also updates
+the customer display and wakes the printer after a checkout.
 
 Everything dies with the primary (``PR_SET_PDEATHSIG``, a ``kill -9``
 included); granian restarts a worker that exits on its own.
@@ -25,18 +26,15 @@ import atexit
 import ctypes
 import functools
 import http.client
-import json
 import logging
 import os
-import queue
 import signal
 import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +50,6 @@ PRIMARY_ONLY = (
     "/api/v1/health",
     "/api/v1/pair",
 )
-AFTER_CHECKOUT = "/_internal/after-checkout"
 HOP_BY_HOP = {
     "connection",
     "keep-alive",
@@ -146,60 +143,15 @@ def _stream(resp: http.client.HTTPResponse, conn: http.client.HTTPConnection) ->
 
 class FromWorkers:
     """Primary side of the Unix socket: restore the client's address and scheme
-    (only workers can reach this socket) and take their after-checkout calls."""
+    (only workers can reach this socket)."""
 
-    def __init__(self, app: Any, after_checkout: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(self, app: Any) -> None:
         self.app = app
-        self.after_checkout = after_checkout
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         environ["REMOTE_ADDR"] = environ.pop("HTTP_X_TILLEDGE_CLIENT", "") or "127.0.0.1"
         environ["wsgi.url_scheme"] = environ.pop("HTTP_X_TILLEDGE_SCHEME", "http")
-        if environ.get("PATH_INFO") == AFTER_CHECKOUT:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = json.loads(environ["wsgi.input"].read(length) or b"{}")
-            self.after_checkout(body)
-            start_response("204 No Content", [])
-            return []
         return self.app(environ, start_response)  # type: ignore[no-any-return]
-
-
-class RemoteDevices:
-    """Worker side stand-in for the device service: forwards after-checkout
-    calls, in order, from one sender thread over one kept-alive connection."""
-
-    def __init__(self, primary_socket: Path) -> None:
-        self.primary_socket = str(primary_socket)
-        self._queue: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
-        threading.Thread(target=self._send_loop, name="after-checkout", daemon=True).start()
-
-    def after_checkout(self, body: dict[str, Any]) -> None:
-        # The sale is committed; the display and printer are best effort and
-        # must not delay the answer to the till.
-        self._queue.put(body)
-
-    def _send_loop(self) -> None:
-        conn: _UnixConnection | None = None
-        while True:
-            body = self._queue.get()
-            for _attempt in range(2):  # a kept-alive connection may have gone stale
-                conn = conn or _UnixConnection(self.primary_socket, 10)
-                try:
-                    conn.request(
-                        "POST",
-                        AFTER_CHECKOUT,
-                        body=json.dumps(body),
-                        headers={"Content-Type": "application/json"},
-                    )
-                    conn.getresponse().read()
-                    break
-                except (OSError, http.client.HTTPException):
-                    conn.close()
-                    conn = None
-            else:
-                log.warning(
-                    "checkout %s: primary unreachable for display/printer", body.get("checkout_id")
-                )
 
 
 def _die_with_parent(parent: int | None = None) -> None:
@@ -218,6 +170,7 @@ WORKER_TLS_ENV = "TE_WORKER_TLS"  # not TILLEDGE_*: those are config overrides
 
 def worker_app() -> Any:
     """granian's factory, run in each worker process: the API with the relay."""
+    from . import primary_writes
     from .app import create_app
     from .box import Box
     from .config import load_config  # TILLEDGE_CONFIG and overrides as the primary's
@@ -232,9 +185,10 @@ def worker_app() -> Any:
         cert = tls.current(config)
         if cert is not None:
             box.services["tls_fingerprint"] = cert.fingerprint
-    hardware = config.devices
-    if hardware.display.enabled or hardware.printer.enabled:
-        box.services["devices"] = RemoteDevices(sock)  # after a checkout
+    # Money operations run in the primary, which also updates the display
+    # and wakes the printer after a checkout.
+    writes = primary_writes.socket_path(config.data_path)
+    box.services["primary_writes"] = primary_writes.PrimaryWrites(writes)
     return PrimaryProxy(create_app(box=box), sock)
 
 

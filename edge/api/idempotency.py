@@ -13,14 +13,17 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, g, request
 
 from ..box import current_box
 from .auth import current_actor, now_iso
-from .problems import ApiError, problem_response
+from .problems import PROBLEM_MIME, ApiError
+
+if TYPE_CHECKING:
+    from ..db import Database
 
 MAX_KEY = 255
 
@@ -67,13 +70,6 @@ def from_request(mode: str | None) -> IdemKey | None:
     return IdemKey(current_actor(), key, digest.hexdigest())
 
 
-def _replay(status: int, body: str) -> Response:
-    mimetype = "application/problem+json" if status >= 400 else "application/json"
-    resp = Response(body, status=status, mimetype=mimetype)
-    resp.headers["Idempotent-Replayed"] = "true"
-    return resp
-
-
 def _find(conn: sqlite3.Connection, key: IdemKey) -> sqlite3.Row | None:
     return conn.execute(
         "SELECT request_hash, status, response FROM idempotency_keys WHERE scope = ? AND key = ?",
@@ -81,35 +77,61 @@ def _find(conn: sqlite3.Connection, key: IdemKey) -> sqlite3.Row | None:
     ).fetchone()
 
 
-def _check(row: sqlite3.Row, key: IdemKey) -> Response:
+def _check(row: sqlite3.Row, key: IdemKey) -> Outcome:
     if row["request_hash"] != key.request_hash:
         raise ApiError(
             422,
             "idempotency_conflict",
             "this Idempotency-Key was already used with a different request",
         )
-    return _replay(row["status"], row["response"])
+    status = int(row["status"])
+    return Outcome(status, row["response"], replayed=True, problem=status >= 400)
 
 
-def commit(
-    fn: Callable[[sqlite3.Connection], tuple[Any, int]],
-    *,
-    after: Callable[[Any], None] | None = None,
-) -> Response:
+@dataclass(frozen=True)
+class Outcome:
+    """What a guarded write answers, as sent: also what an API worker gets back
+    when the primary ran the write for it (edge/primary_writes.py)."""
+
+    status: int
+    text: str  # the JSON body, byte for byte what a replay sends again
+    replayed: bool = False
+    problem: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of_problem(cls, err: ApiError) -> Outcome:
+        return cls(err.status, json.dumps(err.to_dict()), problem=True, headers=dict(err.headers))
+
+    def response(self) -> Response:
+        resp = Response(
+            self.text,
+            status=self.status,
+            mimetype=PROBLEM_MIME if self.problem else "application/json",
+        )
+        for k, v in self.headers.items():
+            resp.headers[k] = v
+        if self.replayed:
+            resp.headers["Idempotent-Replayed"] = "true"
+        return resp
+
+
+def execute(
+    db: Database, key: IdemKey | None, fn: Callable[[sqlite3.Connection], tuple[Any, int]]
+) -> tuple[Outcome, Any]:
     """Run ``fn`` in one durable write transaction, exactly once per key.
 
     ``fn(conn)`` returns ``(json_body, status)`` or raises :class:`ApiError`.
-    ``after(body)`` runs once the commit is on disk and only for a first,
-    successful execution (events, display, printing).
+    Returns the outcome and, only for a first successful execution, the body
+    (what events, display and printing react to); a reused key with another
+    request raises ``idempotency_conflict``.
     """
-    key: IdemKey | None = g.get("idempotency")
-    box = current_box()
 
-    def txn(conn: sqlite3.Connection) -> tuple[str, Any, int, bool]:
+    def txn(conn: sqlite3.Connection) -> tuple[str, Any, int]:
         if key is not None:
             found = _find(conn, key)
             if found is not None:
-                return ("replay", found, 0, False)
+                return ("replay", found, 0)
         conn.execute("SAVEPOINT idem_body")
         try:
             body, status = fn(conn)
@@ -118,26 +140,39 @@ def commit(
             conn.execute("RELEASE idem_body")
             if key is None:
                 raise
-            text = json.dumps(err.to_dict())
-            _store(conn, key, err.status, text)
-            return ("error", err, err.status, False)
+            _store(conn, key, err.status, json.dumps(err.to_dict()))
+            return ("error", err, err.status)
         conn.execute("RELEASE idem_body")
         text = json.dumps(body)
         if key is not None:
             _store(conn, key, status, text)
-        return ("ok", (body, text), status, True)
+        return ("ok", (body, text), status)
 
-    kind, payload, status, fresh = box.db.write(txn)
+    kind, payload, status = db.write(txn)
     if kind == "replay":
         assert key is not None
-        return _check(payload, key)
+        return _check(payload, key), None
     if kind == "error":
-        return problem_response(payload)
+        return Outcome.of_problem(payload), None
     body, text = payload
-    if fresh and after is not None:
-        after(body)
     # The stored text is sent, so a replay is byte-identical to this answer.
-    return Response(text, status=status, mimetype="application/json")
+    return Outcome(status, text), body
+
+
+def commit(
+    fn: Callable[[sqlite3.Connection], tuple[Any, int]],
+    *,
+    after: Callable[[Any], None] | None = None,
+) -> Response:
+    """:func:`execute` for the current request and its ``Idempotency-Key``.
+
+    ``after(body)`` runs once the commit is on disk and only for a first,
+    successful execution (events, display, printing).
+    """
+    outcome, body = execute(current_box().db, g.get("idempotency"), fn)
+    if body is not None and after is not None:
+        after(body)
+    return outcome.response()
 
 
 def _store(conn: sqlite3.Connection, key: IdemKey, status: int, text: str) -> None:

@@ -4,12 +4,16 @@ quotes and checkouts. Every one that moves money requires an
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from flask import Response
+from flask import Response, g
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
-from ..box import current_box
+from ..box import Box, current_box
+from ..config import Config
 from ..customers.service import parse_id
 from ..money import checkout as checkout_service
 from ..money import service
@@ -109,10 +113,16 @@ def _actor() -> service.Actor:
     return service.Actor(current_actor(), now_iso())
 
 
-def _run(fn: Any, *args: Any) -> Response:
+def _run(name: str, *args: Any) -> Response:
+    """Run the named operation, in the primary process when this is an API
+    worker (edge/primary_writes.py): one writer batches every terminal's
+    operations, where two processes would take turns committing."""
     box = current_box()
-    actor = _actor()
-    return idempotency.commit(lambda conn: fn(conn, box.config, actor, *args))
+    key = g.get("idempotency")
+    primary = box.services.get("primary_writes")
+    if primary is not None:
+        return primary.run(key, name, _actor(), args).response()  # type: ignore[no-any-return]
+    return run_operation(box, key, name, _actor(), args).response()
 
 
 MONEY_ERRORS = (404, 409, 422)
@@ -130,7 +140,7 @@ MONEY_ERRORS = (404, 409, 422)
     errors=MONEY_ERRORS,
 )
 def create_topup(customer_id: str, body: TopupIn) -> Response:
-    return _run(service.topup, parse_id(customer_id), body.amount, body.receipt_no)
+    return _run("topup", parse_id(customer_id), body.amount, body.receipt_no)
 
 
 @api.route(
@@ -145,9 +155,7 @@ def create_topup(customer_id: str, body: TopupIn) -> Response:
     errors=MONEY_ERRORS,
 )
 def create_payment(customer_id: str, body: PaymentIn) -> Response:
-    return _run(
-        service.payment, parse_id(customer_id), body.amount, body.receipt_no, body.allow_partial
-    )
+    return _run("payment", parse_id(customer_id), body.amount, body.receipt_no, body.allow_partial)
 
 
 @api.route(
@@ -162,7 +170,7 @@ def create_payment(customer_id: str, body: PaymentIn) -> Response:
     errors=MONEY_ERRORS,
 )
 def create_refund(payment_id: str, body: RefundIn) -> Response:
-    return _run(service.refund, operation_id_of(payment_id, "payment"), body.amount)
+    return _run("refund", operation_id_of(payment_id, "payment"), body.amount)
 
 
 @api.route(
@@ -177,7 +185,7 @@ def create_refund(payment_id: str, body: RefundIn) -> Response:
     errors=MONEY_ERRORS,
 )
 def void_topup(operation_id: str, body: VoidIn) -> Response:
-    return _run(service.void_topup, operation_id_of(operation_id, "top-up"), body.reason)
+    return _run("void_topup", operation_id_of(operation_id, "top-up"), body.reason)
 
 
 @api.route(
@@ -192,7 +200,7 @@ def void_topup(operation_id: str, body: VoidIn) -> Response:
     errors=MONEY_ERRORS,
 )
 def create_payout(customer_id: str, body: PayoutIn) -> Response:
-    return _run(service.payout, parse_id(customer_id), body.amount, body.reason)
+    return _run("payout", parse_id(customer_id), body.amount, body.reason)
 
 
 @api.route(
@@ -207,7 +215,7 @@ def create_payout(customer_id: str, body: PayoutIn) -> Response:
     errors=MONEY_ERRORS,
 )
 def create_correction(customer_id: str, body: CorrectionIn) -> Response:
-    return _run(service.correction, parse_id(customer_id), body.account, body.amount, body.reason)
+    return _run("correction", parse_id(customer_id), body.account, body.amount, body.reason)
 
 
 @api.route(
@@ -237,10 +245,59 @@ def create_quote(body: BasketIn) -> tuple[dict[str, Any], int]:
     errors=MONEY_ERRORS,
 )
 def create_checkout(body: BasketIn) -> Response:
-    box = current_box()
-    actor = _actor()
-    devices = box.services.get("devices")  # display + printer wake-up once committed
-    return idempotency.commit(
-        lambda conn: checkout_service.price(conn, box.config, body, commit=True, actor=actor),
-        after=devices.after_checkout if devices is not None else None,
+    return _run("checkout", body)
+
+
+# ------------------------------------------------------ operations by name --
+
+
+def _checkout(
+    conn: sqlite3.Connection,
+    config: Config,
+    actor: service.Actor,
+    basket: BasketIn | dict[str, Any],
+) -> tuple[dict[str, Any], int]:
+    if isinstance(basket, dict):  # from an API worker, already validated there
+        basket = BasketIn.model_validate(basket)
+    return checkout_service.price(conn, config, basket, commit=True, actor=actor)
+
+
+def _after_checkout(box: Box, body: dict[str, Any]) -> None:
+    devices = box.services.get("devices")  # display + printer wake-up
+    if devices is not None:
+        devices.after_checkout(body)
+
+
+@dataclass(frozen=True)
+class Operation:
+    run: Callable[..., tuple[dict[str, Any], int]]  # run(conn, config, actor, *args)
+    after: Callable[[Box, dict[str, Any]], None] | None = None  # once durable, first time only
+
+
+# By name, so that an API worker can hand one to the primary with plain data.
+OPERATIONS = {
+    "topup": Operation(service.topup),
+    "payment": Operation(service.payment),
+    "refund": Operation(service.refund),
+    "void_topup": Operation(service.void_topup),
+    "payout": Operation(service.payout),
+    "correction": Operation(service.correction),
+    "checkout": Operation(_checkout, after=_after_checkout),
+}
+
+
+def run_operation(
+    box: Box,
+    key: idempotency.IdemKey | None,
+    name: str,
+    actor: service.Actor,
+    args: Sequence[Any],
+) -> idempotency.Outcome:
+    """One money operation, exactly once per key, in this process's writer."""
+    op = OPERATIONS[name]
+    outcome, body = idempotency.execute(
+        box.db, key, lambda conn: op.run(conn, box.config, actor, *args)
     )
+    if body is not None and op.after is not None:
+        op.after(box, body)
+    return outcome

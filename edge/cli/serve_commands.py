@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .. import demo, devices, discovery, workers
+from .. import demo, devices, discovery, primary_writes, workers
 from ..app import create_app
 from ..box import Box
 from ..security import tls
@@ -81,10 +81,7 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
         active_requests=0 if sock else config.server.active_requests,
         ssl_adapter=None if sock else ssl_adapter,
         unix_socket=str(sock) if sock else None,
-        # Looked up per call: the device service starts after the workers.
-        outer=(lambda inner: workers.FromWorkers(inner, lambda b: _after_checkout(box, b)))
-        if sock
-        else None,
+        outer=workers.FromWorkers if sock else None,
     )
     server.on_stop.append(box.services["events"].close)
     try:
@@ -123,6 +120,9 @@ def _start_workers(
     """granian's workers on the port, once the primary's socket is open."""
     config = box.config
     os.chmod(sock, 0o600)  # only this service's user may talk to the primary
+    writes = primary_writes.WritesServer(box, primary_writes.socket_path(config.data_path))
+    writes.start()
+    server.on_stop.append(writes.stop)
     front = workers.GranianFront(
         host,
         port,
@@ -142,12 +142,6 @@ def _start_workers(
         f"API workers: {config.server.workers} (granian, pid {front.pid}); primary on {sock}",
         err=True,
     )
-
-
-def _after_checkout(box: Box, body: dict[str, Any]) -> None:
-    service = box.services.get("devices")
-    if service is not None:
-        service.after_checkout(body)
 
 
 @cli.command("demo")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 from cheroot import wsgi
 
-from edge.workers import FromWorkers, PrimaryProxy, RemoteDevices, served_by_worker
+from edge.workers import FromWorkers, PrimaryProxy, served_by_worker
 
 
 def _echo(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -33,14 +32,13 @@ def _echo(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 
 
 @pytest.fixture
-def primary(tmp_path: Path) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
+def primary(tmp_path: Path) -> Iterator[Path]:
     sock = tmp_path / "primary.sock"
-    calls: list[dict[str, Any]] = []
-    server = wsgi.Server(str(sock), FromWorkers(_echo, calls.append), numthreads=2)
+    server = wsgi.Server(str(sock), FromWorkers(_echo), numthreads=2)
     server.prepare()
     thread = threading.Thread(target=server.serve, daemon=True)
     thread.start()
-    yield sock, calls
+    yield sock
     server.stop()
 
 
@@ -68,7 +66,7 @@ def test_routes_split_between_worker_and_primary() -> None:
 
 
 def test_relay_keeps_client_scheme_body_and_overrides_spoofed_headers(primary) -> None:  # type: ignore[no-untyped-def]
-    sock, _ = primary
+    sock = primary
     local = []
     proxy = PrimaryProxy(lambda e, sr: local.append(e) or [b""], sock)
     status, out = _call(
@@ -90,21 +88,12 @@ def test_relay_keeps_client_scheme_body_and_overrides_spoofed_headers(primary) -
 
 
 def test_chunked_body_is_relayed_whole(primary) -> None:  # type: ignore[no-untyped-def]
-    sock, _ = primary
+    sock = primary
     proxy = PrimaryProxy(lambda e, sr: [b""], sock)
     _, out = _call(
         proxy, "/login", body=b"a" * 70_000, headers={"HTTP_TRANSFER_ENCODING": "chunked"}
     )
     assert json.loads(out)["body"] == "a" * 70_000
-
-
-def test_after_checkout_reaches_the_primary(primary) -> None:  # type: ignore[no-untyped-def]
-    sock, calls = primary
-    RemoteDevices(sock).after_checkout({"checkout_id": "9", "total": 1010})
-    deadline = time.monotonic() + 5
-    while not calls and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert calls == [{"checkout_id": "9", "total": 1010}]
 
 
 def test_primary_down_is_a_503(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from edge.config import load_config
+from edge.primary_writes import PrimaryWrites, WritesServer
 
 _numbers = itertools.count(50000)
 
@@ -25,6 +26,23 @@ def config(tmp_path, config_overrides):
     }
     overrides.update(config_overrides)
     return load_config(overrides=overrides, environ={})
+
+
+@pytest.fixture(params=["in-process", "via-primary"])
+def writes_in(request, box, tmp_path):
+    """Run a module's money tests twice: committed by the app itself (one
+    process) and sent over the real socket to a primary (with API workers,
+    edge/primary_writes.py); here the primary's side runs on the same box.
+    Use with ``pytestmark = pytest.mark.usefixtures("writes_in")``."""
+    if request.param == "in-process":
+        yield request.param
+        return
+    server = WritesServer(box, tmp_path / "writes.sock")
+    server.start()
+    box.services["primary_writes"] = PrimaryWrites(tmp_path / "writes.sock")
+    yield request.param
+    del box.services["primary_writes"]
+    server.stop()
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from edge import ledger
 
 from .conftest import journal_count
 
+pytestmark = pytest.mark.usefixtures("writes_in")  # see conftest.py
+
 
 def line(unit_price, quantity="1", vat=1900, discountable=True, **kw):
     return {

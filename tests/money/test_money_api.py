@@ -8,6 +8,8 @@ from edge import ledger
 
 from .conftest import journal_count
 
+pytestmark = pytest.mark.usefixtures("writes_in")  # see conftest.py
+
 
 def balances(api, cid):
     r = api.get(f"/customers/{cid}/transactions")

@@ -13,6 +13,8 @@ from edge.cli import cli
 
 from .conftest import journal_count
 
+pytestmark = pytest.mark.usefixtures("writes_in")  # see conftest.py
+
 
 def line(unit_price, quantity="1"):
     return {"quantity": quantity, "unit_price": unit_price, "vat_rate_bp": 1900}

@@ -1,0 +1,189 @@
+"""Money operations handed from an API worker to the primary (edge/primary_writes.py)
+over a real Unix socket: two boxes on one database, as a worker and the primary
+are two processes. (Every money rule also runs through this path: see
+``writes_in`` in conftest.py.)"""
+
+from __future__ import annotations
+
+import socket
+import stat
+import struct
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.test import TestResponse
+
+from edge import create_app
+from edge.api.money import BasketIn
+from edge.box import Box
+from edge.config import Config
+from edge.primary_writes import PrimaryWrites, WritesServer
+
+
+@pytest.fixture
+def worker(config: Config, box: Box, tmp_path: Path) -> Iterator[tuple[Flask, WritesServer]]:
+    """A second app on the same database whose money goes to ``box`` (the primary)."""
+    server = WritesServer(box, tmp_path / "writes.sock")
+    server.start()
+    worker_box = Box.open(config, migrate=False)  # as edge.workers.worker_app
+    worker_box.services["primary_writes"] = PrimaryWrites(server.path)
+    app = create_app(box=worker_box)
+    yield app, server
+    app.extensions["tilledge"].close()
+    server.stop()
+
+
+class Till:
+    """A terminal talking to ``app``: bearer token, a fresh key unless given."""
+
+    def __init__(self, app: Flask, token: str) -> None:
+        self.client = app.test_client()
+        self.token = token
+
+    def post(self, path: str, body: dict[str, Any], idem: str | None = None) -> TestResponse:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        headers["Idempotency-Key"] = idem or str(uuid.uuid4())
+        return self.client.post(f"/api/v1{path}", json=body, headers=headers)
+
+
+def _worker_api(worker: tuple[Flask, WritesServer], token: str) -> Till:
+    return Till(worker[0], token)
+
+
+def test_the_primary_commits_and_a_retry_replays(worker, box, make_token, new_customer):  # type: ignore[no-untyped-def]
+    api = _worker_api(worker, make_token("pos", name="till-7"))
+    worker_box: Box = worker[0].extensions["tilledge"]
+    cid = new_customer()
+    before = box.db.writer.operations
+    r = api.post(f"/customers/{cid}/topups", {"amount": 10000, "receipt_no": "T-1"}, idem="k-1")
+    assert r.status_code == 201, r.json
+    assert r.json["cash"] == 10000 and r.json["bonus"] == 1000  # 10 % from 50.00 (conftest)
+    assert r.json["entries"][0]["actor"] == "terminal:till-7"  # who asked, not the primary
+    assert box.db.writer.operations == before + 1  # committed by the primary's writer
+    assert worker_box.db.writer.operations == 0  # the worker wrote nothing itself
+
+    again = api.post(f"/customers/{cid}/topups", {"amount": 10000, "receipt_no": "T-1"}, idem="k-1")
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.data == r.data
+    other = api.post(f"/customers/{cid}/topups", {"amount": 1}, idem="k-1")
+    assert other.status_code == 422 and other.json["code"] == "idempotency_conflict"
+    assert other.mimetype == "application/problem+json"
+
+
+def test_a_refusal_keeps_its_numbers_and_writes_nothing(worker, box, make_token, new_customer):  # type: ignore[no-untyped-def]
+    api = _worker_api(worker, make_token("pos"))
+    cid = new_customer()
+    api.post(f"/customers/{cid}/topups", {"amount": 300})
+    journal = box.db.reader().execute("SELECT count(*) FROM journal").fetchone()[0]
+    r = api.post(f"/customers/{cid}/payments", {"amount": 500}, idem="pay-1")
+    assert r.status_code == 409 and r.mimetype == "application/problem+json"
+    assert r.json["code"] == "insufficient_funds"
+    assert r.json["available"] == 300 and r.json["amount"] == 500 and r.json["remaining"] == 200
+    assert box.db.reader().execute("SELECT count(*) FROM journal").fetchone()[0] == journal
+    replay = api.post(f"/customers/{cid}/payments", {"amount": 500}, idem="pay-1")
+    assert replay.status_code == 409 and replay.data == r.data
+    assert replay.headers["Idempotent-Replayed"] == "true"
+
+
+def test_sixteen_threads_through_the_socket(worker, box, make_token, new_customer):  # type: ignore[no-untyped-def]
+    token = make_token("pos")
+    cid = new_customer()
+    _worker_api(worker, token).post(f"/customers/{cid}/topups", {"amount": 1600})
+    answers: list[int] = []
+
+    def pay() -> None:
+        api = _worker_api(worker, token)  # a client per thread, as granian's threads
+        for _ in range(3):
+            answers.append(api.post(f"/customers/{cid}/payments", {"amount": 50}).status_code)
+
+    threads = [threading.Thread(target=pay) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers.count(201) == 32 and answers.count(409) == 16  # 1600 / 50 = 32
+    row = box.db.reader().execute("SELECT cash, bonus FROM balances WHERE customer_id = ?", [cid])
+    assert tuple(row.fetchone()) == (0, 0)
+
+
+def test_the_socket_is_for_this_user_only(worker) -> None:  # type: ignore[no-untyped-def]
+    _, server = worker
+    assert stat.S_IMODE(server.path.stat().st_mode) == 0o600
+
+
+def test_primary_down_is_a_503_with_retry_advice(worker, make_token, new_customer, tmp_path):  # type: ignore[no-untyped-def]
+    app, _ = worker
+    app.extensions["tilledge"].services["primary_writes"] = PrimaryWrites(tmp_path / "gone.sock")
+    api = Till(app, make_token("pos"))
+    r = api.post(f"/customers/{new_customer()}/topups", {"amount": 100})
+    assert r.status_code == 503 and r.json["code"] == "unavailable"
+    assert "same Idempotency-Key" in r.json["detail"] and r.headers["Retry-After"] == "1"
+
+
+def test_garbage_on_the_socket_closes_only_that_connection(worker, make_token, new_customer):  # type: ignore[no-untyped-def]
+    app, server = worker
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(str(server.path))
+        s.sendall(struct.pack("!I", 5) + b"nope!")
+        assert s.recv(10) == b""  # closed, no answer
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(str(server.path))
+        s.sendall(struct.pack("!I", 2**31))  # a length no worker sends
+        assert s.recv(10) == b""
+    api = Till(app, make_token("pos"))
+    assert api.post(f"/customers/{new_customer()}/topups", {"amount": 100}).status_code == 201
+
+
+def test_an_unknown_operation_is_refused_not_run(worker) -> None:  # type: ignore[no-untyped-def]
+    _, server = worker
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(str(server.path))
+        data = b'{"op":"drop_tables","key":null,"actor":["x","y"],"args":[]}'
+        s.sendall(struct.pack("!I", len(data)) + data)
+        (length,) = struct.unpack("!I", s.recv(4))
+        assert s.recv(length) == b'{"failed":true}'
+
+
+@pytest.mark.parametrize(
+    "basket",
+    [
+        {"card_uid": "04A1B2C3D4E5F6", "lines": [{"unit_price": 1999}]},
+        {
+            "customer_id": "7",
+            "receipt_no": "R-9",
+            "redeem_points": 40,
+            "print_receipt": True,
+            "lines": [
+                {"sku": "A", "name": "Brot", "quantity": "0.250", "unit_price": 380},
+                {"quantity": 3, "unit_price": 0, "vat_rate_bp": 700, "discountable": False},
+            ],
+            "tenders": [{"type": "cash", "amount": 500}, {"type": "credit", "amount": None}],
+        },
+    ],
+)
+def test_a_basket_survives_the_wire(basket) -> None:  # type: ignore[no-untyped-def]
+    model = BasketIn.model_validate(basket)
+    assert BasketIn.model_validate(model.model_dump(mode="json")) == model
+
+
+def test_a_restarted_socket_is_redialled(worker, box, make_token, new_customer, tmp_path):  # type: ignore[no-untyped-def]
+    app, server = worker
+    api = Till(app, make_token("pos"))
+    cid = new_customer()
+    assert api.post(f"/customers/{cid}/topups", {"amount": 100}).status_code == 201
+    server.stop()  # the kept-open connection of this thread is now dead
+    again = WritesServer(box, server.path)
+    again.start()
+    try:
+        key = str(uuid.uuid4())
+        assert api.post(f"/customers/{cid}/topups", {"amount": 100}, idem=key).status_code == 201
+    finally:
+        again.stop()
