@@ -100,6 +100,10 @@ class _Connection(socketserver.BaseRequestHandler):
 
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True  # a worker's idle connection must not hold up shutdown
+    # Every worker thread dials in at its first money request, often all at
+    # once; with socketserver's default backlog of 5 a Unix connect() then
+    # fails with EAGAIN instead of waiting.
+    request_queue_size = 512
 
     def __init__(self, box: Box, path: Path) -> None:
         self.box = box

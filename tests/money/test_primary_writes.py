@@ -90,23 +90,27 @@ def test_a_refusal_keeps_its_numbers_and_writes_nothing(worker, box, make_token,
     assert replay.headers["Idempotent-Replayed"] == "true"
 
 
-def test_sixteen_threads_through_the_socket(worker, box, make_token, new_customer):  # type: ignore[no-untyped-def]
+def test_every_worker_thread_dials_in_at_once(worker, box, make_token, new_customer):  # type: ignore[no-untyped-def]
+    # Two granian workers of 32 threads each: 64 first connections at the same
+    # moment (a backlog of 5 refused some with EAGAIN), then steady spending.
     token = make_token("pos")
     cid = new_customer()
-    _worker_api(worker, token).post(f"/customers/{cid}/topups", {"amount": 1600})
+    _worker_api(worker, token).post(f"/customers/{cid}/topups", {"amount": 3200})
     answers: list[int] = []
+    start = threading.Barrier(64)
 
     def pay() -> None:
         api = _worker_api(worker, token)  # a client per thread, as granian's threads
-        for _ in range(3):
+        start.wait()
+        for _ in range(2):
             answers.append(api.post(f"/customers/{cid}/payments", {"amount": 50}).status_code)
 
-    threads = [threading.Thread(target=pay) for _ in range(16)]
+    threads = [threading.Thread(target=pay) for _ in range(64)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert answers.count(201) == 32 and answers.count(409) == 16  # 1600 / 50 = 32
+    assert answers.count(201) == 64 and answers.count(409) == 64, answers  # 3200 / 50
     row = box.db.reader().execute("SELECT cash, bonus FROM balances WHERE customer_id = ?", [cid])
     assert tuple(row.fetchone()) == (0, 0)
 
