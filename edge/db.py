@@ -122,6 +122,22 @@ class Writer:
             raise job.error
         return job.result  # type: ignore[no-any-return]
 
+    def submit_all(
+        self, fns: list[Callable[[sqlite3.Connection], Any]]
+    ) -> list[tuple[Any, BaseException | None]]:
+        """:meth:`submit` for many functions at once, each whole or not at
+        all: ``(result, None)`` or ``(None, error)`` per function, in order."""
+        if getattr(self._local, "leading", False):
+            raise RuntimeError("nested write: call fn(conn) directly inside a write")
+        jobs = [_Job(fn) for fn in fns]
+        self._pending.extend(jobs)
+        if jobs:
+            # First in, first out, and batches commit one after another: once
+            # the last job is done, so are all before it.
+            with self.waiting():
+                self._lead_until_done(jobs[-1])
+        return [(job.result, job.error) for job in jobs]
+
     def _lead_until_done(self, job: _Job) -> None:
         while not job.done:
             with self._commit_lock:

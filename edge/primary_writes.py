@@ -19,10 +19,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import selectors
 import socket
-import socketserver
 import struct
 import threading
+from contextlib import suppress
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -44,9 +45,9 @@ def socket_path(data_path: Path) -> Path:
     return data_path / "writes.sock"
 
 
-def _send(sock: socket.socket, message: dict[str, Any]) -> None:
+def _frame(message: dict[str, Any]) -> bytes:
     data = json.dumps(message, separators=(",", ":")).encode()
-    sock.sendall(_LENGTH.pack(len(data)) + data)
+    return _LENGTH.pack(len(data)) + data
 
 
 def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
@@ -78,71 +79,167 @@ def _recv(sock: socket.socket) -> dict[str, Any] | None:
 # ----------------------------------------------------------- primary side --
 
 
-class _Connection(socketserver.BaseRequestHandler):
-    server: _Server
+class _Peer:
+    """One worker thread's connection: bytes received, not yet a whole message."""
 
-    def handle(self) -> None:
-        while True:
-            try:
-                message = _recv(self.request)
-            except ConnectionResetError:
-                return  # a worker exited (granian restarts it, or we stop)
-            except (OSError, ValueError) as e:
-                log.warning("a worker's write connection broke: %s", e)
-                return
-            if message is None:
-                return
-            try:
-                _send(self.request, self.server.answer(message))
-            except OSError:  # the worker exited meanwhile; its terminal retries
-                return
+    __slots__ = ("buf", "sock")
 
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = bytearray()
 
-class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True  # a worker's idle connection must not hold up shutdown
-    # Every worker thread dials in at its first money request, often all at
-    # once; with socketserver's default backlog of 5 a Unix connect() then
-    # fails with EAGAIN instead of waiting.
-    request_queue_size = 512
-
-    def __init__(self, box: Box, path: Path) -> None:
-        self.box = box
-        super().__init__(str(path), _Connection)
-
-    def answer(self, message: dict[str, Any]) -> dict[str, Any]:
-        from .api.money import run_operation  # the routes import this module's peers
-
-        try:
-            key = IdemKey(*message["key"]) if message.get("key") else None
-            actor = Actor(*message["actor"])
-            outcome = run_operation(self.box, key, message["op"], actor, message["args"])
-        except ApiError as err:
-            outcome = Outcome.of_problem(err)
-        except Exception:
-            log.exception("operation %r from a worker failed", message.get("op"))
-            return {"failed": True}
-        return asdict(outcome)
+    def messages(self) -> list[dict[str, Any]]:
+        out = []
+        while len(self.buf) >= _LENGTH.size:
+            (length,) = _LENGTH.unpack_from(self.buf)
+            if length > MAX_MESSAGE:
+                raise ValueError(f"message of {length} bytes")
+            end = _LENGTH.size + length
+            if len(self.buf) < end:
+                break
+            message = json.loads(self.buf[_LENGTH.size : end])
+            del self.buf[:end]
+            if not isinstance(message, dict):
+                raise ValueError("not a JSON object")
+            out.append(message)
+        return out
 
 
 class WritesServer:
-    """The primary's end: runs what workers send in this process's writer."""
+    """The primary's end: one thread reads whatever the workers have sent,
+    runs it as one batch in this process's writer, and answers each.
+
+    One thread rather than one per connection: sixty-four threads taking
+    turns at the GIL cost the primary more CPU than the operations themselves.
+    Whatever arrives while a batch commits waits in its socket and makes up
+    the next batch.
+    """
 
     def __init__(self, box: Box, path: Path) -> None:
+        self.box = box
         self.path = path
         path.unlink(missing_ok=True)  # left by a killed predecessor
-        self._server = _Server(box, path)
+        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._listener.bind(str(path))
         os.chmod(path, 0o600)  # only this service's user may write money
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="worker-writes", daemon=True
-        )
+        # Every worker thread dials in at its first money request, often all
+        # at once; a small backlog refuses the rest (EAGAIN on a Unix socket).
+        self._listener.listen(512)
+        self._listener.setblocking(False)
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._listener, selectors.EVENT_READ)
+        self._selector.register(self._wake_r, selectors.EVENT_READ)
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="worker-writes", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self.path.unlink(missing_ok=True)
+        if not self._stopping:
+            self._stopping = True
+            self._wake_w.send(b"x")
+            self._thread.join(10)
+            for key in list(self._selector.get_map().values()):
+                key.fileobj.close()  # type: ignore[union-attr]
+            self._selector.close()
+            self._wake_w.close()
+            self.path.unlink(missing_ok=True)
+
+    def _loop(self) -> None:
+        while not self._stopping:
+            batch: list[tuple[_Peer, dict[str, Any]]] = []
+            for key, _ in self._selector.select():
+                if key.fileobj is self._listener:
+                    self._accept()
+                elif key.fileobj is self._wake_r:
+                    return
+                else:
+                    batch += [(key.data, m) for m in self._read(key.data)]
+            if batch:
+                try:
+                    answers = self._run(batch)
+                except Exception:  # never lose the loop: every worker depends on it
+                    log.exception("a batch of %d operations from workers failed", len(batch))
+                    answers = [{"failed": True}] * len(batch)
+                for (peer, _), answer in zip(batch, answers, strict=True):
+                    self._answer(peer, answer)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, _ = self._listener.accept()
+            except BlockingIOError:
+                return
+            sock.setblocking(False)
+            self._selector.register(sock, selectors.EVENT_READ, _Peer(sock))
+
+    def _close(self, peer: _Peer) -> None:
+        with suppress(KeyError, ValueError):
+            self._selector.unregister(peer.sock)
+        peer.sock.close()
+
+    def _read(self, peer: _Peer) -> list[dict[str, Any]]:
+        try:
+            data = peer.sock.recv(1 << 16)
+        except BlockingIOError:
+            return []
+        except OSError:  # a worker exited (granian restarts it, or we stop)
+            data = b""
+        if not data:
+            self._close(peer)
+            return []
+        peer.buf += data
+        try:
+            return peer.messages()
+        except ValueError as e:
+            log.warning("a worker's write connection sent garbage: %s", e)
+            self._close(peer)
+            return []
+
+    def _run(self, batch: list[tuple[_Peer, dict[str, Any]]]) -> list[dict[str, Any]]:
+        from .api.money import operation_txn, settle_operation  # routes import our peers
+
+        box = self.box
+        answers: list[dict[str, Any] | None] = [None] * len(batch)
+        txns, where = [], []
+        for i, (_, m) in enumerate(batch):
+            try:
+                key = IdemKey(*m["key"]) if m.get("key") else None
+                txns.append(operation_txn(box, key, m["op"], Actor(*m["actor"]), m["args"]))
+                where.append((i, key, m["op"]))
+            except (KeyError, TypeError, ValueError):
+                log.warning("refused a malformed operation %r from a worker", m.get("op"))
+                answers[i] = {"failed": True}
+        for (i, key, name), (committed, error) in zip(
+            where, box.db.writer.submit_all(txns), strict=True
+        ):
+            try:
+                if error is not None:
+                    raise error
+                outcome = settle_operation(box, key, name, committed)
+            except ApiError as err:
+                outcome = Outcome.of_problem(err)
+            except Exception:
+                log.exception("operation %r from a worker failed", name)
+                answers[i] = {"failed": True}
+                continue
+            answers[i] = asdict(outcome)
+        return [a or {"failed": True} for a in answers]
+
+    def _answer(self, peer: _Peer, answer: dict[str, Any]) -> None:
+        if peer.sock.fileno() < 0:
+            return  # closed meanwhile: its terminal retries with the key
+        data = _frame(answer)
+        try:
+            sent = peer.sock.send(data)  # a reply fits the socket buffer: one call
+            if sent < len(data):
+                peer.sock.settimeout(5)
+                peer.sock.sendall(data[sent:])
+                peer.sock.setblocking(False)
+        except OSError:
+            self._close(peer)
 
 
 # ------------------------------------------------------------ worker side --
@@ -160,12 +257,17 @@ class PrimaryWrites:
         sock: socket.socket | None = getattr(self._local, "sock", None)
         if sock is None:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.settimeout(self.timeout)
             try:
                 sock.connect(self.path)
             except OSError:
                 sock.close()
                 raise
+            # A kernel timeout on a blocking socket, not settimeout(): Python
+            # would poll() before every send and receive.
+            seconds = int(self.timeout)
+            timeval = struct.pack("ll", seconds, int((self.timeout - seconds) * 1e6))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
             self._local.sock = sock
         return sock
 
@@ -185,13 +287,13 @@ class PrimaryWrites:
         reply = None
         # A connection that broke (the primary restarted its socket) is
         # redialled once. Sending again is safe even if the first attempt was
-        # committed: money operations carry their Idempotency-Key.
-        for _attempt in range(2):
+        # committed, but only with an Idempotency-Key (money routes need one).
+        for _attempt in range(2 if key is not None else 1):
             try:
                 sock = self._connection()
-                _send(sock, message)
+                sock.sendall(_frame(message))
                 reply = _recv(sock)
-            except TimeoutError:
+            except BlockingIOError:  # SO_RCVTIMEO: EAGAIN
                 log.warning("operation %s: no answer from the primary in %s s", name, self.timeout)
                 self._drop()
                 break

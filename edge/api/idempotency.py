@@ -116,15 +116,13 @@ class Outcome:
         return resp
 
 
-def execute(
-    db: Database, key: IdemKey | None, fn: Callable[[sqlite3.Connection], tuple[Any, int]]
-) -> tuple[Outcome, Any]:
-    """Run ``fn`` in one durable write transaction, exactly once per key.
+def guarded(
+    key: IdemKey | None, fn: Callable[[sqlite3.Connection], tuple[Any, int]]
+) -> Callable[[sqlite3.Connection], tuple[str, Any, int]]:
+    """``fn`` wrapped in its key's lookup and record: what the writer runs.
 
-    ``fn(conn)`` returns ``(json_body, status)`` or raises :class:`ApiError`.
-    Returns the outcome and, only for a first successful execution, the body
-    (what events, display and printing react to); a reused key with another
-    request raises ``idempotency_conflict``.
+    ``fn(conn)`` returns ``(json_body, status)`` or raises :class:`ApiError`;
+    a refusal is rolled back and, with a key, remembered like a success.
     """
 
     def txn(conn: sqlite3.Connection) -> tuple[str, Any, int]:
@@ -148,7 +146,14 @@ def execute(
             _store(conn, key, status, text)
         return ("ok", (body, text), status)
 
-    kind, payload, status = db.write(txn)
+    return txn
+
+
+def settle(key: IdemKey | None, committed: tuple[str, Any, int]) -> tuple[Outcome, Any]:
+    """The outcome of a committed :func:`guarded` write and, only for a first
+    successful execution, its body (what events, display and printing react
+    to). A reused key with another request raises ``idempotency_conflict``."""
+    kind, payload, status = committed
     if kind == "replay":
         assert key is not None
         return _check(payload, key), None
@@ -157,6 +162,13 @@ def execute(
     body, text = payload
     # The stored text is sent, so a replay is byte-identical to this answer.
     return Outcome(status, text), body
+
+
+def execute(
+    db: Database, key: IdemKey | None, fn: Callable[[sqlite3.Connection], tuple[Any, int]]
+) -> tuple[Outcome, Any]:
+    """Run ``fn`` in one durable write transaction, exactly once per key."""
+    return settle(key, db.write(guarded(key, fn)))
 
 
 def commit(

@@ -286,6 +286,30 @@ OPERATIONS = {
 }
 
 
+def operation_txn(
+    box: Box,
+    key: idempotency.IdemKey | None,
+    name: str,
+    actor: service.Actor,
+    args: Sequence[Any],
+) -> Callable[[sqlite3.Connection], Any]:
+    """The named operation as the writer runs it, guarded by its key."""
+    op = OPERATIONS[name]
+    return idempotency.guarded(key, lambda conn: op.run(conn, box.config, actor, *args))
+
+
+def settle_operation(
+    box: Box, key: idempotency.IdemKey | None, name: str, committed: Any
+) -> idempotency.Outcome:
+    """Once :func:`operation_txn` is durable: its answer, and the follow-up
+    (display, printer) the first time only."""
+    outcome, body = idempotency.settle(key, committed)
+    after = OPERATIONS[name].after
+    if body is not None and after is not None:
+        after(box, body)
+    return outcome
+
+
 def run_operation(
     box: Box,
     key: idempotency.IdemKey | None,
@@ -294,10 +318,5 @@ def run_operation(
     args: Sequence[Any],
 ) -> idempotency.Outcome:
     """One money operation, exactly once per key, in this process's writer."""
-    op = OPERATIONS[name]
-    outcome, body = idempotency.execute(
-        box.db, key, lambda conn: op.run(conn, box.config, actor, *args)
-    )
-    if body is not None and op.after is not None:
-        op.after(box, body)
-    return outcome
+    committed = box.db.write(operation_txn(box, key, name, actor, args))
+    return settle_operation(box, key, name, committed)

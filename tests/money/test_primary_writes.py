@@ -191,3 +191,17 @@ def test_a_restarted_socket_is_redialled(worker, box, make_token, new_customer, 
         assert api.post(f"/customers/{cid}/topups", {"amount": 100}, idem=key).status_code == 201
     finally:
         again.stop()
+
+
+def test_a_primary_that_never_answers_is_a_503_not_a_hang(make_token, new_customer, app, tmp_path):  # type: ignore[no-untyped-def]
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.bind(str(tmp_path / "silent.sock"))
+    silent.listen(1)  # accepts (the kernel does), never answers
+    box: Box = app.extensions["tilledge"]
+    box.services["primary_writes"] = PrimaryWrites(tmp_path / "silent.sock", timeout=0.3)
+    try:
+        r = Till(app, make_token("pos")).post(f"/customers/{new_customer()}/topups", {"amount": 1})
+        assert r.status_code == 503 and r.headers["Retry-After"] == "1"
+    finally:
+        del box.services["primary_writes"]
+        silent.close()
