@@ -13,7 +13,9 @@ Runs the real ``tilledge serve`` as a subprocess and measures, in one run:
   operations/s, wrk2-style schedule: latency counted from when a request was
   due, so stalls are not hidden) — the latency a shop sees at that load;
 * the same two money runs on a simulated slow disk: every fsync/fdatasync of the
-  server delayed by 5 ms through ``strace`` fault injection, as on a Pi's SD card.
+  server returns 5 ms late, as on a Pi's SD card, through a preloaded shim
+  (``slow_fsync.c``, built with ``cc``) or, with ``--slow-disk strace``, through
+  strace's fault injection (the issue's recipe, whose ptrace stops also cost CPU).
 
 Prints a table and writes JSON (``--out``). Every run is bounded by ``--seconds``.
 
@@ -81,12 +83,25 @@ def raw_commit_rate(directory: Path, seconds: float, slow_fsync: bool) -> float:
     db = directory / f"raw-{uuid.uuid4().hex}.db"
     cmd = [sys.executable, "-c", code, str(db), str(seconds)]
     out = subprocess.run(
-        slow_prefix() + cmd if slow_fsync else cmd, capture_output=True, text=True, check=True
+        slow_prefix() + cmd if slow_fsync else cmd,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=slow_env(dict(os.environ)) if slow_fsync else None,
     )
     return float(out.stdout.strip().splitlines()[-1])
 
 
+SLOW_DISK = "preload"  # or "strace" (--slow-disk)
+_SHIM: list[Path] = []
+
+
 def slow_prefix() -> list[str]:
+    """The issue's recipe: strace delays every fsync/fdatasync by 5 ms. Its
+    ptrace stops cost CPU per context switch of every traced thread, which
+    a real SD card does not (benchmarks/README.md: "Two ways to slow a disk")."""
+    if SLOW_DISK != "strace":
+        return []
     return [
         "strace",
         "-qq",
@@ -101,6 +116,20 @@ def slow_prefix() -> list[str]:
         "-e",
         "inject=fsync:delay_exit=5000",
     ]
+
+
+def slow_env(env: dict[str, str]) -> dict[str, str]:
+    """The same 5 ms in-process: slow_fsync.c preloaded into the server."""
+    if SLOW_DISK != "preload":
+        return env
+    if not _SHIM:
+        out = Path(tempfile.mkdtemp(prefix="tilledge-slow-")) / "slow_fsync.so"
+        src = Path(__file__).with_name("slow_fsync.c")
+        subprocess.run(
+            ["cc", "-shared", "-fPIC", "-O2", "-o", str(out), str(src), "-ldl"], check=True
+        )
+        _SHIM.append(out)
+    return {**env, "LD_PRELOAD": str(_SHIM[0]), "SLOW_FSYNC_US": "5000"}
 
 
 # ------------------------------------------------------------------ server --
@@ -124,6 +153,7 @@ class Server:
         ]
         if slow_fsync:
             cmd = slow_prefix() + cmd
+            env = slow_env(env)
         self.proc = subprocess.Popen(
             cmd,
             env=env,
@@ -445,7 +475,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--out", type=Path, default=None)
-    ap.add_argument("--no-slow-disk", action="store_true", help="skip the strace runs")
+    ap.add_argument("--no-slow-disk", action="store_true", help="skip the slow-disk runs")
+    ap.add_argument(
+        "--slow-disk",
+        choices=["preload", "strace"],
+        default=SLOW_DISK,
+        help="how fsync is slowed by 5 ms: an LD_PRELOAD shim (default) or strace",
+    )
     ap.add_argument(
         "--client",
         choices=["wrk", "python"],
@@ -462,9 +498,11 @@ def main() -> None:
     globals()["CLIENT"] = args.client
     globals()["WORKERS"] = args.workers
     globals()["RATE"] = args.rate
+    globals()["SLOW_DISK"] = args.slow_disk
     if not EXE.exists():
         sys.exit(f"{EXE} missing: run `make setup` first")
-    slow = not args.no_slow_disk and shutil.which("strace") is not None
+    tool = "strace" if args.slow_disk == "strace" else "cc"
+    slow = not args.no_slow_disk and shutil.which(tool) is not None
     report: dict[str, Any] = {
         "seconds": args.seconds,
         "terminals": TERMINALS,
@@ -509,6 +547,7 @@ def main() -> None:
             )
             report["slow_disk"] = {
                 "fsync_delay_ms": 5,
+                "simulated_by": args.slow_disk,
                 "group_commit": g["money"],
                 "one_commit_per_op": s["money"],
                 "ledger_verify_ok": g["ledger_verify_ok"] and s["ledger_verify_ok"],
@@ -531,7 +570,7 @@ def main() -> None:
         ratio = sd["group_commit"]["throughput_rps"] / sd["one_commit_per_op"]["throughput_rps"]
         report["slow_disk"]["group_vs_single_ratio"] = ratio
         lines += [
-            f"slow disk (fsync +5 ms), raw commits/s: "
+            f"slow disk (fsync +5 ms, {sd['simulated_by']}), raw commits/s: "
             f"{report['raw_sqlite_commits_per_s_slow_disk']:.0f}",
             _row("money, group commit", sd["group_commit"]),
             _row("money, one commit/op", sd["one_commit_per_op"]),
