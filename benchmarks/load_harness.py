@@ -25,6 +25,8 @@ Prints a table and writes JSON (``--out``). Every run is bounded by ``--seconds`
 from __future__ import annotations
 
 import argparse
+import atexit
+import functools
 import http.client
 import json
 import multiprocessing as mp
@@ -69,7 +71,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def raw_commit_rate(directory: Path, seconds: float, slow_fsync: bool) -> float:
-    """Single-row durable commits per second, in a child process (so strace can wrap it)."""
+    """Single-row durable commits per second, in a child process (so the slow disk can wrap it)."""
     code = (
         "import sqlite3,sys,time\n"
         "c=sqlite3.connect(sys.argv[1],isolation_level=None)\n"
@@ -81,55 +83,49 @@ def raw_commit_rate(directory: Path, seconds: float, slow_fsync: bool) -> float:
         "print(n/float(sys.argv[2]))\n"
     )
     db = directory / f"raw-{uuid.uuid4().hex}.db"
-    cmd = [sys.executable, "-c", code, str(db), str(seconds)]
-    out = subprocess.run(
-        slow_prefix() + cmd if slow_fsync else cmd,
-        capture_output=True,
-        text=True,
-        check=True,
-        env=slow_env(dict(os.environ)) if slow_fsync else None,
-    )
+    cmd, env = [sys.executable, "-c", code, str(db), str(seconds)], dict(os.environ)
+    if slow_fsync:
+        cmd, env = on_slow_disk(cmd, env)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
     return float(out.stdout.strip().splitlines()[-1])
 
 
 SLOW_DISK = "preload"  # or "strace" (--slow-disk)
-_SHIM: list[Path] = []
+# The issue's recipe. Its ptrace stops cost CPU per context switch of every
+# traced thread, which a real SD card does not (benchmarks/README.md: "Two ways
+# to slow a disk"), so the shim is the default.
+STRACE = [
+    "strace",
+    "-qq",
+    "-o",
+    "/dev/null",
+    "--seccomp-bpf",
+    "-f",
+    "-e",
+    "trace=fdatasync,fsync",
+    "-e",
+    "inject=fdatasync:delay_exit=5000",
+    "-e",
+    "inject=fsync:delay_exit=5000",
+]
 
 
-def slow_prefix() -> list[str]:
-    """The issue's recipe: strace delays every fsync/fdatasync by 5 ms. Its
-    ptrace stops cost CPU per context switch of every traced thread, which
-    a real SD card does not (benchmarks/README.md: "Two ways to slow a disk")."""
-    if SLOW_DISK != "strace":
-        return []
-    return [
-        "strace",
-        "-qq",
-        "-o",
-        "/dev/null",
-        "--seccomp-bpf",
-        "-f",
-        "-e",
-        "trace=fdatasync,fsync",
-        "-e",
-        "inject=fdatasync:delay_exit=5000",
-        "-e",
-        "inject=fsync:delay_exit=5000",
-    ]
+@functools.cache
+def _shim() -> Path:
+    """slow_fsync.c, built once per harness run."""
+    build = Path(tempfile.mkdtemp(prefix="tilledge-slow-"))
+    atexit.register(shutil.rmtree, build, ignore_errors=True)
+    out = build / "slow_fsync.so"
+    src = Path(__file__).with_name("slow_fsync.c")
+    subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", str(out), str(src), "-ldl"], check=True)
+    return out
 
 
-def slow_env(env: dict[str, str]) -> dict[str, str]:
-    """The same 5 ms in-process: slow_fsync.c preloaded into the server."""
-    if SLOW_DISK != "preload":
-        return env
-    if not _SHIM:
-        out = Path(tempfile.mkdtemp(prefix="tilledge-slow-")) / "slow_fsync.so"
-        src = Path(__file__).with_name("slow_fsync.c")
-        subprocess.run(
-            ["cc", "-shared", "-fPIC", "-O2", "-o", str(out), str(src), "-ldl"], check=True
-        )
-        _SHIM.append(out)
-    return {**env, "LD_PRELOAD": str(_SHIM[0]), "SLOW_FSYNC_US": "5000"}
+def on_slow_disk(cmd: list[str], env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """``cmd`` and ``env`` so that every fsync/fdatasync returns 5 ms late."""
+    if SLOW_DISK == "strace":
+        return STRACE + cmd, env
+    return cmd, {**env, "LD_PRELOAD": str(_shim()), "SLOW_FSYNC_US": "5000"}
 
 
 # ------------------------------------------------------------------ server --
@@ -152,8 +148,7 @@ class Server:
             f"127.0.0.1:{self.port}",
         ]
         if slow_fsync:
-            cmd = slow_prefix() + cmd
-            env = slow_env(env)
+            cmd, env = on_slow_disk(cmd, env)
         self.proc = subprocess.Popen(
             cmd,
             env=env,

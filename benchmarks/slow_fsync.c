@@ -17,18 +17,15 @@ static void late(void) {
     }
 }
 
-int fsync(int fd) {
-    static int (*real)(int);
-    if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-    int r = real(fd);
-    late();
-    return r;
-}
+/* The real call, then the wait. */
+#define LATE(name)                                                    \
+    int name(int fd) {                                                \
+        static int (*real)(int);                                      \
+        if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, #name);      \
+        int r = real(fd);                                             \
+        late();                                                       \
+        return r;                                                     \
+    }
 
-int fdatasync(int fd) {
-    static int (*real)(int);
-    if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-    int r = real(fd);
-    late();
-    return r;
-}
+LATE(fsync)
+LATE(fdatasync)

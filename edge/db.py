@@ -112,15 +112,10 @@ class Writer:
 
     def submit(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` in a transaction; return once it is durable."""
-        if getattr(self._local, "leading", False):
-            raise RuntimeError("nested write: call fn(conn) directly inside a write")
-        job = _Job(fn)
-        self._pending.append(job)  # deque.append is atomic
-        with self.waiting():
-            self._lead_until_done(job)
-        if job.error is not None:
-            raise job.error
-        return job.result  # type: ignore[no-any-return]
+        [(result, error)] = self.submit_all([fn])
+        if error is not None:
+            raise error
+        return result  # type: ignore[no-any-return]
 
     def submit_all(
         self, fns: list[Callable[[sqlite3.Connection], Any]]
@@ -130,7 +125,7 @@ class Writer:
         if getattr(self._local, "leading", False):
             raise RuntimeError("nested write: call fn(conn) directly inside a write")
         jobs = [_Job(fn) for fn in fns]
-        self._pending.extend(jobs)
+        self._pending.extend(jobs)  # atomic: one batch may take them all
         if jobs:
             # First in, first out, and batches commit one after another: once
             # the last job is done, so are all before it.

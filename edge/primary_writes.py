@@ -60,20 +60,28 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
     return bytes(buf)
 
 
+def _length(head: bytes | bytearray) -> int:
+    (length,) = _LENGTH.unpack_from(head)
+    if length > MAX_MESSAGE:
+        raise ValueError(f"message of {length} bytes")
+    return int(length)
+
+
+def _decode(data: bytes | bytearray) -> dict[str, Any]:
+    message = json.loads(data)
+    if not isinstance(message, dict):
+        raise ValueError("not a JSON object")
+    return message
+
+
 def _recv(sock: socket.socket) -> dict[str, Any] | None:
     head = _recv_exact(sock, _LENGTH.size)
     if head is None:
         return None
-    (length,) = _LENGTH.unpack(head)
-    if length > MAX_MESSAGE:
-        raise ConnectionError(f"message of {length} bytes")
-    data = _recv_exact(sock, length)
+    data = _recv_exact(sock, _length(head))
     if data is None:
         raise ConnectionError("closed in the middle of a message")
-    message = json.loads(data)
-    if not isinstance(message, dict):
-        raise ConnectionError("not a JSON object")
-    return message
+    return _decode(data)
 
 
 # ----------------------------------------------------------- primary side --
@@ -91,17 +99,11 @@ class _Peer:
     def messages(self) -> list[dict[str, Any]]:
         out = []
         while len(self.buf) >= _LENGTH.size:
-            (length,) = _LENGTH.unpack_from(self.buf)
-            if length > MAX_MESSAGE:
-                raise ValueError(f"message of {length} bytes")
-            end = _LENGTH.size + length
+            end = _LENGTH.size + _length(self.buf)
             if len(self.buf) < end:
                 break
-            message = json.loads(self.buf[_LENGTH.size : end])
+            out.append(_decode(self.buf[_LENGTH.size : end]))
             del self.buf[:end]
-            if not isinstance(message, dict):
-                raise ValueError("not a JSON object")
-            out.append(message)
         return out
 
 

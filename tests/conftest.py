@@ -93,6 +93,16 @@ def make_token(box: Box):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def api_client():  # type: ignore[no-untyped-def]
+    """An :class:`ApiClient` for another app than ``app`` (a second process's)."""
+
+    def make(app: Flask, token: str) -> ApiClient:
+        return ApiClient(app.test_client(), token)
+
+    return make
+
+
+@pytest.fixture
 def pos(client: FlaskClient, make_token) -> ApiClient:  # type: ignore[no-untyped-def]
     return ApiClient(client, make_token("pos", name="till-1"))
 

@@ -14,16 +14,13 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Response, g, request
 
 from ..box import current_box
 from .auth import current_actor, now_iso
 from .problems import PROBLEM_MIME, ApiError
-
-if TYPE_CHECKING:
-    from ..db import Database
 
 MAX_KEY = 255
 
@@ -164,24 +161,19 @@ def settle(key: IdemKey | None, committed: tuple[str, Any, int]) -> tuple[Outcom
     return Outcome(status, text), body
 
 
-def execute(
-    db: Database, key: IdemKey | None, fn: Callable[[sqlite3.Connection], tuple[Any, int]]
-) -> tuple[Outcome, Any]:
-    """Run ``fn`` in one durable write transaction, exactly once per key."""
-    return settle(key, db.write(guarded(key, fn)))
-
-
 def commit(
     fn: Callable[[sqlite3.Connection], tuple[Any, int]],
     *,
     after: Callable[[Any], None] | None = None,
 ) -> Response:
-    """:func:`execute` for the current request and its ``Idempotency-Key``.
+    """Run ``fn`` in one durable write transaction, exactly once per the
+    current request's ``Idempotency-Key`` (:func:`guarded`, then :func:`settle`).
 
     ``after(body)`` runs once the commit is on disk and only for a first,
     successful execution (events, display, printing).
     """
-    outcome, body = execute(current_box().db, g.get("idempotency"), fn)
+    key: IdemKey | None = g.get("idempotency")
+    outcome, body = settle(key, current_box().db.write(guarded(key, fn)))
     if body is not None and after is not None:
         after(body)
     return outcome.response()

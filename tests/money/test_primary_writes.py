@@ -12,11 +12,9 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.test import TestResponse
 
 from edge import create_app
 from edge.api.money import BasketIn
@@ -38,25 +36,8 @@ def worker(config: Config, box: Box, tmp_path: Path) -> Iterator[tuple[Flask, Wr
     server.stop()
 
 
-class Till:
-    """A terminal talking to ``app``: bearer token, a fresh key unless given."""
-
-    def __init__(self, app: Flask, token: str) -> None:
-        self.client = app.test_client()
-        self.token = token
-
-    def post(self, path: str, body: dict[str, Any], idem: str | None = None) -> TestResponse:
-        headers = {"Authorization": f"Bearer {self.token}"}
-        headers["Idempotency-Key"] = idem or str(uuid.uuid4())
-        return self.client.post(f"/api/v1{path}", json=body, headers=headers)
-
-
-def _worker_api(worker: tuple[Flask, WritesServer], token: str) -> Till:
-    return Till(worker[0], token)
-
-
-def test_the_primary_commits_and_a_retry_replays(worker, box, make_token, new_customer):  # type: ignore[no-untyped-def]
-    api = _worker_api(worker, make_token("pos", name="till-7"))
+def test_the_primary_commits_and_a_retry_replays(worker, box, make_token, new_customer, api_client):
+    api = api_client(worker[0], make_token("pos", name="till-7"))
     worker_box: Box = worker[0].extensions["tilledge"]
     cid = new_customer()
     before = box.db.writer.operations
@@ -75,8 +56,10 @@ def test_the_primary_commits_and_a_retry_replays(worker, box, make_token, new_cu
     assert other.mimetype == "application/problem+json"
 
 
-def test_a_refusal_keeps_its_numbers_and_writes_nothing(worker, box, make_token, new_customer):  # type: ignore[no-untyped-def]
-    api = _worker_api(worker, make_token("pos"))
+def test_a_refusal_keeps_its_numbers_and_writes_nothing(
+    worker, box, make_token, new_customer, api_client
+):
+    api = api_client(worker[0], make_token("pos"))
     cid = new_customer()
     api.post(f"/customers/{cid}/topups", {"amount": 300})
     journal = box.db.reader().execute("SELECT count(*) FROM journal").fetchone()[0]
@@ -90,17 +73,17 @@ def test_a_refusal_keeps_its_numbers_and_writes_nothing(worker, box, make_token,
     assert replay.headers["Idempotent-Replayed"] == "true"
 
 
-def test_every_worker_thread_dials_in_at_once(worker, box, make_token, new_customer):  # type: ignore[no-untyped-def]
+def test_every_worker_thread_dials_in_at_once(worker, box, make_token, new_customer, api_client):
     # Two granian workers of 32 threads each: 64 first connections at the same
     # moment (a backlog of 5 refused some with EAGAIN), then steady spending.
     token = make_token("pos")
     cid = new_customer()
-    _worker_api(worker, token).post(f"/customers/{cid}/topups", {"amount": 3200})
+    api_client(worker[0], token).post(f"/customers/{cid}/topups", {"amount": 3200})
     answers: list[int] = []
     start = threading.Barrier(64)
 
     def pay() -> None:
-        api = _worker_api(worker, token)  # a client per thread, as granian's threads
+        api = api_client(worker[0], token)  # a client per thread, as granian's threads
         start.wait()
         for _ in range(2):
             answers.append(api.post(f"/customers/{cid}/payments", {"amount": 50}).status_code)
@@ -115,21 +98,25 @@ def test_every_worker_thread_dials_in_at_once(worker, box, make_token, new_custo
     assert tuple(row.fetchone()) == (0, 0)
 
 
-def test_the_socket_is_for_this_user_only(worker) -> None:  # type: ignore[no-untyped-def]
+def test_the_socket_is_for_this_user_only(worker) -> None:
     _, server = worker
     assert stat.S_IMODE(server.path.stat().st_mode) == 0o600
 
 
-def test_primary_down_is_a_503_with_retry_advice(worker, make_token, new_customer, tmp_path):  # type: ignore[no-untyped-def]
+def test_primary_down_is_a_503_with_retry_advice(
+    worker, make_token, new_customer, tmp_path, api_client
+):
     app, _ = worker
     app.extensions["tilledge"].services["primary_writes"] = PrimaryWrites(tmp_path / "gone.sock")
-    api = Till(app, make_token("pos"))
+    api = api_client(app, make_token("pos"))
     r = api.post(f"/customers/{new_customer()}/topups", {"amount": 100})
     assert r.status_code == 503 and r.json["code"] == "unavailable"
     assert "same Idempotency-Key" in r.json["detail"] and r.headers["Retry-After"] == "1"
 
 
-def test_garbage_on_the_socket_closes_only_that_connection(worker, make_token, new_customer):  # type: ignore[no-untyped-def]
+def test_garbage_on_the_socket_closes_only_that_connection(
+    worker, make_token, new_customer, api_client
+):
     app, server = worker
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(5)
@@ -141,11 +128,11 @@ def test_garbage_on_the_socket_closes_only_that_connection(worker, make_token, n
         s.connect(str(server.path))
         s.sendall(struct.pack("!I", 2**31))  # a length no worker sends
         assert s.recv(10) == b""
-    api = Till(app, make_token("pos"))
+    api = api_client(app, make_token("pos"))
     assert api.post(f"/customers/{new_customer()}/topups", {"amount": 100}).status_code == 201
 
 
-def test_an_unknown_operation_is_refused_not_run(worker) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_operation_is_refused_not_run(worker) -> None:
     _, server = worker
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(5)
@@ -173,14 +160,16 @@ def test_an_unknown_operation_is_refused_not_run(worker) -> None:  # type: ignor
         },
     ],
 )
-def test_a_basket_survives_the_wire(basket) -> None:  # type: ignore[no-untyped-def]
+def test_a_basket_survives_the_wire(basket) -> None:
     model = BasketIn.model_validate(basket)
     assert BasketIn.model_validate(model.model_dump(mode="json")) == model
 
 
-def test_a_restarted_socket_is_redialled(worker, box, make_token, new_customer, tmp_path):  # type: ignore[no-untyped-def]
+def test_a_restarted_socket_is_redialled(
+    worker, box, make_token, new_customer, tmp_path, api_client
+):
     app, server = worker
-    api = Till(app, make_token("pos"))
+    api = api_client(app, make_token("pos"))
     cid = new_customer()
     assert api.post(f"/customers/{cid}/topups", {"amount": 100}).status_code == 201
     server.stop()  # the kept-open connection of this thread is now dead
@@ -193,14 +182,17 @@ def test_a_restarted_socket_is_redialled(worker, box, make_token, new_customer, 
         again.stop()
 
 
-def test_a_primary_that_never_answers_is_a_503_not_a_hang(make_token, new_customer, app, tmp_path):  # type: ignore[no-untyped-def]
+def test_a_primary_that_never_answers_is_a_503_not_a_hang(
+    make_token, new_customer, app, tmp_path, api_client
+):
     silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     silent.bind(str(tmp_path / "silent.sock"))
     silent.listen(1)  # accepts (the kernel does), never answers
     box: Box = app.extensions["tilledge"]
     box.services["primary_writes"] = PrimaryWrites(tmp_path / "silent.sock", timeout=0.3)
     try:
-        r = Till(app, make_token("pos")).post(f"/customers/{new_customer()}/topups", {"amount": 1})
+        api = api_client(app, make_token("pos"))
+        r = api.post(f"/customers/{new_customer()}/topups", {"amount": 1})
         assert r.status_code == 503 and r.headers["Retry-After"] == "1"
     finally:
         del box.services["primary_writes"]
