@@ -53,8 +53,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import IntEnum
 from typing import Any, ClassVar
 
-from . import _ledger_core as _core
-from ._ledger_core import (
+from edge import _ledger_core as _core
+from edge._ledger_core import (
     ENCODING_VERSION,
     GENESIS_HASH,
     MAX_AMOUNT,

@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 
 from edge import create_app
 from edge.api.auth import issue_token
-from edge.box import Box
-from edge.config import Config, load_config
+from edge.platform.box import Box
+from edge.platform.config import Config, load_config
 
 
 @pytest.fixture

@@ -29,10 +29,10 @@ class PanelSessions(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    from edge.box import Box
+    from edge.platform.box import Box
 
     # Page modules register their views on import.
-    from . import auth, credit, customers, devices, groups, i18n, panel, prefs, views  # noqa: F401
+    from web import auth, credit, customers, devices, groups, i18n, panel, prefs, views  # noqa: F401
 
     box: Box = app.extensions["tilledge"]
     app.secret_key = auth.box_secret(box)

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from flask import Response, abort, g, redirect, request, session, url_for
 
-from edge.box import Box, current_box
+from edge.platform.box import Box, current_box
 from edge.security.users import RANK, User, load_user
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -86,7 +86,7 @@ def csrf_protect() -> None:
     expected = session.get("csrf")
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     if not expected or not hmac.compare_digest(str(expected), sent):
-        from .i18n import t
+        from web.i18n import t
 
         abort(400, description=t("csrf_failed"))
 

@@ -16,17 +16,16 @@ from werkzeug.wrappers import Response
 
 from edge.api.auth import now_iso
 from edge.api.problems import ApiError
-from edge.box import current_box
 from edge.money import service as money
-
-from . import bp, fmt
-from . import customer_form as cf
-from .auth import current_actor, login_required
-from .customers import detail_context, load
-from .i18n import t
-from .panel import claim_nonce
-from .panel import money as show_money
-from .problems import text as problem_text
+from edge.platform.box import current_box
+from web import bp, fmt
+from web import customer_form as cf
+from web.auth import current_actor, login_required
+from web.customers import detail_context, load
+from web.i18n import t
+from web.panel import claim_nonce
+from web.panel import money as show_money
+from web.problems import text as problem_text
 
 Op = Callable[[sqlite3.Connection, Any, money.Actor], tuple[dict[str, Any], int]]
 

@@ -15,9 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from edge.customers.fields import CustomerFields
-
-from . import fmt
-from .i18n import lang
+from web import fmt
+from web.i18n import lang
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,15 @@ from werkzeug.wrappers import Response
 
 from edge.api.auth import now_iso
 from edge.api.problems import ApiError
-from edge.box import current_box
 from edge.customers import cards, service
 from edge.customers.validate import FieldErrors, normalize_fields
-
-from . import bp, queries
-from . import customer_form as cf
-from .auth import current_actor, login_required
-from .i18n import t
-from .panel import expert
-from .problems import text as problem_text
+from edge.platform.box import current_box
+from web import bp, queries
+from web import customer_form as cf
+from web.auth import current_actor, login_required
+from web.i18n import t
+from web.panel import expert
+from web.problems import text as problem_text
 
 TABS = ("general", "credit", "points", "purchases", "history")
 STATUSES = ("active", "inactive")

@@ -18,12 +18,11 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from werkzeug.wrappers import Response
 
 import edge
-from edge.box import Box, current_box
+from edge.platform.box import Box, current_box
 from edge.security import terminals, tls
-
-from . import bp, fmt
-from .auth import login_required
-from .i18n import lang, t
+from web import bp, fmt
+from web.auth import login_required
+from web.i18n import lang, t
 
 KINDS = ("reader", "printer", "display")
 RECEIPTS_SHOWN = 6
@@ -113,7 +112,7 @@ def recent_jobs(box: Box) -> list[dict[str, Any]]:
 def render_job(box: Box, job_id: int) -> bytes | None:
     """A paper-like PNG of a queued or printed document (the receipt preview)."""
     from drivers.printer import render_png
-    from edge.printing import document_from_json
+    from edge.devices.printing import document_from_json
 
     row = (
         box.db.reader().execute("SELECT document FROM print_jobs WHERE id = ?", [job_id]).fetchone()

@@ -12,14 +12,13 @@ from werkzeug.wrappers import Response
 
 from edge.api.auth import now_iso
 from edge.api.problems import ApiError
-from edge.box import current_box
 from edge.customers import groups as service
-
-from . import bp, queries
-from . import customer_form as cf
-from .auth import login_required
-from .i18n import t
-from .problems import text as problem_text
+from edge.platform.box import current_box
+from web import bp, queries
+from web import customer_form as cf
+from web.auth import login_required
+from web.i18n import t
+from web.problems import text as problem_text
 
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 

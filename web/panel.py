@@ -12,10 +12,9 @@ from typing import Any
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
-from edge.box import current_box
-
-from . import bp, fmt
-from .i18n import lang, t
+from edge.platform.box import current_box
+from web import bp, fmt
+from web.i18n import lang, t
 
 MODES = ("normal", "expert")
 MODE_COOKIE = "tilledge_mode"  # per device: the till tablet stays in Normal

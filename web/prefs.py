@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import current_app, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from . import bp
-from .auth import _safe_next, public
-from .i18n import LANG_COOKIE, LANGUAGES
-from .panel import MODE_COOKIE, MODES
+from web import bp
+from web.auth import _safe_next, public
+from web.i18n import LANG_COOKIE, LANGUAGES
+from web.panel import MODE_COOKIE, MODES
 
 YEAR = 365 * 24 * 3600
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from edge.api.problems import ApiError
-
-from .i18n import lang
+from web.i18n import lang
 
 MESSAGES = {
     "de": {
@@ -33,7 +32,7 @@ MESSAGES = {
 
 
 def text(err: ApiError) -> str:
-    from .panel import money  # the box's currency, the user's locale
+    from web.panel import money  # the box's currency, the user's locale
 
     limit = err.extra.get("limit")
     if err.code == "limit_exceeded" and f"limit_{limit}" in MESSAGES["en"]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from edge.box import current_box
+from edge.platform.box import current_box
 from edge.security import pairing, users
-
-from . import bp
-from .auth import _safe_next, current_user, end_session, login_required, public, start_session
-from .i18n import t
+from web import bp
+from web.auth import _safe_next, current_user, end_session, login_required, public, start_session
+from web.i18n import t
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,11 +1,11 @@
 """The POS API (``/api/v1``): one :class:`Api` that every route module adds to."""
 
-from .registry import Api
+from edge.api.registry import Api
 
 api = Api()
 
 # Route modules register themselves on import.
-from . import (  # noqa: E402,F401
+from edge.api import (  # noqa: E402,F401
     cards,
     customers,
     devices,

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 from flask import g, request
 
-from ..box import current_box
-from .problems import ApiError
+from edge.api.problems import ApiError
+from edge.platform.box import current_box
 
 SCOPES = ("pos", "manager", "thirdparty", "admin")
 TOKEN_PREFIX = "te_"

@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import Response
 
-from ..box import current_box
-from ..customers import cards as c
-from ..customers import fields as m
-from ..customers import service
-from . import api
-from .auth import current_actor, now_iso
-from .idempotency import commit
+from edge.api import api
+from edge.api.auth import current_actor, now_iso
+from edge.api.idempotency import commit
+from edge.customers import cards as c
+from edge.customers import fields as m
+from edge.customers import service
+from edge.platform.box import current_box
 
 TAGS = ("cards",)
 

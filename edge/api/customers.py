@@ -8,16 +8,16 @@ from typing import Any
 
 from flask import Response
 
-from ..box import current_box
-from ..config import Config
-from ..customers import fields as m
-from ..customers import search as s
-from ..customers import service
-from ..customers.validate import FieldErrors, normalize_fields
-from . import api
-from .auth import current_actor, has_scope, now_iso
-from .idempotency import commit
-from .problems import ApiError
+from edge.api import api
+from edge.api.auth import current_actor, has_scope, now_iso
+from edge.api.idempotency import commit
+from edge.api.problems import ApiError
+from edge.customers import fields as m
+from edge.customers import search as s
+from edge.customers import service
+from edge.customers.validate import FieldErrors, normalize_fields
+from edge.platform.box import current_box
+from edge.platform.config import Config
 
 TAGS = ("customers",)
 THIRD_PARTY_FIELD = "third_party_memo"

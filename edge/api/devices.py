@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 from flask import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .. import printing
-from ..box import current_box
-from . import api, idempotency
-from .problems import ApiError
+from edge.api import api, idempotency
+from edge.api.problems import ApiError
+from edge.devices import printing
+from edge.platform.box import current_box
 
 TAGS = ("devices",)
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from flask import Response, request, stream_with_context
 from pydantic import BaseModel, Field
 
-from ..box import current_box
-from ..events import EventBus
-from . import api
+from edge.api import api
+from edge.platform.box import current_box
+from edge.platform.events import EventBus
 
 HEARTBEAT_S = 15.0
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import Response
 
-from ..box import current_box
-from ..customers import fields as m
-from ..customers import groups as gs
-from . import api
-from .auth import now_iso
-from .idempotency import commit
-from .problems import ApiError
+from edge.api import api
+from edge.api.auth import now_iso
+from edge.api.idempotency import commit
+from edge.api.problems import ApiError
+from edge.customers import fields as m
+from edge.customers import groups as gs
+from edge.platform.box import current_box
 
 TAGS = ("groups",)
 

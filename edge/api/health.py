@@ -8,10 +8,10 @@ from typing import Literal
 from flask import Response, json
 from pydantic import BaseModel
 
-from .. import __version__
-from ..box import current_box
-from . import api
-from .registry import openapi_document
+from edge import __version__
+from edge.api import api
+from edge.api.registry import openapi_document
+from edge.platform.box import current_box
 
 DeviceState = Literal["ok", "offline", "error", "disabled"]
 

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from ..box import current_box
-from ..customers.service import load_for_money, parse_id
-from ..money.journal import type_name
-from . import api
+from edge.api import api
+from edge.customers.service import load_for_money, parse_id
+from edge.money.journal import type_name
+from edge.platform.box import current_box
 
 
 class PageQuery(BaseModel):

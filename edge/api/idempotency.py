@@ -18,9 +18,9 @@ from typing import Any
 
 from flask import Response, g, request
 
-from ..box import current_box
-from .auth import current_actor, now_iso
-from .problems import PROBLEM_MIME, ApiError
+from edge.api.auth import current_actor, now_iso
+from edge.api.problems import PROBLEM_MIME, ApiError
+from edge.platform.box import current_box
 
 MAX_KEY = 255
 

@@ -12,14 +12,14 @@ from typing import Annotated, Any, Literal
 from flask import Response, g
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
-from ..box import Box, current_box
-from ..config import Config
-from ..customers.service import parse_id
-from ..money import checkout as checkout_service
-from ..money import service
-from . import api, idempotency
-from .auth import current_actor, now_iso
-from .problems import ApiError
+from edge.api import api, idempotency
+from edge.api.auth import current_actor, now_iso
+from edge.api.problems import ApiError
+from edge.customers.service import parse_id
+from edge.money import checkout as checkout_service
+from edge.money import service
+from edge.platform.box import Box, current_box
+from edge.platform.config import Config
 
 Amount = Annotated[StrictInt, Field(gt=0, le=10**12, description="minor units, > 0")]
 ReceiptNo = Annotated[str, Field(min_length=1, max_length=64)]

@@ -14,10 +14,10 @@ import sqlite3
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..box import current_box
-from ..security import pairing, throttle
-from . import api
-from .problems import ApiError
+from edge.api import api
+from edge.api.problems import ApiError
+from edge.platform.box import current_box
+from edge.security import pairing, throttle
 
 
 class PairRequest(BaseModel):

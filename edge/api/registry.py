@@ -19,8 +19,8 @@ from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
-from . import auth, idempotency
-from .problems import TITLES, ApiError
+from edge.api import auth, idempotency
+from edge.api.problems import TITLES, ApiError
 
 Idem = Literal["required", "optional"] | None
 

@@ -14,9 +14,9 @@ from typing import Any, NoReturn
 
 import click
 
-from .. import __version__
-from ..box import Box
-from ..config import Config, ConfigError, load_config
+from edge import __version__
+from edge.platform.box import Box
+from edge.platform.config import Config, ConfigError, load_config
 
 
 class State:
@@ -84,7 +84,7 @@ def main() -> None:
 
 
 # Command modules register on import.
-from . import (  # noqa: E402,F401
+from edge.cli import (  # noqa: E402,F401
     customer_commands,
     db_commands,
     device_commands,

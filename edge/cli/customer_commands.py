@@ -6,9 +6,9 @@ import sqlite3
 
 import click
 
-from ..api.problems import ApiError
-from ..customers import service
-from . import State, cli, emit, fail, json_option, pass_state
+from edge.api.problems import ApiError
+from edge.cli import State, cli, emit, fail, json_option, pass_state
+from edge.customers import service
 
 
 @cli.group()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from .. import migrations
-from ..db import connect
-from . import State, cli, emit, fail, json_option, pass_state
+from edge.cli import State, cli, emit, fail, json_option, pass_state
+from edge.platform import migrations
+from edge.platform.db import connect
 
 
 @cli.group()

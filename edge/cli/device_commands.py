@@ -17,9 +17,9 @@ from typing import Any
 
 import click
 
-from ..config import Config
-from ..server import is_loopback, split_listen
-from . import State, cli, emit, fail, json_option, pass_state
+from edge.cli import State, cli, emit, fail, json_option, pass_state
+from edge.platform.config import Config
+from edge.serving.server import is_loopback, split_listen
 
 
 def _service_health(config: Config, timeout: float = 1.0) -> dict[str, Any] | None:

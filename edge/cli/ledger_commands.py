@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from .. import ledger
-from . import State, cli, emit, fail, json_option, pass_state
+from edge import ledger
+from edge.cli import State, cli, emit, fail, json_option, pass_state
 
 
 @cli.group("ledger")

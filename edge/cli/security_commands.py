@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from ..api.auth import issue_token, parse_scopes
-from ..security import pairing, terminals, tls, users
-from . import State, cli, emit, fail, json_option, pass_state
+from edge.api.auth import issue_token, parse_scopes
+from edge.cli import State, cli, emit, fail, json_option, pass_state
+from edge.security import pairing, terminals, tls, users
 
 
 def _scopes(text: str) -> list[str]:
@@ -255,7 +255,7 @@ def _tls_text(info: tls.CertInfo) -> str:
 @pass_state
 def discover(state: State, timeout: float, as_json: bool) -> None:
     """List TillEdge boxes announced on the configured discovery interfaces."""
-    from .. import discovery
+    from edge.serving import discovery
 
     boxes = discovery.browse(timeout, interfaces=list(state.config.discovery.interfaces))
 

@@ -10,12 +10,14 @@ from typing import Any
 
 import click
 
-from .. import demo, devices, discovery, primary_writes, workers
-from ..app import create_app
-from ..box import Box
-from ..security import tls
-from ..server import Server, is_loopback, split_listen
-from . import State, cli, emit, fail, json_option, pass_state
+from edge.cli import State, cli, emit, fail, json_option, pass_state
+from edge.devices import manager as devices
+from edge.platform import demo
+from edge.platform.box import Box
+from edge.security import tls
+from edge.serving import discovery, primary_writes, workers
+from edge.serving.app import create_app
+from edge.serving.server import Server, is_loopback, split_listen
 
 
 @cli.command()

@@ -10,8 +10,8 @@ Other services should use:
 - :func:`normalize.normalize_uid` for UIDs read from a reader.
 """
 
-from .cards import tap
-from .normalize import normalize_uid
-from .service import MoneyCustomer, load_for_money, touch_last_visit
+from edge.customers.cards import tap
+from edge.customers.normalize import normalize_uid
+from edge.customers.service import MoneyCustomer, load_for_money, touch_last_visit
 
 __all__ = ["MoneyCustomer", "load_for_money", "normalize_uid", "tap", "touch_last_visit"]

@@ -11,11 +11,19 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from ..api.problems import ApiError
-from ..config import Config
-from . import records as r
-from .normalize import FieldError, normalize_uid
-from .service import _group, _row, balances, card_out, group_out, log_change, today_utc
+from edge.api.problems import ApiError
+from edge.customers import records as r
+from edge.customers.normalize import FieldError, normalize_uid
+from edge.customers.service import (
+    _group,
+    _row,
+    balances,
+    card_out,
+    group_out,
+    log_change,
+    today_utc,
+)
+from edge.platform.config import Config
 
 
 def parse_uid(raw: str, field: str = "uid") -> str:

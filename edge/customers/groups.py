@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from ..api.problems import ApiError
-from .service import group_out
+from edge.api.problems import ApiError
+from edge.customers.service import group_out
 
 
 def parse_group_id(raw: str) -> int:

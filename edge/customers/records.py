@@ -11,8 +11,8 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from .. import ledger
-from .normalize import age_on, digits, fold, vat_country
+from edge import ledger
+from edge.customers.normalize import age_on, digits, fold, vat_country
 
 # Writable columns, in the order of edge.customers.fields.CustomerFields.
 FIELDS: tuple[str, ...] = (

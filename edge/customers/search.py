@@ -24,9 +24,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..api.problems import ApiError
-from .normalize import FieldError, digits, fold, normalize_uid, phone_query_digits
-from .records import GRAM, phone_grams
+from edge.api.problems import ApiError
+from edge.customers.normalize import FieldError, digits, fold, normalize_uid, phone_query_digits
+from edge.customers.records import GRAM, phone_grams
 
 TOTAL_LIMIT = 1000
 MAX_NUMBER = 10**12

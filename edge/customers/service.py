@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ..api.problems import ApiError
-from ..config import Config
-from . import records as r
-from .validate import FieldErrors, check_record
+from edge.api.problems import ApiError
+from edge.customers import records as r
+from edge.customers.validate import FieldErrors, check_record
+from edge.platform.config import Config
 
 NEXT_NUMBER_KEY = "customers.next_number"
 DUPLICATE_LIMIT = 10
@@ -535,8 +535,8 @@ def merge(
         raise ApiError(409, "customer_inactive", "the merge target is deactivated")
     # Money moves only through the journal: Correction entries out of the
     # source and into the target (edge.money.merge), in this same transaction.
-    from ..money.merge import move_balances
-    from ..money.service import Actor
+    from edge.money.merge import move_balances
+    from edge.money.service import Actor
 
     moved_money = move_balances(
         conn,

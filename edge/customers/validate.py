@@ -12,9 +12,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from ..api.problems import ApiError
-from . import normalize as n
-from .records import PHONE_FIELDS
+from edge.api.problems import ApiError
+from edge.customers import normalize as n
+from edge.customers.records import PHONE_FIELDS
 
 
 class FieldErrors(Exception):

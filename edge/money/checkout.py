@@ -14,13 +14,13 @@ import json
 import sqlite3
 from typing import Any
 
-from .. import ledger
-from ..api.problems import ApiError
-from ..config import Config
-from ..customers.cards import active_card, parse_uid
-from ..customers.service import MoneyCustomer, load_for_money, parse_id
-from . import journal
-from .service import Actor, _pay, ledger_problem
+from edge import ledger
+from edge.api.problems import ApiError
+from edge.customers.cards import active_card, parse_uid
+from edge.customers.service import MoneyCustomer, load_for_money, parse_id
+from edge.money import journal
+from edge.money.service import Actor, _pay, ledger_problem
+from edge.platform.config import Config
 
 
 def resolve_payer(
@@ -247,7 +247,7 @@ def price(
         receipt_job_id=None,
     )
     if req.print_receipt and config.devices.printer.enabled:
-        from .. import printing  # drivers (escpos, Pillow) only when a receipt is wanted
+        from edge.devices import printing  # drivers (escpos, Pillow) only when a receipt is wanted
 
         # Queued in this very transaction: the receipt exists iff the sale does.
         tenders = [t.model_dump() for t in req.tenders]

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import ledger
+from edge import ledger
 
 GENESIS = ledger.GENESIS_HASH
 

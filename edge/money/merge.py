@@ -12,9 +12,9 @@ import json
 import sqlite3
 from typing import Any
 
-from .. import ledger
-from . import journal
-from .service import Actor, ledger_problem
+from edge import ledger
+from edge.money import journal
+from edge.money.service import Actor, ledger_problem
 
 
 def move_balances(

@@ -10,12 +10,12 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from .. import ledger
-from ..api.problems import ApiError
-from ..config import Config
-from ..customers.service import MoneyCustomer, load_for_money
-from . import journal
-from .journal import Balances
+from edge import ledger
+from edge.api.problems import ApiError
+from edge.customers.service import MoneyCustomer, load_for_money
+from edge.money import journal
+from edge.money.journal import Balances
+from edge.platform.config import Config
 
 
 @dataclass(frozen=True)

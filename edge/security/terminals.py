@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..api.auth import now_iso
+from edge.api.auth import now_iso
 
 
 def list_terminals(conn: sqlite3.Connection) -> list[dict[str, object]]:

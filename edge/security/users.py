@@ -20,9 +20,9 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from ..config import SecurityConfig
-from ..db import Database
-from . import throttle
+from edge.platform.config import SecurityConfig
+from edge.platform.db import Database
+from edge.security import throttle
 
 ROLES = ("cashier", "manager", "admin")
 RANK = {role: i for i, role in enumerate(ROLES)}

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from edge import demo_data
 from edge.cli import cli
 from edge.customers.fields import CustomerCreate
 from edge.customers.validate import normalize_fields
+from edge.platform import demo_data
 
 
 @pytest.fixture

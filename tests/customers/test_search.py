@@ -120,7 +120,7 @@ def test_a_customer_matching_several_ways_is_listed_once(pos, mk):
 
 
 def test_stable_pagination_with_cursor_and_offset(pos, box):
-    from edge import demo_data
+    from edge.platform import demo_data
 
     box.db.write(
         lambda conn: demo_data.bulk_insert(
@@ -155,8 +155,8 @@ def test_stable_pagination_with_cursor_and_offset(pos, box):
 
 
 def test_total_is_capped(pos, box, monkeypatch):
-    from edge import demo_data
     from edge.customers import search
+    from edge.platform import demo_data
 
     monkeypatch.setattr(search, "TOTAL_LIMIT", 10)
     box.db.write(

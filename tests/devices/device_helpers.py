@@ -22,11 +22,11 @@ from typing import Any
 from fakes import NetworkPrinter, Pty, wait_until
 
 from edge.api.auth import issue_token
-from edge.app import create_app
-from edge.box import Box
-from edge.config import Config, load_config
-from edge.devices import DeviceManager, attach
-from edge.server import Server
+from edge.devices.manager import DeviceManager, attach
+from edge.platform.box import Box
+from edge.platform.config import Config, load_config
+from edge.serving.app import create_app
+from edge.serving.server import Server
 
 _numbers = itertools.count(70000)
 

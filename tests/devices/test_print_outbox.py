@@ -9,7 +9,7 @@ from pathlib import Path
 
 from device_helpers import Service, SSEClient, TcpPrinter, device_config, free_tcp_port, wait_until
 
-from edge import printing
+from edge.devices import printing
 
 UID = "04A1B2C3D4E5F6"
 BASKET = {

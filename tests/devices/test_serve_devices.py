@@ -21,7 +21,7 @@ from device_helpers import (
 )
 
 from drivers.nfc_sim import free_udp_port
-from edge.demo import DEMO_CONFIG
+from edge.platform.demo import DEMO_CONFIG
 
 
 def test_demo_profile_is_simulated_hardware() -> None:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.config import ConfigError, load_config
+from edge.platform.config import ConfigError, load_config
 
 
 def write(tmp_path: Path, text: str) -> Path:

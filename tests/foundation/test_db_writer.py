@@ -3,8 +3,8 @@ import threading
 
 import pytest
 
-from edge import migrations
-from edge.db import Database, connect
+from edge.platform import migrations
+from edge.platform.db import Database, connect
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_nested_write_is_refused(db):
 def test_idempotency_keys_are_kept_at_least_seven_days(db):
     from datetime import UTC, datetime, timedelta
 
-    from edge.retention import purge_idempotency_keys
+    from edge.platform.retention import purge_idempotency_keys
 
     now = datetime(2026, 11, 24, tzinfo=UTC)
 

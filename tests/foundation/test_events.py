@@ -7,7 +7,7 @@ import time
 import pytest
 from cheroot import wsgi
 
-from edge.events import EventBus
+from edge.platform.events import EventBus
 
 
 def test_bus_replays_after_id():

@@ -1,6 +1,6 @@
 import sqlite3
 
-from edge import migrations
+from edge.platform import migrations
 
 
 def tables(path) -> set[str]:
@@ -50,7 +50,7 @@ def test_upgrade_from_previous_version_keeps_data(tmp_path):
 
 
 def test_pragmas(tmp_path):
-    from edge.db import connect
+    from edge.platform.db import connect
 
     db = tmp_path / "t.db"
     migrations.apply(db)
@@ -64,7 +64,7 @@ def test_pragmas(tmp_path):
 def test_journal_is_append_only(tmp_path):
     import pytest
 
-    from edge.db import connect
+    from edge.platform.db import connect
 
     db = tmp_path / "t.db"
     migrations.apply(db)

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from edge.server import ConcurrencyLimit
+from edge.serving.server import ConcurrencyLimit
 
 
 def test_limit_caps_requests_in_flight_and_exempts_streams():

@@ -1,4 +1,4 @@
-"""The worker's relay to the primary (``edge.workers``), over a real Unix socket
+"""The worker's relay to the primary (``edge.serving.workers``), over a real Unix socket
 served by cheroot: what reaches the primary, and what the client gets back."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cheroot import wsgi
 
-from edge.workers import FromWorkers, PrimaryProxy, served_by_worker
+from edge.serving.workers import FromWorkers, PrimaryProxy, served_by_worker
 
 
 def _echo(environ: dict[str, Any], start_response: Any) -> list[bytes]:

@@ -431,7 +431,7 @@ def test_verify_empty_database(tmp_path: Path) -> None:
 
 def test_verify_real_schema(tmp_path: Path) -> None:
     """The verifier reads a database built by the product's migrations."""
-    from edge import migrations
+    from edge.platform import migrations
 
     path = tmp_path / "box.sqlite"
     migrations.apply(path)

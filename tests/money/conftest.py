@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from edge.config import load_config
-from edge.primary_writes import PrimaryWrites, WritesServer
+from edge.platform.config import load_config
+from edge.serving.primary_writes import PrimaryWrites, WritesServer
 
 _numbers = itertools.count(50000)
 

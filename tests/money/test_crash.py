@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from fakes import processes_with
 
-from edge import migrations
+from edge.platform import migrations
 
 CYCLES = int(os.environ.get("TILLEDGE_CRASH_CYCLES", "20"))
 CUSTOMERS = 4

@@ -18,9 +18,9 @@ from flask import Flask
 
 from edge import create_app
 from edge.api.money import BasketIn
-from edge.box import Box
-from edge.config import Config
-from edge.primary_writes import PrimaryWrites, WritesServer
+from edge.platform.box import Box
+from edge.platform.config import Config
+from edge.serving.primary_writes import PrimaryWrites, WritesServer
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def worker(config: Config, box: Box, tmp_path: Path) -> Iterator[tuple[Flask, Wr
     """A second app on the same database whose money goes to ``box`` (the primary)."""
     server = WritesServer(box, tmp_path / "writes.sock")
     server.start()
-    worker_box = Box.open(config, migrate=False)  # as edge.workers.worker_app
+    worker_box = Box.open(config, migrate=False)  # as edge.serving.workers.worker_app
     worker_box.services["primary_writes"] = PrimaryWrites(server.path)
     app = create_app(box=worker_box)
     yield app, server

@@ -21,8 +21,8 @@ from typing import Any
 
 from zeroconf import ServiceBrowser, Zeroconf
 
-from edge.discovery import SERVICE_TYPE
 from edge.security.tls import FingerprintMismatch, pinned_connect
+from edge.serving.discovery import SERVICE_TYPE
 
 PORT = 8443  # a private namespace: nothing else can hold it
 
@@ -122,7 +122,7 @@ def main() -> None:
 
 def announcer_update() -> None:
     """An in-process Announcer: a TXT change reaches a browser, stop withdraws."""
-    from edge.discovery import Announcer
+    from edge.serving.discovery import Announcer
 
     out: dict[str, Any] = {}
     seen: list[tuple[str, str]] = []

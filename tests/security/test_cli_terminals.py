@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from edge.api.auth import lookup
 from edge.cli import cli
-from edge.config import load_config
-from edge.db import connect
+from edge.platform.config import load_config
+from edge.platform.db import connect
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from edge.cli import cli
-from edge.discovery import Announcer, _instance_name
+from edge.serving.discovery import Announcer, _instance_name
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from edge.api.auth import lookup
-from edge.box import Box
+from edge.platform.box import Box
 from edge.security import pairing
 
 

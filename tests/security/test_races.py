@@ -8,7 +8,7 @@ from typing import Any
 
 import pyotp
 
-from edge.box import Box
+from edge.platform.box import Box
 from edge.security import pairing, users
 
 

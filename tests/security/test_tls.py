@@ -18,7 +18,7 @@ from flask import Flask
 
 from edge.cli import cli
 from edge.security import tls
-from edge.server import Server
+from edge.serving.server import Server
 
 
 @pytest.fixture

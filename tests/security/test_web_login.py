@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from edge.box import Box
+from edge.platform.box import Box
 from edge.security import users
 from web.auth import login_required
 

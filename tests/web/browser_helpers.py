@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edge.app import create_app
-from edge.box import Box
-from edge.config import load_config
+from edge.platform.box import Box
+from edge.platform.config import load_config
 from edge.security import tls
-from edge.server import Server
+from edge.serving.app import create_app
+from edge.serving.server import Server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -59,7 +59,7 @@ def free_udp_port() -> int:
 def attach_devices(box: Box) -> bool:
     """The real device service with simulated hardware, when this tree has it."""
     try:
-        devices = importlib.import_module("edge.devices")
+        devices = importlib.import_module("edge.devices.manager")
     except ImportError:
         return False
     devices.attach(box)

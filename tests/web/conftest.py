@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from panel_helpers import Panel, add_user
 
-from edge.box import Box
+from edge.platform.box import Box
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from edge.api.auth import now_iso
-from edge.box import Box
 from edge.customers import service
+from edge.platform.box import Box
 from edge.security import users
 
 PASSWORD = "correct horse battery"

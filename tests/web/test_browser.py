@@ -315,7 +315,7 @@ def test_screenshots_of_main_pages(browser: Any, live: Live) -> None:
 
 def test_devices_page_live(browser: Any, live: Live) -> None:
     if live.box.services.get("devices") is None:
-        pytest.skip("edge.devices (the device service) is not in this tree")
+        pytest.skip("edge.devices.manager (the device service) is not in this tree")
     box = live.box
     cid = make_customer(box, first_name="Tapsy", last_name="Karte")
     from edge.customers import cards

@@ -9,9 +9,9 @@ from flask import Flask
 from panel_helpers import HTTPS, Panel, make_customer
 
 from edge.api.auth import now_iso
-from edge.box import Box
 from edge.customers import groups
 from edge.money import service as money
+from edge.platform.box import Box
 
 
 def balance(box: Box, cid: int) -> tuple[int, int, int]:
@@ -323,7 +323,7 @@ def test_unknown_customer_is_a_panel_404(cashier: Panel) -> None:
 
 
 class FakeDevices:
-    """The panel-facing surface of edge.devices.DeviceManager (another module's)."""
+    """The panel-facing surface of edge.devices.manager.DeviceManager (another module's)."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, tuple[object, ...]]] = []
@@ -379,7 +379,7 @@ def test_devices_page_without_and_with_a_device_service(
 
 
 def test_receipt_previews_from_the_print_outbox(cashier: Panel, staff: Box) -> None:
-    printing = pytest.importorskip("edge.printing")
+    printing = pytest.importorskip("edge.devices.printing")
     assert "No receipts yet." in cashier.text("/devices")
     job = staff.db.write(
         lambda c: printing.enqueue_text(c, staff.config, ["Hallo", "Summe 12,50"], "Test")

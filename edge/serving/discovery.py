@@ -147,7 +147,7 @@ def start_for_box(
     box: Any, *, port: int, listen_host: str, tls_sha256: str | None
 ) -> Announcer | None:
     """Start announcing when ``[discovery] enabled``; withdrawn on ``box.close()``."""
-    from . import __version__
+    from edge import __version__
 
     cfg = box.config.discovery
     if not cfg.enabled or not cfg.interfaces:

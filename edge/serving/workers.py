@@ -5,7 +5,7 @@ tops out at one core's worth of requests, and cheroot's pure-Python HTTP
 handling costs ~0.4 ms of it per request. With ``workers = N > 1`` the port is
 served by granian (HTTP and TLS in Rust) with N worker processes running the
 API; they write to the same database (SQLite's lock plus the writer's
-``flock``, see :mod:`edge.db`).
+``flock``, see :mod:`edge.platform.db`).
 
 Hardware, discovery and the event stream belong to the ``tilledge serve``
 process itself (the primary): it owns the devices and publishes their events,
@@ -13,7 +13,7 @@ and with workers it listens only on a Unix socket in the data directory. A
 worker serves the API routes that need only the database and relays every other
 request (event stream, devices, display, receipts, health, pairing, the staff
 panel) to the primary over that socket. Money operations it validates and then
-hands to the primary to commit (:mod:`edge.primary_writes`), which also updates
+hands to the primary to commit (:mod:`edge.serving.primary_writes`), which also updates
 the customer display and wakes the printer after a checkout.
 
 Everything dies with the primary (``PR_SET_PDEATHSIG``, a ``kill -9``
@@ -170,11 +170,11 @@ WORKER_TLS_ENV = "TE_WORKER_TLS"  # not TILLEDGE_*: those are config overrides
 
 def worker_app() -> Any:
     """granian's factory, run in each worker process: the API with the relay."""
-    from . import primary_writes
-    from .app import create_app
-    from .box import Box
-    from .config import load_config  # TILLEDGE_CONFIG and overrides as the primary's
-    from .security import tls
+    from edge.platform.box import Box
+    from edge.platform.config import load_config  # TILLEDGE_CONFIG and overrides as the primary's
+    from edge.security import tls
+    from edge.serving import primary_writes
+    from edge.serving.app import create_app
 
     _die_with_parent()  # granian's master dies with the primary; workers with it
     config = load_config()
@@ -229,7 +229,7 @@ class GranianFront:
         ]
         if cert is not None:
             self.cmd += ["--ssl-certificate", str(cert[0]), "--ssl-keyfile", str(cert[1])]
-        self.cmd.append("edge.workers:worker_app")
+        self.cmd.append("edge.serving.workers:worker_app")
         self.env = dict(os.environ)
         if config_path:
             self.env["TILLEDGE_CONFIG"] = str(Path(config_path).resolve())

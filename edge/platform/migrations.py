@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from .db import connect
+from edge.platform.db import connect
 
 migrations = Migrations("tilledge")
 

@@ -25,10 +25,10 @@ from drivers.display import CustomerDisplay
 from drivers.nfc import Reader, ReaderPool
 from drivers.printer import ReceiptPrinter
 from drivers.receipts import status_slip
-
-from . import __version__, printing
-from .box import Box
-from .taps import TapHandler, checkout_lines
+from edge import __version__
+from edge.devices import printing
+from edge.devices.taps import TapHandler, checkout_lines
+from edge.platform.box import Box
 
 log = logging.getLogger(__name__)
 
@@ -399,7 +399,7 @@ def start_for_serve(
     """What ``tilledge serve`` does once it listens: devices up, then the boot slip."""
     manager = attach(box)
     if tls_fingerprint is None:
-        from .security import tls
+        from edge.security import tls
 
         with contextlib.suppress(OSError, ValueError):  # no certificate yet: none to show
             cert = tls.current(box.config)

@@ -1,6 +1,6 @@
 """Money operations of API workers, run by the primary (``server.workers > 1``).
 
-A worker could commit them itself (the writer's ``flock`` in :mod:`edge.db`
+A worker could commit them itself (the writer's ``flock`` in :mod:`edge.platform.db`
 makes that safe), but then the processes take turns at the lock: each batch
 holds one process's operations only, and SQLite drops a connection's page
 cache whenever another process has committed. So a worker validates and
@@ -30,10 +30,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .api.idempotency import IdemKey, Outcome
-from .api.problems import ApiError
-from .box import Box
-from .money.service import Actor
+from edge.api.idempotency import IdemKey, Outcome
+from edge.api.problems import ApiError
+from edge.money.service import Actor
+from edge.platform.box import Box
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ class WritesServer:
             return []
 
     def _run(self, batch: list[tuple[_Peer, dict[str, Any]]]) -> list[dict[str, Any]]:
-        from .api.money import operation_txn, settle_operation  # routes import our peers
+        from edge.api.money import operation_txn, settle_operation  # routes import our peers
 
         box = self.box
         answers: list[dict[str, Any] | None] = [None] * len(batch)

@@ -19,9 +19,9 @@ from typing import Any
 
 from stdnum import iban as stdnum_iban
 
-from .box import Box
-from .customers import records as r
-from .customers import service
+from edge.customers import records as r
+from edge.customers import service
+from edge.platform.box import Box
 
 FIRST_DE = (
     "Thomas Michael Andreas Stefan Peter Frank Markus Christian Jürgen Klaus Wolfgang Uwe "

@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .api.auth import issue_token
-from .box import Box
-from .config import load_config
+from edge.api.auth import issue_token
+from edge.platform.box import Box
+from edge.platform.config import load_config
 
 DEMO_CONFIG = """\
 # TillEdge demo box: simulated hardware, loopback only.
@@ -52,7 +52,7 @@ interfaces = ["127.0.0.1"]
 def seed_customers(box: Box, count: int) -> int:
     """Create ``count`` demo customers; a no-op until the customer base exists."""
     try:
-        from . import demo_data
+        from edge.platform import demo_data
     except ImportError:
         return 0
     return int(demo_data.seed(box, count))

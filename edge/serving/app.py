@@ -9,9 +9,9 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from .api.problems import ApiError, problem_response
-from .box import Box
-from .config import Config, load_config
+from edge.api.problems import ApiError, problem_response
+from edge.platform.box import Box
+from edge.platform.config import Config, load_config
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["tilledge"] = box
 
-    from .api import api
+    from edge.api import api
 
     app.register_blueprint(api.blueprint)
     from web import init_app as init_web  # the staff panel (login, sessions, CSRF)

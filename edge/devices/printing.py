@@ -41,9 +41,8 @@ from drivers.receipts import (
     text_document,
     topup_slip,
 )
-
-from .config import Config
-from .db import Database
+from edge.platform.config import Config
+from edge.platform.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -330,7 +329,7 @@ def rebuild_checkout(conn: sqlite3.Connection, config: Config, checkout_id: str)
     after) and the VAT table priced again by the Rust core from the line
     totals (the same rounding as at sale time).
     """
-    from . import ledger
+    from edge import ledger
 
     try:
         op_id = int(checkout_id)

@@ -17,10 +17,10 @@ from typing import Any
 
 from flask import current_app
 
-from . import migrations, retention
-from .config import Config
-from .db import Database
-from .events import EventBus
+from edge.platform import migrations, retention
+from edge.platform.config import Config
+from edge.platform.db import Database
+from edge.platform.events import EventBus
 
 log = logging.getLogger(__name__)
 

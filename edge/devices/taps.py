@@ -20,12 +20,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drivers.receipts import format_money
-
-from .api.problems import ApiError
-from .config import Config
-from .customers import cards
-from .db import Database
-from .events import EventBus
+from edge.api.problems import ApiError
+from edge.customers import cards
+from edge.platform.config import Config
+from edge.platform.db import Database
+from edge.platform.events import EventBus
 
 log = logging.getLogger(__name__)
 
