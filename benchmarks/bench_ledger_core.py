@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from edge import _ledger_core as core  # noqa: E402
 from edge import ledger as L  # noqa: E402
-from tests.ledger import journal_gen  # noqa: E402
-from tests.ledger import reference_model as M  # noqa: E402
+from tests.edge.ledger import journal_gen  # noqa: E402
+from tests.edge.ledger import reference_model as M  # noqa: E402
 
 
 def per_call(stmt: Callable[[], Any], number: int, repeat: int = 5) -> float:

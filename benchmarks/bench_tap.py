@@ -41,9 +41,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests" / "devices"), str(ROOT / "tests")]  # device_helpers, fakes
+sys.path.insert(0, str(ROOT))  # tests.support
 
-from device_helpers import (  # noqa: E402
+from drivers.display import EpsonDisplay  # noqa: E402
+from drivers.nfc_sim import CardEmulator, free_udp_port  # noqa: E402
+from tests.support.devices import (  # noqa: E402
     TILLEDGE,
     Pty,
     Service,
@@ -55,9 +57,6 @@ from device_helpers import (  # noqa: E402
     terminal_token,
     wait_until,
 )
-
-from drivers.display import EpsonDisplay  # noqa: E402
-from drivers.nfc_sim import CardEmulator, free_udp_port  # noqa: E402
 
 CARDS = [
     ("04A1B2C3D4E5F6", "Jürgen Groß"),

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from drivers_helpers import Events, wait_until
-from fakes import Pty
 
 from drivers.display import CD5220Display, CustomerDisplay, EpsonDisplay, make_protocol
+from tests.support.drivers import Events, wait_until
+from tests.support.fakes import Pty
 
 GREETING = ["Grüße Jürgen", "Guthaben 12,50 €"]
 SPECIALS = "ÄÖÜ äöü ß €"

@@ -6,13 +6,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from drivers_helpers import Events, wait_until
 
 from drivers.nfc import ERROR, OFFLINE, OK, Reader, ReaderPool, normalize_uid
 from drivers.nfc_sim import CardEmulator, EmulatorBusy, free_udp_port, present_card
+from tests.support.drivers import Events, wait_until
+from tests.support.paths import ROOT
 
 UID = "04A1B2C3D4E5F6"
 
@@ -159,7 +159,7 @@ def test_pool_routes_taps_per_reader() -> None:
 def test_tap_from_another_process(uri: str, reader: tuple[Reader, Events, Events]) -> None:
     # What `tilledge simulate tap` does: a separate process presents the card.
     _, taps, _ = reader
-    repo = Path(__file__).resolve().parents[2]
+    repo = ROOT
     done = subprocess.run(
         [sys.executable, "-m", "drivers.nfc_sim", "04:aa:bb:cc", "--uri", uri, "--hold", "0.2"],
         cwd=repo,

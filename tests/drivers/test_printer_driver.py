@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from drivers_helpers import Events
-from fakes import CUT, DLE_EOT_PAPER, PAPER_END, PAPER_OK, NetworkPrinter
 from PIL import Image
 
 from drivers.printer import (
@@ -20,6 +18,8 @@ from drivers.printer import (
     render_escpos,
 )
 from drivers.receipts import checkout_receipt, status_slip, text_document
+from tests.support.drivers import Events
+from tests.support.fakes import CUT, DLE_EOT_PAPER, PAPER_END, PAPER_OK, NetworkPrinter
 
 
 @pytest.fixture

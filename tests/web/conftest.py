@@ -1,16 +1,12 @@
-"""Fixtures for the panel tests (helpers live in panel_helpers.py).
-
-No ``__init__.py`` here on purpose: a ``tests/web`` package would shadow the
-real ``web`` package on sys.path.
-"""
+"""Fixtures for the panel tests (helpers live in tests/support/panel.py)."""
 
 from __future__ import annotations
 
 import pytest
 from flask import Flask
-from panel_helpers import Panel, add_user
 
 from edge.platform.box import Box
+from tests.support.panel import Panel, add_user
 
 
 @pytest.fixture

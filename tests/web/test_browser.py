@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import SIZES, Live, launch, live_panel, missing, shot
-from panel_helpers import PASSWORD, add_user, make_customer
 
 from edge.api.auth import now_iso
 from edge.money import service as money
+from tests.support.browser import SIZES, Live, launch, live_panel, missing, shot
+from tests.support.panel import PASSWORD, add_user, make_customer
 
 pytestmark = pytest.mark.browser
 

@@ -6,12 +6,12 @@ import re
 
 import pytest
 from flask import Flask
-from panel_helpers import HTTPS, Panel, make_customer
 
 from edge.api.auth import now_iso
 from edge.customers import groups
 from edge.money import service as money
 from edge.platform.box import Box
+from tests.support.panel import HTTPS, Panel, make_customer
 
 
 def balance(box: Box, cid: int) -> tuple[int, int, int]:

@@ -7,9 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from device_helpers import Service, SSEClient, TcpPrinter, device_config, free_tcp_port, wait_until
-
 from edge.devices import printing
+from tests.support.devices import (
+    Service,
+    SSEClient,
+    TcpPrinter,
+    device_config,
+    free_tcp_port,
+    wait_until,
+)
 
 UID = "04A1B2C3D4E5F6"
 BASKET = {

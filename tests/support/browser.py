@@ -19,6 +19,7 @@ from edge.platform.config import load_config
 from edge.security import tls
 from edge.serving.app import create_app
 from edge.serving.server import Server
+from tests.support.paths import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,7 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 SIZES = {"desktop": (1280, 800), "small": (800, 480)}
 
 

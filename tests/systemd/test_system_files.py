@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from nfc.clf.device import usb_device_map
 
-SYSTEMD = Path(__file__).resolve().parents[2] / "systemd"
+from tests.support.paths import ROOT
+
+SYSTEMD = ROOT / "systemd"
 
 
 def test_udev_rules_cover_every_nfcpy_usb_reader() -> None:

@@ -26,9 +26,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from fakes import processes_with
 
 from edge.platform import migrations
+from tests.support.fakes import processes_with
 
 CYCLES = int(os.environ.get("TILLEDGE_CRASH_CYCLES", "20"))
 CUSTOMERS = 4

@@ -11,10 +11,11 @@ import shlex
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.paths import ROOT
 
 NETNS_SETUP = (
     "ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo; exec "
@@ -43,7 +44,7 @@ SKIP = _netns_available()
 @pytest.mark.netns
 @pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
 def run_probe(*args: str) -> dict[str, Any]:
-    probe = Path(__file__).with_name("netns_probe.py")
+    probe = ROOT / "tests" / "support" / "netns_probe.py"
     cmd = NETNS_SETUP + " ".join(shlex.quote(a) for a in (sys.executable, str(probe), *args))
     r = subprocess.run(
         ["unshare", "-rn", "sh", "-c", cmd], capture_output=True, text=True, timeout=80

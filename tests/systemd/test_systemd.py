@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-UNIT = Path(__file__).resolve().parents[2] / "systemd" / "tilledge.service"
+from tests.support.paths import ROOT
+
+UNIT = ROOT / "systemd" / "tilledge.service"
 
 
 def test_unit_hardening_settings() -> None:

@@ -10,7 +10,9 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
-from device_helpers import (
+from drivers.nfc_sim import free_udp_port
+from edge.platform.demo import DEMO_CONFIG
+from tests.support.devices import (
     TILLEDGE,
     SSEClient,
     free_tcp_port,
@@ -19,9 +21,6 @@ from device_helpers import (
     terminal_token,
     wait_until,
 )
-
-from drivers.nfc_sim import free_udp_port
-from edge.platform.demo import DEMO_CONFIG
 
 
 def test_demo_profile_is_simulated_hardware() -> None:

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from device_helpers import Pty, Service, SSEClient, device_config, wait_until
 
 from drivers.display import CD5220Display, EpsonDisplay
 from drivers.nfc_sim import CardEmulator, free_udp_port
+from tests.support.devices import Pty, Service, SSEClient, device_config, wait_until
 
 UID = "04A1B2C3D4E5F6"
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fakes import wait_until
+from tests.support.fakes import wait_until
 
 __all__ = ["Events", "wait_until"]
 

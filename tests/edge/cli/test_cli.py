@@ -18,8 +18,7 @@ from click.testing import CliRunner
 
 from edge import __version__
 from edge.cli import cli
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
 
 
 @pytest.fixture

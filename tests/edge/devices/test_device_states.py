@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from device_helpers import (
+
+from drivers.display import EpsonDisplay
+from drivers.nfc_sim import CardEmulator, free_udp_port
+from edge.cli import cli
+from tests.support.devices import (
     Pty,
     Service,
     SSEClient,
@@ -19,10 +23,6 @@ from device_helpers import (
     free_tcp_port,
     wait_until,
 )
-
-from drivers.display import EpsonDisplay
-from drivers.nfc_sim import CardEmulator, free_udp_port
-from edge.cli import cli
 
 
 @pytest.fixture

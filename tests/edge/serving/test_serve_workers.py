@@ -13,7 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from device_helpers import (
+from drivers.nfc_sim import free_udp_port
+from tests.support.devices import (
     TILLEDGE,
     SSEClient,
     api_call,
@@ -23,9 +24,7 @@ from device_helpers import (
     terminal_token,
     wait_until,
 )
-from fakes import processes_with
-
-from drivers.nfc_sim import free_udp_port
+from tests.support.fakes import processes_with
 
 
 def test_two_processes_share_port_money_events_and_receipts(tmp_path: Path) -> None:
