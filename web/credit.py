@@ -15,7 +15,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from edge.api.auth import now_iso
-from edge.api.problems import ApiError
+from edge.errors import DomainError
 from edge.money import service as money
 from edge.platform.box import current_box
 from web import bp, fmt
@@ -61,7 +61,7 @@ def _book(customer_id: str, form: str, op: Op) -> dict[str, Any] | tuple[str, in
     actor = money.Actor(current_actor(), now_iso())
     try:
         body, _ = box.db.write(lambda conn: op(conn, box.config, actor))
-    except ApiError as e:
+    except DomainError as e:
         # Refusals (blocked, not enough credit, over a limit) are about the amount.
         fields = [x.get("field") for x in e.errors]
         return _redisplay(

@@ -10,9 +10,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from edge.api.auth import now_iso
-from edge.api.problems import ApiError
+from edge.api.problems import status_of
 from edge.customers import cards, service
-from edge.customers.validate import FieldErrors, normalize_fields
+from edge.customers.validate import normalize_fields
+from edge.errors import DomainError, DuplicateCustomer, FieldErrors
+from edge.money import merge as merging
 from edge.platform.box import current_box
 from web import bp, queries
 from web import customer_form as cf
@@ -54,7 +56,7 @@ def _search(f: dict[str, Any]) -> dict[str, Any]:
             region=box.config.box.country,
             cursor=f["cursor"],
         )
-    except ApiError:  # a stale cursor from an older query: start over
+    except DomainError:  # a stale cursor from an older query: start over
         return queries.search_page(
             box.db.reader(),
             f["q"],
@@ -104,7 +106,7 @@ def load(customer_id: str) -> dict[str, Any]:
         return service.get_customer(
             box.db.reader(), service.parse_id(customer_id), config=box.config
         )
-    except ApiError:
+    except DomainError:
         abort(404)
 
 
@@ -243,13 +245,13 @@ def customer_new() -> str | Response | tuple[str, int]:
         cid = box.db.write(txn)
     except FieldErrors as e:
         errs = {x["field"]: cf.field_message(x["field"], x["message"]) for x in e.errors}
-        return _form_page(_posted_values(), errs, customer=None, status=e.status)
-    except ApiError as e:
-        if e.code == "duplicate_customer":
-            dupes = e.extra.get("candidates", [])
-            return _form_page(_posted_values(), {}, customer=None, duplicates=dupes, status=409)
+        return _form_page(_posted_values(), errs, customer=None, status=status_of(e))
+    except DuplicateCustomer as e:
+        dupes = e.numbers.get("candidates", [])
+        return _form_page(_posted_values(), {}, customer=None, duplicates=dupes, status=409)
+    except DomainError as e:
         flash(problem_text(e), "error")
-        return _form_page(_posted_values(), {}, customer=None, status=e.status)
+        return _form_page(_posted_values(), {}, customer=None, status=status_of(e))
     number = (
         box.db.reader()
         .execute("SELECT customer_number FROM customers WHERE id = ?", [cid])
@@ -281,10 +283,10 @@ def customer_edit(customer_id: str) -> str | Response | tuple[str, int]:
         changed = box.db.write(txn)
     except FieldErrors as e:
         errs = {x["field"]: cf.field_message(x["field"], x["message"]) for x in e.errors}
-        return _form_page(_posted_values(), errs, customer=customer, status=e.status)
-    except ApiError as e:
+        return _form_page(_posted_values(), errs, customer=customer, status=status_of(e))
+    except DomainError as e:
         flash(problem_text(e), "error")
-        return _form_page(_posted_values(), {}, customer=customer, status=e.status)
+        return _form_page(_posted_values(), {}, customer=customer, status=status_of(e))
     flash(t("updated_ok") if changed else t("nothing_changed"), "ok")
     return redirect(url_for("web.customer_detail", customer_id=cid))
 
@@ -305,7 +307,7 @@ def customer_status(customer_id: str) -> Response:
             lambda c: service.set_status(c, cid, status, actor=current_actor(), now=now_iso())
         )
         flash(t("deactivated_ok" if status == "inactive" else "reactivated_ok"), "ok")
-    except ApiError as e:
+    except DomainError as e:
         flash(problem_text(e), "error")
     return redirect(url_for("web.customer_detail", customer_id=cid))
 
@@ -326,13 +328,13 @@ def customer_merge(customer_id: str) -> str | Response | tuple[str, int]:
             actor = current_actor()
             try:
                 current_box().db.write(
-                    lambda c: service.merge(c, cid, source, actor=actor, now=now_iso())
+                    lambda c: merging.merge_customers(c, cid, source, actor=actor, now=now_iso())
                 )
                 flash(t("merge_ok", n=request.form.get("source", "").strip()), "ok")
                 return redirect(url_for("web.customer_detail", customer_id=cid, tab="history"))
-            except ApiError as e:
+            except DomainError as e:
                 # A source with money left would need journal entries to move it.
-                error = t("merge_has_balance") if "cash" in e.extra else problem_text(e)
+                error = t("merge_has_balance") if "cash" in e.numbers else problem_text(e)
     status = 422 if error else 200
     return render_template(
         "customers/merge.html",
@@ -358,7 +360,7 @@ def card_add(customer_id: str) -> str | Response | tuple[str, int]:
         current_box().db.write(
             lambda c: cards.add_card(c, cid, uid, deposit_paid=deposit, actor=actor, now=now_iso())
         )
-    except ApiError as e:
+    except DomainError as e:
         message = cf.message(e.errors[0]["message"]) if e.errors else problem_text(e)
         ctx = detail_context(customer, "general")
         return render_template("customers/detail.html", **ctx, card_error=message), 422

@@ -11,8 +11,9 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from edge.api.auth import now_iso
-from edge.api.problems import ApiError
+from edge.api.problems import status_of
 from edge.customers import groups as service
+from edge.errors import DomainError, NotFound
 from edge.platform.box import current_box
 from web import bp, queries
 from web import customer_form as cf
@@ -71,11 +72,11 @@ def groups() -> tuple[str, int] | Response:
         return _page(errors, edit="new", status=422)
     try:
         current_box().db.write(lambda c: service.create_group(c, values, now_iso()))
-    except ApiError as e:
+    except DomainError as e:
         return _page(
             {x["field"]: cf.message(x["message"]) for x in e.errors} or {"name": problem_text(e)},
             edit="new",
-            status=e.status,
+            status=status_of(e),
         )
     flash(t("group_saved"), "ok")
     return redirect(url_for("web.groups"))
@@ -99,8 +100,8 @@ def group_update(group_id: str) -> tuple[str, int] | Response:
             return service.update_group(c, gid, values, now_iso())
 
         box.db.write(txn)
-    except ApiError as e:
-        if e.status == 404:
+    except DomainError as e:
+        if isinstance(e, NotFound):
             return _page(status=404)
         flash(problem_text(e), "error")
         return redirect(url_for("web.groups"))

@@ -1,8 +1,8 @@
-"""Service refusals (ApiError) as sentences a cashier understands."""
+"""Service refusals (domain errors) as sentences a cashier understands."""
 
 from __future__ import annotations
 
-from edge.api.problems import ApiError
+from edge.errors import DomainError
 from web.i18n import lang
 
 MESSAGES = {
@@ -31,14 +31,14 @@ MESSAGES = {
 }
 
 
-def text(err: ApiError) -> str:
+def text(err: DomainError) -> str:
     from web.panel import money  # the box's currency, the user's locale
 
-    limit = err.extra.get("limit")
+    limit = err.numbers.get("limit")
     if err.code == "limit_exceeded" and f"limit_{limit}" in MESSAGES["en"]:
-        maximum = money(int(err.extra.get("maximum", 0)))
+        maximum = money(int(err.numbers.get("maximum", 0)))
         return MESSAGES[lang()][f"limit_{limit}"].format(maximum=maximum)
     template = MESSAGES[lang()].get(err.code)
     if template is None:
-        return err.detail or err.title
-    return template.format(detail=err.detail, lock_text=err.extra.get("lock_text", ""))
+        return str(err)
+    return template.format(detail=err.detail, lock_text=err.numbers.get("lock_text", ""))

@@ -15,7 +15,9 @@ from edge.api.problems import ApiError
 from edge.customers import fields as m
 from edge.customers import search as s
 from edge.customers import service
-from edge.customers.validate import FieldErrors, normalize_fields
+from edge.customers.validate import normalize_fields
+from edge.errors import NotFound
+from edge.money import merge as merging
 from edge.platform.box import current_box
 from edge.platform.config import Config
 
@@ -39,10 +41,7 @@ def _normalized(body: m.CustomerFields) -> dict[str, Any]:
     values = body.model_dump(exclude_unset=True)
     _third_party_guard(set(values))
     box = current_box()
-    try:
-        return normalize_fields(values, box.config.box.country, service.today_utc())
-    except FieldErrors as e:
-        raise e.to_api() from e
+    return normalize_fields(values, box.config.box.country, service.today_utc())
 
 
 def _record(
@@ -101,17 +100,14 @@ def create_customer(query: m.CreateQuery, body: m.CustomerCreate) -> Response:
     box, actor = current_box(), current_actor()
 
     def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
-        try:
-            cid = service.create_customer(
-                conn,
-                values,
-                config=box.config,
-                actor=actor,
-                now=now_iso(),
-                allow_duplicate=query.allow_duplicate,
-            )
-        except FieldErrors as e:
-            raise e.to_api() from e
+        cid = service.create_customer(
+            conn,
+            values,
+            config=box.config,
+            actor=actor,
+            now=now_iso(),
+            allow_duplicate=query.allow_duplicate,
+        )
         return _record(conn, cid, box.config), 201
 
     return commit(txn)
@@ -146,12 +142,7 @@ def patch_customer(id: str, body: m.CustomerPatch) -> Response:
     box, actor = current_box(), current_actor()
 
     def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
-        try:
-            service.update_customer(
-                conn, cid, values, config=box.config, actor=actor, now=now_iso()
-            )
-        except FieldErrors as e:
-            raise e.to_api() from e
+        service.update_customer(conn, cid, values, config=box.config, actor=actor, now=now_iso())
         return _record(conn, cid, box.config), 200
 
     return commit(txn)
@@ -246,17 +237,15 @@ def merge_customers(id: str, body: m.MergeBody) -> Response:
     target = service.parse_id(id)
     try:
         source = service.parse_id(body.source_id)
-    except ApiError as e:
-        raise ApiError(
-            404,
-            "not_found",
+    except NotFound as e:
+        raise NotFound(
             e.detail,
             errors=[{"field": "source_id", "message": "no such customer"}],
         ) from e
     config, actor = current_box().config, current_actor()
 
     def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
-        result = service.merge(conn, target, source, actor=actor, now=now_iso())
+        result = merging.merge_customers(conn, target, source, actor=actor, now=now_iso())
         result["customer"] = _record(conn, target, config)
         return result, 200
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from edge.api import api
 from edge.customers.service import load_for_money, parse_id
-from edge.money.journal import type_name
+from edge.money.journal import entry_out
 from edge.platform.box import current_box
 
 
@@ -52,25 +52,7 @@ def transactions(customer_id: str, query: PageQuery) -> dict[str, Any]:
         ).fetchone()[0]
     more = len(rows) > query.limit
     rows = rows[: query.limit]
-    items = [
-        {
-            "id": str(r["seq"]),
-            "operation_id": str(r["operation_id"]),
-            "type": r["type"],
-            "type_name": type_name(r["account"], r["type"]),
-            "account": r["account"],
-            "amount": r["amount"],
-            "cash_after": r["cash_after"],
-            "bonus_after": r["bonus_after"],
-            "points_after": r["points_after"],
-            "receipt_no": r["receipt_no"],
-            "actor": r["actor"],
-            "reason": r["reason"],
-            "reverses": str(r["reverses"]) if r["reverses"] is not None else None,
-            "created_at": r["created_at"],
-        }
-        for r in rows
-    ]
+    items = [entry_out(r) for r in rows]
     return {
         "items": items,
         "total": total,

@@ -19,7 +19,8 @@ from typing import Any
 from flask import Response, g, request
 
 from edge.api.auth import current_actor, now_iso
-from edge.api.problems import PROBLEM_MIME, ApiError
+from edge.api.problems import PROBLEM_MIME, ApiError, problem
+from edge.errors import DomainError
 from edge.platform.box import current_box
 
 MAX_KEY = 255
@@ -97,7 +98,8 @@ class Outcome:
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of_problem(cls, err: ApiError) -> Outcome:
+    def of_problem(cls, refusal: ApiError | DomainError) -> Outcome:
+        err = problem(refusal)
         return cls(err.status, json.dumps(err.to_dict()), problem=True, headers=dict(err.headers))
 
     def response(self) -> Response:
@@ -118,7 +120,8 @@ def guarded(
 ) -> Callable[[sqlite3.Connection], tuple[str, Any, int]]:
     """``fn`` wrapped in its key's lookup and record: what the writer runs.
 
-    ``fn(conn)`` returns ``(json_body, status)`` or raises :class:`ApiError`;
+    ``fn(conn)`` returns ``(json_body, status)`` or raises a :class:`DomainError`
+    (or an :class:`ApiError`);
     a refusal is rolled back and, with a key, remembered like a success.
     """
 
@@ -130,11 +133,12 @@ def guarded(
         conn.execute("SAVEPOINT idem_body")
         try:
             body, status = fn(conn)
-        except ApiError as err:
+        except (ApiError, DomainError) as refusal:
             conn.execute("ROLLBACK TO idem_body")
             conn.execute("RELEASE idem_body")
             if key is None:
                 raise
+            err = problem(refusal)
             _store(conn, key, err.status, json.dumps(err.to_dict()))
             return ("error", err, err.status)
         conn.execute("RELEASE idem_body")

@@ -2,7 +2,9 @@
 
 ``code`` is the stable machine string integrators switch on (API.md); extra
 keyword arguments become extension members (``lock_text``, ``candidates``,
-``remaining`` …).
+``remaining`` …). Domain errors (``edge.errors``) get their HTTP status here,
+once, from :data:`STATUS`; :class:`ApiError` is for what only the HTTP layer
+refuses (authentication, media type, JSON, headers, routes).
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, json
+
+from edge.errors import DomainError
+from edge.ledger import LedgerError
 
 PROBLEM_MIME = "application/problem+json"
 
@@ -80,12 +85,52 @@ class ApiError(Exception):
         return body
 
 
-def validation_error(field: str, message: str, detail: str = "") -> ApiError:
+#: The HTTP status of every code a domain error carries: the one mapping
+#: (tests/edge/api/test_problem_codes.py checks that none is missing).
+STATUS: dict[str, int] = {
+    "validation_error": 422,
+    "limit_exceeded": 422,
+    "not_found": 404,
+    "conflict": 409,
+    "duplicate_customer": 409,
+    "customer_blocked": 409,
+    "customer_inactive": 409,
+    "card_blocked": 409,
+    "insufficient_funds": 409,
+    "insufficient_points": 409,
+    "points_blocked": 409,
+    "refund_exceeds_payment": 409,
+    "unavailable": 503,
+    "journal_unreadable": 500,
+}
+
+#: Headers a problem of that code carries.
+HEADERS: dict[str, dict[str, str]] = {"unavailable": {"Retry-After": "1"}}
+
+
+def status_of(err: DomainError) -> int:
+    """The HTTP status of a domain error; an unmapped code is a bug, said loudly."""
+    try:
+        return STATUS[err.code]
+    except KeyError:
+        raise LookupError(f"domain error code {err.code!r} has no status in STATUS") from err
+
+
+def problem(err: DomainError | ApiError) -> ApiError:
+    """The API problem of a refusal (an :class:`ApiError` is one already)."""
+    if isinstance(err, ApiError):
+        return err
+    members = dict(err.numbers)
+    if isinstance(err, LedgerError):
+        # The core's problems have always carried these two members as well.
+        members = {"message": err.detail, "details": dict(err.numbers), **members}
     return ApiError(
-        422,
-        "validation_error",
-        detail or f"{field}: {message}",
-        errors=[{"field": field, "message": message}],
+        status_of(err),
+        err.code,
+        err.detail,
+        errors=err.errors,
+        headers=dict(HEADERS.get(err.code, {})),
+        **members,
     )
 
 

@@ -6,9 +6,9 @@ import sqlite3
 
 import click
 
-from edge.api.problems import ApiError
 from edge.cli import State, cli, emit, fail, json_option, pass_state
 from edge.customers import service
+from edge.errors import DomainError
 
 
 @cli.group()
@@ -81,7 +81,7 @@ def purge_without_revenue(
 
         try:
             result = box.db.write(txn)
-        except ApiError as e:
+        except DomainError as e:
             fail(e.detail)
     finally:
         box.close()

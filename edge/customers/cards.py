@@ -11,18 +11,11 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from edge.api.problems import ApiError
 from edge.customers import records as r
+from edge.customers.history import log_change
+from edge.customers.lookup import balances, card_out, customer_row, group_out, group_row, today_utc
 from edge.customers.normalize import FieldError, normalize_uid
-from edge.customers.service import (
-    _group,
-    _row,
-    balances,
-    card_out,
-    group_out,
-    log_change,
-    today_utc,
-)
+from edge.errors import CardBlocked, Conflict, CustomerInactive, FieldErrors, NotFound
 from edge.platform.config import Config
 
 
@@ -30,9 +23,7 @@ def parse_uid(raw: str, field: str = "uid") -> str:
     try:
         return normalize_uid(raw)
     except FieldError as e:
-        raise ApiError(
-            422, "validation_error", f"{field}: {e}", errors=[{"field": field, "message": str(e)}]
-        ) from e
+        raise FieldErrors.one(field, str(e)) from e
 
 
 def add_card(
@@ -44,14 +35,12 @@ def add_card(
     actor: str,
     now: str,
 ) -> dict[str, Any]:
-    row = _row(conn, customer_id)
+    row = customer_row(conn, customer_id)
     if row["status"] != "active":
-        raise ApiError(409, "customer_inactive", "cards can only be added to active customers")
+        raise CustomerInactive("cards can only be added to active customers")
     existing = conn.execute("SELECT customer_id, status FROM cards WHERE uid = ?", [uid]).fetchone()
     if existing is not None:
-        raise ApiError(
-            409,
-            "conflict",
+        raise Conflict(
             f"card {uid} is already registered ({existing['status']})",
             errors=[{"field": "uid", "message": "already registered"}],
         )
@@ -71,7 +60,7 @@ def block_card(
     """Mark a card blocked or lost (for good: it never resolves again)."""
     card = conn.execute("SELECT * FROM cards WHERE uid = ?", [uid]).fetchone()
     if card is None:
-        raise ApiError(404, "not_found", f"no card {uid}")
+        raise NotFound(f"no card {uid}")
     if card["status"] != reason:
         conn.execute(
             "UPDATE cards SET status = ?, status_at = ?, status_by = ? WHERE id = ?",
@@ -96,11 +85,9 @@ def active_card(conn: sqlite3.Connection, uid: str) -> sqlite3.Row:
     """
     card = conn.execute("SELECT * FROM cards WHERE uid = ?", [uid]).fetchone()
     if card is None:
-        raise ApiError(404, "not_found", f"no card {uid}")
+        raise NotFound(f"no card {uid}")
     if card["status"] != "active":
-        raise ApiError(
-            409,
-            "card_blocked",
+        raise CardBlocked(
             f"card {uid} is {card['status']}; it does not identify a customer",
             card_status=card["status"],
         )
@@ -116,8 +103,8 @@ def tap(
     without any customer data (it must not resolve).
     """
     card = active_card(conn, uid)
-    row = _row(conn, card["customer_id"])
-    group = _group(conn, row["group_id"])
+    row = customer_row(conn, card["customer_id"])
+    group = group_row(conn, row["group_id"])
     cash, bonus, points = balances(conn, row["id"])
     return {
         "uid": uid,

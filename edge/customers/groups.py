@@ -5,29 +5,27 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from edge.api.problems import ApiError
-from edge.customers.service import group_out
+from edge.customers.lookup import group_out
+from edge.errors import Conflict, NotFound
 
 
 def parse_group_id(raw: str) -> int:
     if not raw.isdigit() or len(raw) > 18:
-        raise ApiError(404, "not_found", f"no group {raw}")
+        raise NotFound(f"no group {raw}")
     return int(raw)
 
 
 def _get(conn: sqlite3.Connection, group_id: int) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM customer_groups WHERE id = ?", [group_id]).fetchone()
     if row is None:
-        raise ApiError(404, "not_found", f"no group {group_id}")
+        raise NotFound(f"no group {group_id}")
     return row  # type: ignore[no-any-return]
 
 
 def _name_taken(conn: sqlite3.Connection, name: str, exclude: int | None) -> None:
     row = conn.execute("SELECT id FROM customer_groups WHERE name = ?", [name]).fetchone()
     if row is not None and row["id"] != exclude:
-        raise ApiError(
-            409,
-            "conflict",
+        raise Conflict(
             f"a group named {name!r} exists",
             errors=[{"field": "name", "message": "already in use"}],
         )
@@ -83,9 +81,7 @@ def delete_group(conn: sqlite3.Connection, group_id: int) -> None:
         "SELECT count(*) FROM customers WHERE group_id = ?", [group_id]
     ).fetchone()[0]
     if members:
-        raise ApiError(
-            409,
-            "conflict",
+        raise Conflict(
             f"{members} customer(s) are in this group; move them to another group first",
             members=members,
         )

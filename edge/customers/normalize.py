@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from types import ModuleType
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -109,26 +110,25 @@ def normalize_email(raw: str) -> str:
     return str(result.normalized)
 
 
-def normalize_iban(raw: str) -> str:
+def _checked(scheme: ModuleType, what: str, raw: str) -> str:
+    # python-stdnum's validate() returns the compact form or says what is wrong.
     try:
-        return str(stdnum_iban.validate(raw))
+        return str(scheme.validate(raw))
     except StdnumError as e:
-        raise FieldError(f"not a valid IBAN: {e}") from e
+        raise FieldError(f"not a valid {what}: {e}") from e
+
+
+def normalize_iban(raw: str) -> str:
+    return _checked(stdnum_iban, "IBAN", raw)
 
 
 def normalize_bic(raw: str) -> str:
-    try:
-        return str(stdnum_bic.validate(raw))
-    except StdnumError as e:
-        raise FieldError(f"not a valid BIC: {e}") from e
+    return _checked(stdnum_bic, "BIC", raw)
 
 
 def normalize_vat_id(raw: str) -> str:
     """An EU VAT ID with its country prefix, checked for syntax and check digits."""
-    try:
-        return str(stdnum_vat.validate(raw))
-    except StdnumError as e:
-        raise FieldError(f"not a valid EU VAT ID: {e}") from e
+    return _checked(stdnum_vat, "EU VAT ID", raw)
 
 
 def vat_country(vat_id: str) -> str:

@@ -12,23 +12,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from edge.api.problems import ApiError
 from edge.customers import normalize as n
 from edge.customers.records import PHONE_FIELDS
-
-
-class FieldErrors(Exception):
-    """Collected field-level errors (422 unless ``status`` says otherwise)."""
-
-    def __init__(self, errors: list[dict[str, str]], status: int = 422, code: str = "") -> None:
-        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
-        self.errors = errors
-        self.status = status
-        self.code = code or ("validation_error" if status == 422 else "conflict")
-
-    def to_api(self) -> ApiError:
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in self.errors[:5])
-        return ApiError(self.status, self.code, detail, errors=self.errors)
+from edge.errors import FieldErrors
 
 
 def _homepage(raw: str) -> str:
@@ -124,4 +110,4 @@ def check_record(
                 {"field": "social_security_number", "message": "already used by another customer"}
             )
     if conflicts:
-        raise FieldErrors(conflicts, status=409, code="conflict")
+        raise FieldErrors(conflicts, code="conflict")

@@ -20,32 +20,30 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drivers.receipts import format_money
-from edge.api.problems import ApiError
 from edge.customers import cards
+from edge.errors import CardBlocked, NotFound
 from edge.platform.config import Config
 from edge.platform.db import Database
 from edge.platform.events import EventBus
 
 log = logging.getLogger(__name__)
 
-TEXTS = {
-    "de": {
-        "balance": "Guthaben",
-        "unknown": ("Karte unbekannt", "Bitte an der Kasse"),
-        "card_blocked": ("Karte gesperrt", "Bitte an der Kasse"),
-        "blocked": "Gesperrt",
-        "total": "Summe",
-        "new_balance": "Guthaben",  # after the sale: 20 columns, no scrolling
-    },
-    "en": {
-        "balance": "Balance",
-        "unknown": ("Unknown card", "Please ask the staff"),
-        "card_blocked": ("Card blocked", "Please ask the staff"),
-        "blocked": "Blocked",
-        "total": "Total",
-        "new_balance": "New balance",
-    },
+# Each text in German and English, as the display shows them.
+_TEXTS: dict[str, tuple[Any, Any]] = {
+    "balance": ("Guthaben", "Balance"),
+    "unknown": (
+        ("Karte unbekannt", "Bitte an der Kasse"),
+        ("Unknown card", "Please ask the staff"),
+    ),
+    "card_blocked": (
+        ("Karte gesperrt", "Bitte an der Kasse"),
+        ("Card blocked", "Please ask the staff"),
+    ),
+    "blocked": ("Gesperrt", "Blocked"),
+    "total": ("Summe", "Total"),
+    "new_balance": ("Guthaben", "New balance"),  # de after the sale: 20 columns, no scrolling
 }
+TEXTS = {lang: {k: v[i] for k, v in _TEXTS.items()} for i, lang in enumerate(("de", "en"))}
 
 
 def texts(config: Config) -> Mapping[str, Any]:
@@ -84,12 +82,10 @@ def lookup(db: Database, config: Config, uid: str) -> tuple[dict[str, Any] | Non
     """(customer, card_status): customer None for unknown or blocked/lost cards."""
     try:
         result = cards.tap(db.reader(), uid, config=config)
-    except ApiError as err:
-        if err.code == "card_blocked":
-            return None, str(err.extra.get("card_status") or "blocked")
-        if err.code == "not_found":
-            return None, ""
-        raise
+    except CardBlocked as err:
+        return None, str(err.numbers.get("card_status") or "blocked")
+    except NotFound:
+        return None, ""
     return result["customer"], "active"
 
 

@@ -15,11 +15,12 @@ import sqlite3
 from typing import Any
 
 from edge import ledger
-from edge.api.problems import ApiError
 from edge.customers.cards import active_card, parse_uid
-from edge.customers.service import MoneyCustomer, load_for_money, parse_id
+from edge.customers.service import MoneyCustomer, load_for_money, parse_id, touch_last_visit
+from edge.errors import Conflict, DomainError, FieldErrors
 from edge.money import journal
-from edge.money.service import Actor, _pay, ledger_problem
+from edge.money.service import pay
+from edge.platform.actor import Actor
 from edge.platform.config import Config
 
 
@@ -31,11 +32,8 @@ def resolve_payer(
     if card_uid is not None:
         card = active_card(conn, parse_uid(card_uid, "card_uid"))
         return load_for_money(conn, int(card["customer_id"]), config)
-    raise ApiError(
-        422,
-        "validation_error",
-        "send customer_id or card_uid",
-        errors=[{"field": "customer_id", "message": "customer_id or card_uid required"}],
+    raise FieldErrors.one(
+        "customer_id", "customer_id or card_uid required", "send customer_id or card_uid"
     )
 
 
@@ -56,30 +54,22 @@ def price(
         }
         for ln in req.lines
     ]
-    try:
-        basket = ledger.price_basket(
-            lines,
-            payer.effective_discount_percent,
-            net_mode=net_mode,
-            points_to_redeem=req.redeem_points,
-            points_balance=bal.points,
-            point_value=lc.point_value,
-            points_per_eur=lc.points_per_eur,
-            points_blocked=payer.points_blocked,
-        )
-    except ledger.LedgerError as e:
-        raise ledger_problem(e) from e
+    basket = ledger.price_basket(
+        lines,
+        payer.effective_discount_percent,
+        net_mode=net_mode,
+        points_to_redeem=req.redeem_points,
+        points_balance=bal.points,
+        point_value=lc.point_value,
+        points_per_eur=lc.points_per_eur,
+        points_blocked=payer.points_blocked,
+    )
     total = basket.total
 
     others = sum(t.amount or 0 for t in req.tenders if t.type != "credit")
     credit_tenders = [t for t in req.tenders if t.type == "credit"]
     if len(credit_tenders) > 1:
-        raise ApiError(
-            422,
-            "validation_error",
-            "at most one credit tender",
-            errors=[{"field": "tenders", "message": "at most one credit tender"}],
-        )
+        raise FieldErrors.one("tenders", "at most one credit tender")
     open_after_others = max(0, total - others)
     credit = 0
     if credit_tenders:
@@ -89,11 +79,10 @@ def price(
             credit = min(open_after_others, available)
         else:
             if wanted > open_after_others:
-                raise ApiError(
-                    422,
-                    "validation_error",
+                raise FieldErrors.one(
+                    "tenders",
+                    "credit tender exceeds the total",
                     f"credit tender {wanted} is more than the open amount {open_after_others}",
-                    errors=[{"field": "tenders", "message": "credit tender exceeds the total"}],
                 )
             credit = wanted
     split = ledger.settle(bal.cash, bal.bonus, credit, allow_partial=True) if credit else None
@@ -151,8 +140,7 @@ def price(
 
     assert actor is not None
     if left_to_pay > 0:
-        raise ApiError(
-            409,
+        raise DomainError(
             "insufficient_funds",
             f"tenders cover {others + taken} of {total}; {left_to_pay} left to pay",
             amount=total,
@@ -167,68 +155,60 @@ def price(
             "SELECT 1 FROM operations WHERE kind = 'checkout' AND receipt_no = ?", [req.receipt_no]
         ).fetchone()
     ):
-        raise ApiError(
-            409,
-            "conflict",
+        raise Conflict(
             f"receipt {req.receipt_no} was already checked out",
             errors=[{"field": "receipt_no", "message": "already checked out"}],
         )
     op = journal.new_operation(
         conn,
-        kind="checkout",
-        customer_id=payer.id,
-        amount=total,
-        actor=actor.name,
-        created_at=actor.at,
+        "checkout",
+        payer.id,
+        total,
+        actor,
+        {
+            "paid_total": total,
+            "points_redeemed": basket.points_redeemed,
+            "points_earned": basket.points_earned,
+            "net_mode": net_mode,
+            "tenders": [t.model_dump() for t in req.tenders],
+            "credit": taken,
+        },
         receipt_no=req.receipt_no,
-        details=json.dumps(
-            {
-                "paid_total": total,
-                "points_redeemed": basket.points_redeemed,
-                "points_earned": basket.points_earned,
-                "net_mode": net_mode,
-                "tenders": [t.model_dump() for t in req.tenders],
-                "credit": taken,
-            }
-        ),
     )
     entries: list[dict[str, Any]] = []
-    common = {
-        "customer_id": payer.id,
-        "balances": bal,
-        "actor": actor.name,
-        "created_at": actor.at,
-        "receipt_no": req.receipt_no,
-    }
-    try:
-        if basket.points_redeemed:
-            r = ledger.redeem_points(
-                bal.points,
-                basket.points_redeemed,
-                basket_total=basket.subtotal,
-                point_value=lc.point_value,
-                blocked=payer.points_blocked,
-            )
-            entries += journal.append(conn, operation_id=op, postings=r.entries, **common)
-        payment_id = None
-        if taken:
-            payment_id, _, pay_entries = _pay(
-                conn, actor, payer.id, bal, taken, False, req.receipt_no, checkout_id=op
-            )
-            entries += pay_entries
-        if basket.points_earned:
-            r = ledger.earn_points(
-                bal.points, total, points_per_eur=lc.points_per_eur, blocked=payer.points_blocked
-            )
-            entries += journal.append(conn, operation_id=op, postings=r.entries, **common)
-    except ledger.LedgerError as e:
-        raise ledger_problem(e) from e
+    if basket.points_redeemed:
+        r = ledger.redeem_points(
+            bal.points,
+            basket.points_redeemed,
+            basket_total=basket.subtotal,
+            point_value=lc.point_value,
+            blocked=payer.points_blocked,
+        )
+        entries += op.post(payer.id, r.entries, bal)
+    payment_id = None
+    if taken:
+        payment_id, _, pay_entries = pay(
+            conn,
+            actor,
+            payer.id,
+            bal,
+            taken,
+            allow_partial=False,
+            receipt_no=req.receipt_no,
+            checkout_id=op.id,
+        )
+        entries += pay_entries
+    if basket.points_earned:
+        r = ledger.earn_points(
+            bal.points, total, points_per_eur=lc.points_per_eur, blocked=payer.points_blocked
+        )
+        entries += op.post(payer.id, r.entries, bal)
     conn.execute(
         "INSERT INTO purchases (customer_id, operation_id, receipt_no, total, points_earned,"
         " lines, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
             payer.id,
-            op,
+            op.id,
             req.receipt_no,
             total,
             basket.points_earned,
@@ -236,9 +216,9 @@ def price(
             actor.at,
         ],
     )
-    conn.execute("UPDATE customers SET last_visit = ? WHERE id = ?", [actor.at, payer.id])
+    touch_last_visit(conn, payer.id, actor.at)
     body.update(
-        checkout_id=str(op),
+        checkout_id=str(op.id),
         payment_id=str(payment_id) if payment_id else None,
         cash=bal.cash,
         bonus=bal.bonus,

@@ -1,18 +1,20 @@
 """Appending journal entries and keeping the balance cache equal to them.
 
 Runs only inside a write transaction on the single writer thread, so the
-chain head read here cannot move under us.
+chain head read here cannot move under us. Imports ``edge.ledger`` and
+``edge.platform``.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from edge import ledger
+from edge.platform.actor import Actor
 
 GENESIS = ledger.GENESIS_HASH
 
@@ -27,8 +29,33 @@ CREDIT_TYPES = {
 POINTS_TYPES = {0: "earned", 1: "redeemed", 2: "correction"}
 
 
+_INSERT_ENTRY = (
+    f"INSERT INTO journal ({', '.join(ledger.JOURNAL_COLUMNS)}, hash)"
+    f" VALUES ({', '.join('?' * (len(ledger.JOURNAL_COLUMNS) + 1))})"
+)
+
+
 def type_name(account: str, code: int) -> str:
     return (POINTS_TYPES if account == "points" else CREDIT_TYPES).get(code, str(code))
+
+
+# Ids and the reversed seq are strings on the wire; these columns go as stored.
+_RENDERED = {"seq", "customer_id", "operation_id", "type", "reverses", "created_at"}
+_SHOWN = tuple(c for c in ledger.JOURNAL_COLUMNS if c not in _RENDERED)
+
+
+def entry_out(row: Mapping[str, Any] | sqlite3.Row) -> dict[str, Any]:
+    """A journal entry as the API shows it (a database row or a new entry)."""
+    reverses = row["reverses"]
+    return {
+        "id": str(row["seq"]),
+        "operation_id": str(row["operation_id"]),
+        "type": row["type"],
+        "type_name": type_name(row["account"], row["type"]),
+        **{c: row[c] for c in _SHOWN},
+        "reverses": str(reverses) if reverses is not None else None,
+        "created_at": row["created_at"],
+    }
 
 
 @dataclass
@@ -58,155 +85,74 @@ def entries_by_account(conn: sqlite3.Connection, operation_id: int) -> dict[str,
     }
 
 
+@dataclass(frozen=True)
+class Operation:
+    """An operation row just written; :meth:`post` appends its entries."""
+
+    conn: sqlite3.Connection
+    id: int
+    actor: Actor
+    receipt_no: str | None = None
+
+    def post(
+        self,
+        customer_id: int,
+        postings: Iterable[Any],
+        balances: Balances,
+        *,
+        reason: str | None = None,
+        reverses: dict[str, int] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Write ``postings`` (from the core) as chained entries of this
+        operation; update the cache. ``balances`` are the balances the postings
+        were computed from; they are advanced in place. ``reverses`` maps an
+        account to the entry seq a posting on that account reverses."""
+        conn = self.conn
+        head = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (int(head[0]), bytes(head[1])) if head else (0, GENESIS)
+        entries: list[dict[str, Any]] = []
+        for p in postings:
+            seq += 1
+            setattr(balances, p.account, getattr(balances, p.account) + p.amount)
+            row = ledger.entry_row(
+                p,
+                seq=seq,
+                customer_id=customer_id,
+                operation_id=self.id,
+                actor=self.actor.name,
+                created_at=self.actor.at,
+                receipt_no=self.receipt_no,
+                reason=reason,
+                reverses=(reverses or {}).get(p.account),
+            )
+            prev = ledger.entry_hash(prev, *row)
+            conn.execute(_INSERT_ENTRY, [*row, prev])
+            entries.append(entry_out(dict(zip(ledger.JOURNAL_COLUMNS, row, strict=True))))
+        if entries:
+            conn.execute(
+                "INSERT INTO balances (customer_id, cash, bonus, points) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (customer_id) DO UPDATE SET cash = excluded.cash,"
+                " bonus = excluded.bonus, points = excluded.points",
+                [customer_id, balances.cash, balances.bonus, balances.points],
+            )
+        return entries
+
+
 def new_operation(
     conn: sqlite3.Connection,
-    *,
     kind: str,
     customer_id: int,
     amount: int,
-    actor: str,
-    created_at: str,
+    actor: Actor,
+    details: dict[str, Any],
+    *,
     receipt_no: str | None = None,
     ref_id: int | None = None,
-    details: str = "{}",
-) -> int:
+) -> Operation:
+    """Write the operation row; its entries follow through ``Operation.post``."""
     cur = conn.execute(
         "INSERT INTO operations (kind, customer_id, amount, receipt_no, actor, ref_id, details,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [kind, customer_id, amount, receipt_no, actor, ref_id, details, created_at],
+        [kind, customer_id, amount, receipt_no, actor.name, ref_id, json.dumps(details), actor.at],
     )
-    return int(cur.lastrowid or 0)
-
-
-def append(
-    conn: sqlite3.Connection,
-    *,
-    customer_id: int,
-    operation_id: int,
-    postings: Iterable[Any],
-    balances: Balances,
-    actor: str,
-    created_at: str,
-    receipt_no: str | None = None,
-    reason: str | None = None,
-    reverses: dict[str, int] | None = None,
-) -> list[dict[str, Any]]:
-    """Write ``postings`` (from the core) as chained entries; update the cache.
-
-    ``balances`` are the balances the postings were computed from; they are
-    advanced in place. ``reverses`` maps an account to the entry seq a
-    posting on that account reverses (refunds, voids).
-    """
-    head = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev = (int(head[0]), bytes(head[1])) if head else (0, GENESIS)
-    entries: list[dict[str, Any]] = []
-    for p in postings:
-        seq += 1
-        account = p.account
-        setattr(balances, account, getattr(balances, account) + p.amount)
-        rev = (reverses or {}).get(account)
-        digest = ledger.entry_hash(
-            prev,
-            seq=seq,
-            customer_id=customer_id,
-            operation_id=operation_id,
-            type=p.code,
-            account=account,
-            amount=p.amount,
-            cash_after=p.cash_after,
-            bonus_after=p.bonus_after,
-            points_after=p.points_after,
-            receipt_no=receipt_no,
-            actor=actor,
-            reason=reason,
-            reverses=rev,
-            created_at=created_at,
-        )
-        conn.execute(
-            "INSERT INTO journal (seq, customer_id, operation_id, type, account, amount,"
-            " cash_after, bonus_after, points_after, receipt_no, actor, reason, reverses,"
-            " created_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                seq,
-                customer_id,
-                operation_id,
-                p.code,
-                account,
-                p.amount,
-                p.cash_after,
-                p.bonus_after,
-                p.points_after,
-                receipt_no,
-                actor,
-                reason,
-                rev,
-                created_at,
-                digest,
-            ],
-        )
-        prev = digest
-        entries.append(
-            {
-                "id": str(seq),
-                "operation_id": str(operation_id),
-                "type": p.code,
-                "type_name": type_name(account, p.code),
-                "account": account,
-                "amount": p.amount,
-                "cash_after": p.cash_after,
-                "bonus_after": p.bonus_after,
-                "points_after": p.points_after,
-                "receipt_no": receipt_no,
-                "actor": actor,
-                "reason": reason,
-                "reverses": str(rev) if rev is not None else None,
-                "created_at": created_at,
-            }
-        )
-    if entries:
-        conn.execute(
-            "INSERT INTO balances (customer_id, cash, bonus, points) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (customer_id) DO UPDATE SET cash = excluded.cash,"
-            " bonus = excluded.bonus, points = excluded.points",
-            [customer_id, balances.cash, balances.bonus, balances.points],
-        )
-    return entries
-
-
-def record(
-    conn: sqlite3.Connection,
-    *,
-    kind: str,
-    customer_id: int,
-    amount: int,
-    actor: str,
-    created_at: str,
-    postings: Iterable[Any],
-    balances: Balances,
-    details: dict[str, Any],
-    receipt_no: str | None = None,
-    reason: str | None = None,
-) -> tuple[int, list[dict[str, Any]]]:
-    """One operation and its entries: the common case of a single-customer operation."""
-    op = new_operation(
-        conn,
-        kind=kind,
-        customer_id=customer_id,
-        amount=amount,
-        actor=actor,
-        created_at=created_at,
-        receipt_no=receipt_no,
-        details=json.dumps(details),
-    )
-    entries = append(
-        conn,
-        customer_id=customer_id,
-        operation_id=op,
-        postings=postings,
-        balances=balances,
-        actor=actor,
-        created_at=created_at,
-        receipt_no=receipt_no,
-        reason=reason,
-    )
-    return op, entries
+    return Operation(conn, int(cur.lastrowid or 0), actor, receipt_no)

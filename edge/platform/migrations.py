@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from edge.ledger.journal import journal_columns_sql
 from edge.platform.db import connect
 
 migrations = Migrations("tilledge")
@@ -100,21 +101,9 @@ def m002_ledger(db: sqlite_utils.Database) -> None:
         -- account 'points' rows use the points type codes and points_after;
         -- cash/bonus rows use the credit codes and cash_after/bonus_after.
         CREATE TABLE journal (
-            seq          INTEGER PRIMARY KEY,
-            customer_id  INTEGER NOT NULL,
-            operation_id INTEGER NOT NULL REFERENCES operations(id),
-            type         INTEGER NOT NULL,
-            account      TEXT NOT NULL CHECK (account IN ('cash','bonus','points')),
-            amount       INTEGER NOT NULL,
-            cash_after   INTEGER,
-            bonus_after  INTEGER,
-            points_after INTEGER,
-            receipt_no   TEXT,
-            actor        TEXT NOT NULL,
-            reason       TEXT,
-            reverses     INTEGER,
-            created_at   TEXT NOT NULL,
-            hash         BLOB NOT NULL
+            """
+        + journal_columns_sql()
+        + """
         );
         CREATE INDEX journal_customer ON journal (customer_id, seq);
         CREATE INDEX journal_operation ON journal (operation_id);

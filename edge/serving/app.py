@@ -9,7 +9,8 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from edge.api.problems import ApiError, problem_response
+from edge.api.problems import ApiError, problem, problem_response
+from edge.errors import DomainError
 from edge.platform.box import Box
 from edge.platform.config import Config, load_config
 
@@ -52,8 +53,9 @@ def _wants_problem() -> bool:
 
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
-    def _api_error(err: ApiError):  # type: ignore[no-untyped-def]
-        return problem_response(err)
+    @app.errorhandler(DomainError)
+    def _api_error(err: ApiError | DomainError):  # type: ignore[no-untyped-def]
+        return problem_response(problem(err))
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):  # type: ignore[no-untyped-def]

@@ -32,7 +32,8 @@ from pydantic import BaseModel
 
 from edge.api.idempotency import IdemKey, Outcome
 from edge.api.problems import ApiError
-from edge.money.service import Actor
+from edge.errors import DomainError, Unavailable
+from edge.platform.actor import Actor
 from edge.platform.box import Box
 
 log = logging.getLogger(__name__)
@@ -221,7 +222,7 @@ class WritesServer:
                 if error is not None:
                     raise error
                 outcome = settle_operation(box, key, name, committed)
-            except ApiError as err:
+            except (DomainError, ApiError) as err:
                 outcome = Outcome.of_problem(err)
             except Exception:
                 log.exception("operation %r from a worker failed", name)
@@ -307,10 +308,7 @@ class PrimaryWrites:
                 break
             self._drop()
         if reply is None or reply.get("failed"):
-            raise ApiError(
-                503,
-                "unavailable",
-                "the operation could not be confirmed: send it again with the same Idempotency-Key",
-                headers={"Retry-After": "1"},
+            raise Unavailable(
+                "the operation could not be confirmed: send it again with the same Idempotency-Key"
             )
         return Outcome(**reply)

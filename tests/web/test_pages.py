@@ -251,13 +251,13 @@ def test_deactivate_reactivate_and_merge(manager_panel: Panel, staff: Box) -> No
 def test_merge_refused_for_a_source_with_money(
     manager_panel: Panel, staff: Box, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from edge.api.problems import ApiError
-    from edge.customers import service
+    from edge.errors import Conflict
+    from edge.money import merge
 
     def refuse(*args: object, **kwargs: object) -> None:
-        raise ApiError(409, "conflict", "the source customer still has a balance", cash=100)
+        raise Conflict("the source customer still has a balance", cash=100)
 
-    monkeypatch.setattr(service, "merge", refuse)
+    monkeypatch.setattr(merge, "merge_customers", refuse)
     target = make_customer(staff)
     make_customer(staff, customer_number=777)
     resp = manager_panel.post(f"/customers/{target}/merge", {"source": "777"})

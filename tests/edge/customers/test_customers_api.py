@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from edge.api.problems import ApiError
 from edge.customers import load_for_money
+from edge.errors import CustomerBlocked
 
 from .conftest import field_errors
 
@@ -106,10 +106,10 @@ def test_deactivate_and_reactivate_need_manager(pos, manager, mk):
 def test_blocked_customer_refuses_money(pos, mk, box):
     c = mk(blocked=True, lock_text="Hausverbot seit 2024")
     money = load_for_money(box.db.reader(), int(c["id"]), box.config)
-    with pytest.raises(ApiError) as e:
+    with pytest.raises(CustomerBlocked) as e:
         money.require_transactable()
     assert e.value.code == "customer_blocked"
-    assert e.value.extra["lock_text"] == "Hausverbot seit 2024"
+    assert e.value.numbers["lock_text"] == "Hausverbot seit 2024"
 
 
 def test_effective_discount_cascade(pos, manager, mk, box):

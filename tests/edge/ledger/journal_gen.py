@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from edge import ledger
+from edge.ledger.journal import JOURNAL_COLUMNS, journal_columns_sql
 
-# The columns of m002_ledger's journal and balances (edge/migrations.py).
-SCHEMA = """
+# The tables of m002_ledger (edge/platform/migrations.py): the same journal columns.
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS balances (
     customer_id INTEGER PRIMARY KEY,
     cash        INTEGER NOT NULL DEFAULT 0 CHECK (cash >= 0),
@@ -19,25 +21,14 @@ CREATE TABLE IF NOT EXISTS balances (
     points      INTEGER NOT NULL DEFAULT 0 CHECK (points >= 0)
 );
 CREATE TABLE IF NOT EXISTS journal (
-    seq          INTEGER PRIMARY KEY,
-    customer_id  INTEGER NOT NULL,
-    operation_id INTEGER NOT NULL,
-    type         INTEGER NOT NULL,
-    account      TEXT NOT NULL CHECK (account IN ('cash','bonus','points')),
-    amount       INTEGER NOT NULL,
-    cash_after   INTEGER,
-    bonus_after  INTEGER,
-    points_after INTEGER,
-    receipt_no   TEXT,
-    actor        TEXT NOT NULL,
-    reason       TEXT,
-    reverses     INTEGER,
-    created_at   TEXT NOT NULL,
-    hash         BLOB NOT NULL
+    """
+    + journal_columns_sql(operation_fk=False, indent="    ")
+    + """
 );
 """
+)
 
-INSERT = "INSERT INTO journal VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+INSERT = f"INSERT INTO journal VALUES ({','.join('?' * (len(JOURNAL_COLUMNS) + 1))})"
 
 
 def make_rows(

@@ -1,0 +1,38 @@
+"""What every money operation shares: the customer it may book for, the
+operation it refers to, the shape of its answer. Imports ``edge.customers``,
+``edge.errors`` and ``edge.platform``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from edge.customers.service import MoneyCustomer, load_for_money
+from edge.errors import NotFound
+from edge.platform.config import Config
+
+
+def transactable(conn: sqlite3.Connection, config: Config, customer_id: int) -> MoneyCustomer:
+    """Blocked and inactive customers: every money operation is refused."""
+    customer = load_for_money(conn, customer_id, config)
+    customer.require_transactable()
+    return customer
+
+
+def stored_operation(conn: sqlite3.Connection, op_id: int, kind: str) -> sqlite3.Row:
+    """The operation a refund or void refers to (404 when it is not that kind)."""
+    row = conn.execute(
+        "SELECT id, kind, customer_id, amount, receipt_no, ref_id, details FROM operations"
+        " WHERE id = ?",
+        [op_id],
+    ).fetchone()
+    if row is None or row["kind"] != kind:
+        raise NotFound(f"no {kind} {op_id}")
+    return row  # type: ignore[no-any-return]
+
+
+def answer(config: Config, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """A booked operation's answer: 201 with the box's currency."""
+    body["currency"] = config.box.currency
+    return body, 201

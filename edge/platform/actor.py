@@ -1,0 +1,14 @@
+"""Who does something and when: the actor every write records (no imports
+of the project; the domain packages and the API share it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The terminal or staff member behind an operation, and its timestamp."""
+
+    name: str
+    at: str  # RFC 3339 UTC, the operation's timestamp
