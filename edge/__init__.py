@@ -2,8 +2,9 @@
 
 The packages, from the bottom up (each may import only those above it):
 
-* ``edge.ledger`` — typed façade over the compiled money core (no Flask).
 * ``edge.errors`` — the domain's one error family (no HTTP).
+* ``edge.ledger`` — typed façade over the compiled money core (no Flask); its
+  refusals are ``edge.errors`` domain errors.
 * ``edge.platform`` — box, configuration, database, migrations, events.
 * ``edge.customers``, ``edge.money``, ``edge.security``, ``edge.devices`` — the domain.
 * ``edge.api`` — the POS JSON API; ``web`` — the staff panel.
