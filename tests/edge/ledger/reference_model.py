@@ -17,6 +17,8 @@ import sqlite3
 import struct
 from typing import Any
 
+from edge.ledger.journal import JOURNAL_COLUMNS
+
 MAX_AMOUNT = 10**12
 GENESIS = bytes(32)
 CREDIT_CODES = {"cash": {0, 1, 2, 5}, "bonus": {2, 3, 4}, "points": {0, 1, 2}}
@@ -28,6 +30,19 @@ class ModelError(Exception):
         super().__init__(kind, details)
         self.kind = kind
         self.details = details
+
+
+def _short(account: str, amount: int, cash: int, bonus: int, available: int) -> ModelError:
+    """InsufficientFunds: ``amount`` wanted from ``account``, ``available`` there."""
+    return ModelError(
+        "InsufficientFunds",
+        account=account,
+        amount=amount,
+        cash=cash,
+        bonus=bonus,
+        available=available,
+        remaining=amount - available,
+    )
 
 
 def round_half_up(num: int, den: int) -> int:
@@ -131,15 +146,7 @@ def settle(cash: int, bonus: int, amount: int, allow_partial: bool = False) -> d
     remaining = 0
     if from_cash > cash:
         if not allow_partial:
-            raise ModelError(
-                "InsufficientFunds",
-                account="cash+bonus",
-                amount=amount,
-                cash=cash,
-                bonus=bonus,
-                available=cash + bonus,
-                remaining=amount - cash - bonus,
-            )
+            raise _short("cash+bonus", amount, cash, bonus, cash + bonus)
         from_cash = cash
         remaining = amount - from_bonus - from_cash
     book = _Book(cash, bonus)
@@ -222,25 +229,9 @@ def void_topup(
     if already_voided:
         raise ModelError("AlreadyVoided")
     if topup_amount > cash:
-        raise ModelError(
-            "InsufficientFunds",
-            account="cash",
-            amount=topup_amount,
-            cash=cash,
-            bonus=bonus,
-            available=cash,
-            remaining=topup_amount - cash,
-        )
+        raise _short("cash", topup_amount, cash, bonus, cash)
     if topup_bonus > bonus:
-        raise ModelError(
-            "InsufficientFunds",
-            account="bonus",
-            amount=topup_bonus,
-            cash=cash,
-            bonus=bonus,
-            available=bonus,
-            remaining=topup_bonus - bonus,
-        )
+        raise _short("bonus", topup_bonus, cash, bonus, bonus)
     book = _Book(cash, bonus)
     book.post(0, "cash", -topup_amount)
     book.post(3, "bonus", -topup_bonus)
@@ -250,15 +241,7 @@ def void_topup(
 def payout(cash: int, bonus: int, amount: int) -> dict[str, Any]:
     _positive("amount", amount)
     if amount > cash:
-        raise ModelError(
-            "InsufficientFunds",
-            account="cash",
-            amount=amount,
-            cash=cash,
-            bonus=bonus,
-            available=cash,
-            remaining=amount - cash,
-        )
+        raise _short("cash", amount, cash, bonus, cash)
     book = _Book(cash, bonus)
     book.post(5, "cash", -amount)
     return {"entries": book.entries, **_after(book)}
@@ -280,15 +263,7 @@ def correction(
             raise ModelError(
                 "InsufficientPoints", requested=-amount, balance=current, maximum=current
             )
-        raise ModelError(
-            "InsufficientFunds",
-            account=account,
-            amount=-amount,
-            cash=cash,
-            bonus=bonus,
-            available=current,
-            remaining=-(current + amount),
-        )
+        raise _short(account, -amount, cash, bonus, current)
     book.post(2, account, amount)
     return {"entries": book.entries, **_after(book)}
 
@@ -410,40 +385,27 @@ def _opt_text(t: str | None) -> bytes:
     return b"\x00" if t is None else b"\x01" + _text(t)
 
 
-def encode_entry(
-    seq: int,
-    customer_id: int,
-    operation_id: int,
-    type_: int,
-    account: str,
-    amount: int,
-    cash_after: int | None,
-    bonus_after: int | None,
-    points_after: int | None,
-    receipt_no: str | None,
-    actor: str,
-    reason: str | None,
-    reverses: int | None,
-    created_at: str,
-) -> bytes:
-    """Canonical encoding v1, written from its documentation."""
+def encode_entry(*row: Any) -> bytes:
+    """Canonical encoding v1 of a row (``JOURNAL_COLUMNS`` order), written
+    from its documentation."""
+    e = dict(zip(JOURNAL_COLUMNS, row, strict=True))
     return b"".join(
         (
             b"TEJ1",
-            _I64.pack(seq),
-            _I64.pack(customer_id),
-            _I64.pack(operation_id),
-            _I64.pack(type_),
-            bytes((ACCOUNT_BYTE[account],)),
-            _I64.pack(amount),
-            _opt_int(cash_after),
-            _opt_int(bonus_after),
-            _opt_int(points_after),
-            _opt_int(reverses),
-            _opt_text(receipt_no),
-            _text(actor),
-            _opt_text(reason),
-            _text(created_at),
+            _I64.pack(e["seq"]),
+            _I64.pack(e["customer_id"]),
+            _I64.pack(e["operation_id"]),
+            _I64.pack(e["type"]),
+            bytes((ACCOUNT_BYTE[e["account"]],)),
+            _I64.pack(e["amount"]),
+            _opt_int(e["cash_after"]),
+            _opt_int(e["bonus_after"]),
+            _opt_int(e["points_after"]),
+            _opt_int(e["reverses"]),
+            _opt_text(e["receipt_no"]),
+            _text(e["actor"]),
+            _opt_text(e["reason"]),
+            _text(e["created_at"]),
         )
     )
 
