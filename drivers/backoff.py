@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import threading
 
+# Readers and the display: a replugged device is back within 5 s.
+RECONNECT_INITIAL_S = 0.2
+RECONNECT_MAX_S = 5.0
+
 
 class Backoff:
     """The next wait of a retry loop; ``reset()`` once the device works again."""

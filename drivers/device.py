@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Self
 
-from drivers.backoff import Backoff
+from drivers.backoff import RECONNECT_INITIAL_S, RECONNECT_MAX_S, Backoff
 
 __all__ = ["ERROR", "OFFLINE", "OK", "Device", "ReconnectingDevice", "StateCallback"]
 
@@ -75,8 +75,8 @@ class ReconnectingDevice(Device, ABC):
         name: str,
         on_state: StateCallback | None = None,
         *,
-        backoff_initial: float = 0.2,
-        backoff_max: float = 5.0,
+        backoff_initial: float = RECONNECT_INITIAL_S,
+        backoff_max: float = RECONNECT_MAX_S,
     ) -> None:
         super().__init__(name, on_state)
         self.backoff = Backoff(backoff_initial, backoff_max)

@@ -37,6 +37,7 @@ from typing import ClassVar
 
 import serial
 
+from drivers.backoff import RECONNECT_INITIAL_S, RECONNECT_MAX_S
 from drivers.codepages import fold
 from drivers.device import OK, ReconnectingDevice, StateCallback
 
@@ -196,8 +197,8 @@ class CustomerDisplay(ReconnectingDevice):
         scroll_interval: float = 0.35,
         scroll_gap: int = 3,
         probe_interval: float = 1.0,
-        backoff_initial: float = 0.2,
-        backoff_max: float = 5.0,
+        backoff_initial: float = RECONNECT_INITIAL_S,
+        backoff_max: float = RECONNECT_MAX_S,
         write_timeout: float = 2.0,
     ) -> None:
         super().__init__(name, on_state, backoff_initial=backoff_initial, backoff_max=backoff_max)

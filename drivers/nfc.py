@@ -30,6 +30,7 @@ import nfc
 import nfc.clf
 import nfc.clf.udp
 
+from drivers.backoff import RECONNECT_INITIAL_S, RECONNECT_MAX_S
 from drivers.device import ERROR, OFFLINE, OK, ReconnectingDevice, StateCallback
 from drivers.uids import normalize_uid
 
@@ -214,8 +215,8 @@ class Reader(ReconnectingDevice):
         removal_polls: int = 2,
         removal_s: float = 0.1,
         udp_timeout: float = 0.02,
-        backoff_initial: float = 0.2,
-        backoff_max: float = 5.0,
+        backoff_initial: float = RECONNECT_INITIAL_S,
+        backoff_max: float = RECONNECT_MAX_S,
     ) -> None:
         super().__init__(name, on_state, backoff_initial=backoff_initial, backoff_max=backoff_max)
         self.uri = uri

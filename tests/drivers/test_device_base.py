@@ -10,6 +10,8 @@ import pytest
 
 from drivers.backoff import Backoff
 from drivers.device import OFFLINE, OK, Device, ReconnectingDevice
+from drivers.display import CustomerDisplay
+from drivers.nfc import Reader
 from tests.support.drivers import Events, wait_until
 
 
@@ -98,20 +100,21 @@ class Flaky(ReconnectingDevice):
 
 def test_reconnects_with_backoff_and_reports_each_change_once() -> None:
     states = Events()
-    dev = Flaky(3, on_state=states, backoff_initial=0.02, backoff_max=0.04)
+    dev = Flaky(5, on_state=states, backoff_initial=0.02, backoff_max=1.0)
     with dev:
         wait_until(lambda: dev.state == OK)
         gaps = [b - a for a, b in zip(dev.opens, dev.opens[1:], strict=False)]
-        # waits 0.02, 0.04, 0.04 (capped) between the four attempts
-        assert len(gaps) == 3 and gaps[0] >= 0.015 and min(gaps[1:]) >= 0.035
+        # waits 0.02, 0.04, 0.08, 0.16, 0.32 between the six attempts
+        assert len(gaps) == 5
+        assert all(g >= 0.9 * w for g, w in zip(gaps, [0.02, 0.04, 0.08, 0.16, 0.32], strict=True))
         assert states.args == [("f1", OFFLINE, "not there (1)"), ("f1", OK, "open")]
         assert dev.detail == "open"
         dev.break_now.set()  # a fault while serving: offline, closed, reopened
-        wait_until(lambda: len(dev.opens) == 5 and dev.state == OK)
+        wait_until(lambda: len(dev.opens) == 7 and dev.state == OK)
         assert dev.closed == 1
         assert states.args[2:] == [("f1", OFFLINE, "unplugged"), ("f1", OK, "open")]
-        # after a success the backoff starts again at its initial delay
-        assert dev.opens[4] - dev.opens[3] < 0.5
+        # the success reset the backoff: 0.02 s again, not the 0.64 s next in line
+        assert dev.opens[6] - dev.opens[5] < 0.3
     assert not dev.running and dev.closed == 2
 
 
@@ -135,3 +138,8 @@ def test_start_twice_runs_one_worker() -> None:
     finally:
         dev.stop()
     assert not dev.running
+
+
+def test_readers_and_the_display_heal_within_0_2_to_5_s() -> None:
+    for device in (Reader("udp:127.0.0.1:1", "r"), CustomerDisplay("sim:")):
+        assert (device.backoff.initial, device.backoff.maximum) == (0.2, 5.0)  # README "Devices"
