@@ -31,13 +31,15 @@ import os
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import serial
 
+from drivers.backoff import RECONNECT_INITIAL_S, RECONNECT_MAX_S
 from drivers.codepages import fold
+from drivers.device import OK, ReconnectingDevice, StateCallback
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +51,6 @@ __all__ = [
     "EpsonDisplay",
     "make_protocol",
 ]
-
-OK = "ok"
-OFFLINE = "offline"
-ERROR = "error"
-
-StateCallback = Callable[[str, str, str], None]
 
 ESC, US, FF, CR = b"\x1b", b"\x1f", b"\x0c", b"\x0d"
 
@@ -174,20 +170,16 @@ def make_protocol(
     return cls(columns, rows, codepage)
 
 
-def _backoff(initial: float, maximum: float) -> Iterator[float]:
-    delay = initial
-    while True:
-        yield delay
-        delay = min(delay * 2, maximum)
-
-
-class CustomerDisplay:
+class CustomerDisplay(ReconnectingDevice):
     """A customer display kept showing the wanted text, whatever the port does.
 
     ``show()``/``clear()``/``idle()`` only record the wanted text and wake the
     worker, so callers (request threads, the tap path) never block on a slow
-    or missing serial port.
+    or missing serial port. The worker reopens a failing port with backoff
+    (:class:`drivers.device.ReconnectingDevice`) and then redraws.
     """
+
+    kind = "display"
 
     def __init__(
         self,
@@ -205,10 +197,11 @@ class CustomerDisplay:
         scroll_interval: float = 0.35,
         scroll_gap: int = 3,
         probe_interval: float = 1.0,
-        backoff_initial: float = 0.2,
-        backoff_max: float = 5.0,
+        backoff_initial: float = RECONNECT_INITIAL_S,
+        backoff_max: float = RECONNECT_MAX_S,
         write_timeout: float = 2.0,
     ) -> None:
+        super().__init__(name, on_state, backoff_initial=backoff_initial, backoff_max=backoff_max)
         self.uri = uri
         self.protocol = (
             protocol
@@ -218,20 +211,14 @@ class CustomerDisplay:
         self.columns, self.rows = self.protocol.columns, self.protocol.rows
         self.baudrate = baudrate
         self.idle_text = list(idle_text)
-        self.name = name
-        self.on_state = on_state
         # on_change(name, frame): the glass changed (new text or a marquee
         # step) — lets a web mirror push instead of polling current_text().
         self.on_change = on_change
         self.scroll_interval = scroll_interval
         self.scroll_gap = scroll_gap
         self.probe_interval = probe_interval
-        self.backoff_initial = backoff_initial
-        self.backoff_max = backoff_max
         self.write_timeout = write_timeout
         self.simulated = uri == "sim:" or uri.startswith("sim:")
-        self.state: str | None = None
-        self.detail = ""
         self._cond = threading.Condition()
         self._lines: list[str] = self._normalise(self.idle_text)
         self._version = 0  # bumped by every show(); restarts scrolling
@@ -239,26 +226,16 @@ class CustomerDisplay:
         self._revert_at: float | None = None
         self._offset = 0
         self._frame: list[str] = self._compose(self._lines, 0)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._port: serial.SerialBase | None = None
+        # The worker's view, kept across reconnects: the text version it last
+        # saw (a new one restarts the marquee), when to scroll, when to look
+        # for the device node, and the frame on_change last heard of.
+        self._seen_version = -1
+        self._next_scroll = 0.0
+        self._next_probe = 0.0
+        self._notified: list[str] | None = None
 
     # -- public API --------------------------------------------------------
-    def start(self) -> None:
-        if self._thread and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"display-{self.name}", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        with self._cond:
-            self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._thread = None
-
     def show(self, lines: Sequence[str], *, timeout: float | None = None) -> None:
         """Show ``lines`` (one per row); after ``timeout`` s revert to idle."""
         self._set(lines, timeout, clear=False)
@@ -292,17 +269,6 @@ class CustomerDisplay:
         with self._cond:
             return list(self._lines)
 
-    @property
-    def running(self) -> bool:
-        return bool(self._thread and self._thread.is_alive())
-
-    def __enter__(self) -> CustomerDisplay:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # -- text layout -------------------------------------------------------
     def _normalise(self, lines: Sequence[str]) -> list[str]:
         folded = [self.protocol.fold(str(line)) for line in list(lines)[: self.rows]]
@@ -322,40 +288,36 @@ class CustomerDisplay:
     def _scrolling(self) -> bool:
         return any(len(line) > self.columns for line in self._lines)
 
-    # -- worker ------------------------------------------------------------
-    def _set_state(self, state: str, detail: str) -> None:
-        if state == self.state:
-            self.detail = detail
-            return
-        self.state, self.detail = state, detail
-        (log.info if state == OK else log.warning)("display %s: %s (%s)", self.name, state, detail)
-        if self.on_state is not None:
-            try:
-                self.on_state(self.name, state, detail)
-            except Exception:
-                log.exception("display %s: on_state callback failed", self.name)
-
-    def _notify(self, frame: list[str]) -> None:
-        if self.on_change is not None:
-            try:
-                self.on_change(self.name, list(frame))
-            except Exception:
-                log.exception("display %s: on_change callback failed", self.name)
+    # -- the worker (see ReconnectingDevice) -------------------------------
+    def _wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
 
     def _is_path(self) -> bool:
         return not self.simulated and "://" not in self.uri
 
-    def _open(self) -> serial.SerialBase:
-        if self._is_path() and not os.path.exists(self.uri):
-            raise serial.SerialException(f"{self.uri} not present")
-        port = serial.serial_for_url(
-            self.uri,
-            baudrate=self.baudrate,
-            timeout=0,
-            write_timeout=self.write_timeout,
-            exclusive=True if self._is_path() else None,
-        )
-        return port
+    def _connect(self) -> serial.SerialBase | None:
+        if not self.simulated:
+            if self._is_path() and not os.path.exists(self.uri):
+                raise serial.SerialException(f"{self.uri} not present")
+            self._port = serial.serial_for_url(
+                self.uri,
+                baudrate=self.baudrate,
+                timeout=0,
+                write_timeout=self.write_timeout,
+                exclusive=True if self._is_path() else None,
+            )
+            try:
+                self._write(self.protocol.init())
+            except Exception:
+                self._close_port()
+                raise
+            self._next_probe = time.monotonic() + self.probe_interval
+        self._set_state(OK, "simulated" if self.simulated else self.uri)
+        return self._port
+
+    def _disconnect(self, port: serial.SerialBase | None) -> None:
+        self._close_port()
 
     def _close_port(self) -> None:
         if self._port is not None:
@@ -369,75 +331,55 @@ class CustomerDisplay:
         if self._port is not None and data:
             self._port.write(data)
 
-    def _run(self) -> None:
-        delays = _backoff(self.backoff_initial, self.backoff_max)
-        written: list[str] | None = None
-        next_probe = 0.0
-        next_scroll = time.monotonic() + self.scroll_interval
-        seen_version = -1
-        notified: list[str] | None = None
+    def _serve(self, port: serial.SerialBase | None) -> None:
+        written: list[str] | None = None  # just opened (and reset by init): redraw
         while not self._stop.is_set():
-            if self._port is None and not self.simulated:
-                try:
-                    self._port = self._open()
-                    self._write(self.protocol.init())
-                    written = None  # the display was reset: redraw
-                except Exception as exc:
-                    self._close_port()
-                    self._set_state(OFFLINE, str(exc))
-                    if self._stop.wait(next(delays)):
-                        break
-                    continue
-                delays = _backoff(self.backoff_initial, self.backoff_max)
-                next_probe = time.monotonic() + self.probe_interval
-            self._set_state(OK, "simulated" if self.simulated else self.uri)
-            try:
-                now = time.monotonic()
-                with self._cond:
-                    if self._revert_at is not None and now >= self._revert_at:
-                        self._lines = self._normalise(self.idle_text)
-                        self._version += 1
-                        self._offset = 0
-                        self._revert_at = None
-                    if self._version != seen_version:
-                        # New text: show its start for a full interval.
-                        seen_version = self._version
-                        next_scroll = now + self.scroll_interval
-                    elif self._scrolling() and now >= next_scroll:
-                        self._offset += 1
-                        next_scroll = now + self.scroll_interval
-                    self._frame = self._compose(self._lines, self._offset)
-                    frame = list(self._frame)
-                    clear, self._clear_pending = self._clear_pending, False
-                if clear:
-                    self._write(self.protocol.clear())
-                    written = [" " * self.columns] * self.rows
-                if frame != written:
-                    self._write(self.protocol.frame(frame))
-                    written = frame
-                if frame != notified:
-                    notified = frame
-                    self._notify(frame)
-                if self._is_path() and time.monotonic() >= next_probe:
-                    # Nothing to write does not mean the display is there:
-                    # an unplugged USB adapter only shows as a missing node.
-                    next_probe = time.monotonic() + self.probe_interval
-                    if not os.path.exists(self.uri):
-                        raise serial.SerialException(f"{self.uri} vanished")
-            except Exception as exc:
-                self._close_port()
-                self._set_state(OFFLINE, str(exc))
-                written = None
-                if self._stop.wait(next(delays)):
-                    break
-                continue
-            with self._cond:
-                deadlines = [next_probe] if self._is_path() else []
-                if self._scrolling():
-                    deadlines.append(next_scroll)
-                if self._revert_at is not None:
-                    deadlines.append(self._revert_at)
-                wait = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
-                if not self._stop.is_set() and self._frame == written and not self._clear_pending:
-                    self._cond.wait(wait)
-        self._close_port()
+            frame, clear = self._next_frame()
+            if clear:
+                self._write(self.protocol.clear())
+                written = [" " * self.columns] * self.rows
+            if frame != written:
+                self._write(self.protocol.frame(frame))
+                written = frame
+            if frame != self._notified:
+                self._notified = frame
+                self._call("on_change", self.on_change, list(frame))
+            if self._is_path() and time.monotonic() >= self._next_probe:
+                # Nothing to write does not mean the display is there:
+                # an unplugged USB adapter only shows as a missing node.
+                self._next_probe = time.monotonic() + self.probe_interval
+                if not os.path.exists(self.uri):
+                    raise serial.SerialException(f"{self.uri} vanished")
+            self._sleep(written)
+
+    def _next_frame(self) -> tuple[list[str], bool]:
+        """The frame due now (idle text after a timeout, a marquee step) and a pending clear."""
+        now = time.monotonic()
+        with self._cond:
+            if self._revert_at is not None and now >= self._revert_at:
+                self._lines = self._normalise(self.idle_text)
+                self._version += 1
+                self._offset = 0
+                self._revert_at = None
+            if self._version != self._seen_version:
+                # New text: show its start for a full interval.
+                self._seen_version = self._version
+                self._next_scroll = now + self.scroll_interval
+            elif self._scrolling() and now >= self._next_scroll:
+                self._offset += 1
+                self._next_scroll = now + self.scroll_interval
+            self._frame = self._compose(self._lines, self._offset)
+            clear, self._clear_pending = self._clear_pending, False
+            return list(self._frame), clear
+
+    def _sleep(self, written: list[str] | None) -> None:
+        """Until the next marquee step, probe or revert, or a new text."""
+        with self._cond:
+            deadlines = [self._next_probe] if self._is_path() else []
+            if self._scrolling():
+                deadlines.append(self._next_scroll)
+            if self._revert_at is not None:
+                deadlines.append(self._revert_at)
+            wait = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            if not self._stop.is_set() and self._frame == written and not self._clear_pending:
+                self._cond.wait(wait)

@@ -30,6 +30,10 @@ import nfc
 import nfc.clf
 import nfc.clf.udp
 
+from drivers.backoff import RECONNECT_INITIAL_S, RECONNECT_MAX_S
+from drivers.device import ERROR, OFFLINE, OK, ReconnectingDevice, StateCallback
+from drivers.uids import normalize_uid
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -40,44 +44,13 @@ __all__ = [
     "ReaderPool",
     "StateCallback",
     "TapCallback",
-    "normalize_uid",
 ]
-
-OK = "ok"
-OFFLINE = "offline"
-ERROR = "error"
 
 TapCallback = Callable[[str, str], None]
 """``on_tap(reader_name, uid)`` — uid is upper-case hex without separators."""
-StateCallback = Callable[[str, str, str], None]
-"""``on_state(reader_name, state, detail)`` with state ``ok|offline|error``."""
 
-_UID_SEPARATORS = str.maketrans("", "", ":- \t\n\r.")
 # errno values meaning "the device is not there (any more)": offline, not a fault.
 _GONE_ERRNOS = {errno.ENODEV, errno.ENOENT, errno.ENXIO, errno.EIO, errno.EPIPE, errno.ESHUTDOWN}
-
-
-def normalize_uid(value: str | bytes | bytearray) -> str:
-    """Return a card UID as upper-case hex without separators.
-
-    Accepts raw bytes or text such as ``"04:a1:b2:c3"``, ``"04 A1 B2 C3"``,
-    ``"04-a1-b2-c3"`` or ``"04a1b2c3"``. Raises :class:`ValueError` for
-    anything that is not 1..10 whole bytes of hex (ISO 14443 UIDs are 4, 7
-    or 10 bytes, FeliCa IDm 8, type B PUPI 4).
-    """
-    if isinstance(value, bytes | bytearray):
-        raw = bytes(value)
-    else:
-        text = str(value).strip().translate(_UID_SEPARATORS)
-        if text[:2].lower() == "0x":
-            text = text[2:]
-        try:
-            raw = bytes.fromhex(text)
-        except ValueError:
-            raise ValueError(f"not a hex card UID: {value!r}") from None
-    if not 1 <= len(raw) <= 10:
-        raise ValueError(f"card UID must be 1..10 bytes, got {len(raw)}: {value!r}")
-    return raw.hex().upper()
 
 
 def _uid_of(target: Any) -> str | None:
@@ -218,14 +191,7 @@ def _classify(exc: BaseException) -> tuple[str, str]:
     return ERROR, f"{name}: {exc}"
 
 
-def _backoff(initial: float, maximum: float) -> Iterator[float]:
-    delay = initial
-    while True:
-        yield delay
-        delay = min(delay * 2, maximum)
-
-
-class Reader:
+class Reader(ReconnectingDevice):
     """One NFC reader polled in a background thread.
 
     ``on_tap(name, uid)`` fires once per card placement; ``on_state(name,
@@ -234,6 +200,8 @@ class Reader:
     event to a queue/bus); an exception in a callback is logged, never kills
     the loop.
     """
+
+    kind = "nfc"
 
     def __init__(
         self,
@@ -247,13 +215,12 @@ class Reader:
         removal_polls: int = 2,
         removal_s: float = 0.1,
         udp_timeout: float = 0.02,
-        backoff_initial: float = 0.2,
-        backoff_max: float = 5.0,
+        backoff_initial: float = RECONNECT_INITIAL_S,
+        backoff_max: float = RECONNECT_MAX_S,
     ) -> None:
+        super().__init__(name, on_state, backoff_initial=backoff_initial, backoff_max=backoff_max)
         self.uri = uri
-        self.name = name
         self.on_tap = on_tap
-        self.on_state = on_state
         self.targets = tuple(targets)
         self.poll_interval = poll_interval
         # A real reader occasionally misses a card that is still there; a
@@ -263,36 +230,12 @@ class Reader:
         # removal_s without a read (no hand re-taps within 100 ms).
         self.removal_s = removal_s
         self.udp_timeout = udp_timeout
-        self.backoff_initial = backoff_initial
-        self.backoff_max = backoff_max
-        self.state: str | None = None
-        self.detail = ""
         self.present_uid: str | None = None
         self.taps = 0
         self.polls = 0  # completed sense rounds: lets callers wait for "N polls later"
         self.open_attempts = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._clf: _Frontend | None = None
         self._clf_lock = threading.Lock()
-
-    # -- lifecycle ---------------------------------------------------------
-    def start(self) -> None:
-        if self._thread and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"nfc-{self.name}", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop polling and close the reader; returns within ``timeout``."""
-        self._stop.set()
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-            if thread.is_alive():
-                log.warning("nfc reader %s did not stop within %.1fs", self.name, timeout)
-        self._thread = None
 
     def reset(self) -> None:
         """Close the reader under the running loop.
@@ -306,39 +249,14 @@ class Reader:
         if clf is not None:
             clf.close()
 
-    @property
-    def running(self) -> bool:
-        return bool(self._thread and self._thread.is_alive())
-
-    def __enter__(self) -> Reader:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # -- internals ---------------------------------------------------------
-    def _set_state(self, state: str, detail: str) -> None:
-        if state == self.state:
-            self.detail = detail
-            return
-        self.state, self.detail = state, detail
-        (log.info if state == OK else log.warning)("nfc %s: %s (%s)", self.name, state, detail)
-        if self.on_state is not None:
-            try:
-                self.on_state(self.name, state, detail)
-            except Exception:
-                log.exception("nfc %s: on_state callback failed", self.name)
-
+    # -- the worker (see ReconnectingDevice) -------------------------------
     def _emit_tap(self, uid: str) -> None:
         self.taps += 1
-        if self.on_tap is not None:
-            try:
-                self.on_tap(self.name, uid)
-            except Exception:
-                log.exception("nfc %s: on_tap callback failed", self.name)
+        self._call("on_tap", self.on_tap, uid)
 
-    def _open(self) -> _Frontend:
+    _classify = staticmethod(_classify)
+
+    def _connect(self) -> _Frontend:
         self.open_attempts += 1
         clf = _Frontend(response_timeout=self.udp_timeout)
         try:
@@ -347,35 +265,18 @@ class Reader:
         except BaseException:
             clf.close()
             raise
+        with self._clf_lock:
+            self._clf = clf
+        self._set_state(OK, str(clf.device))
         return clf
 
-    def _run(self) -> None:
-        delays = _backoff(self.backoff_initial, self.backoff_max)
-        while not self._stop.is_set():
-            try:
-                clf = self._open()
-            except Exception as exc:
-                self._set_state(*_classify(exc))
-                if self._stop.wait(next(delays)):
-                    break
-                continue
-            with self._clf_lock:
-                self._clf = clf
-            delays = _backoff(self.backoff_initial, self.backoff_max)
-            self._set_state(OK, str(clf.device))
-            try:
-                self._poll(clf)
-            except Exception as exc:
-                self._set_state(*_classify(exc))
-            finally:
-                with self._clf_lock:
-                    self._clf = None
-                clf.close()
-                self.present_uid = None
-            if not self._stop.is_set():
-                self._stop.wait(next(delays))
+    def _disconnect(self, clf: _Frontend) -> None:
+        with self._clf_lock:
+            self._clf = None
+        clf.close()
+        self.present_uid = None
 
-    def _poll(self, clf: _Frontend) -> None:
+    def _serve(self, clf: _Frontend) -> None:
         remote = [nfc.clf.RemoteTarget(brty) for brty in self.targets]
         misses = 0
         last_seen = 0.0
@@ -429,7 +330,7 @@ class ReaderPool:
 
     def stop(self, timeout: float = 5.0) -> None:
         for reader in self:
-            reader._stop.set()  # signal all first so they wind down in parallel
+            reader.request_stop()  # signal all first so they wind down in parallel
         for reader in self:
             reader.stop(timeout)
 

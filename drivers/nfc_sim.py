@@ -25,7 +25,8 @@ import time
 
 import nfc.clf
 
-from drivers.nfc import _Frontend, _UdpDevice, normalize_uid, parse_udp_uri
+from drivers.nfc import _Frontend, _UdpDevice, parse_udp_uri
+from drivers.uids import nfc_uid
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class CardEmulator:
         ``106A``: a type-2-like card, SENS_RES 4400, SEL_RES 00, SDD_RES = the
         4/7-byte UID. ``212F``: a FeliCa card whose IDm (8 bytes) is the UID.
         """
-        raw = bytearray.fromhex(normalize_uid(uid))
+        raw = bytearray.fromhex(nfc_uid(uid))
         if technology == "106A":
             if len(raw) not in (4, 7):
                 raise ValueError("type A emulation supports 4- and 7-byte UIDs")
@@ -99,7 +100,7 @@ class CardEmulator:
                     clf.close()
 
             self._clf = clf
-            self.uid = normalize_uid(uid)
+            self.uid = nfc_uid(uid)
             self._thread = threading.Thread(target=listen, name="nfc-card-emulator", daemon=True)
             self._thread.start()
         if not device.bound.wait(ready_timeout) or device.bind_error or not self.presenting:

@@ -9,27 +9,26 @@ Device URIs (``[devices.printer] uri``):
 * ``sim:DIR`` — writes every job as ``.txt`` + ``.png`` (+ raw ``.escpos``) into DIR
 * ``dummy:`` — keeps the bytes in memory (escpos ``Dummy``)
 
-A job is rendered to ESC/POS bytes first (escpos ``Dummy`` with the
-configured profile and code page), then sent in one write over a connection
-opened for that job only: a printer that was power-cycled between jobs is
-simply reconnected. Every library/socket error is wrapped here into
-:class:`PrinterOffline`, :class:`PaperOut` or :class:`PrinterError`, so the
-caller's outbox can decide to retry. Delivery is at-least-once: a connection
-that breaks in the middle of a job raises :class:`PrinterOffline` although
-part of the receipt may be on paper.
+A job is rendered to ESC/POS bytes first (:mod:`drivers.receipt_render`:
+escpos ``Dummy`` with the configured profile and code page), then sent in
+one write over a connection opened for that job only: a printer that was
+power-cycled between jobs is simply reconnected. Every library/socket error
+is wrapped here into :class:`PrinterOffline`, :class:`PaperOut` or
+:class:`PrinterError`, so the caller's outbox can decide to retry. Delivery
+is at-least-once: a connection that breaks in the middle of a job raises
+:class:`PrinterOffline` although part of the receipt may be on paper.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import logging
 import os
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,13 +36,12 @@ from typing import Any
 import serial
 from escpos import exceptions as escpos_errors
 from escpos.escpos import Escpos
-from escpos.printer import Dummy, File, Network
-from PIL import Image, ImageDraw, ImageFont
+from escpos.printer import File, Network
 
 from drivers.codepages import fold
+from drivers.device import ERROR, OFFLINE, OK, Device, StateCallback
+from drivers.receipt_render import CODECS, render_escpos, render_png
 from drivers.receipts import Document
-
-log = logging.getLogger(__name__)
 
 __all__ = [
     "PaperOut",
@@ -57,13 +55,7 @@ __all__ = [
     "render_png",
 ]
 
-OK, OFFLINE, ERROR, PAPER_OUT = "ok", "offline", "error", "paper_out"
-
-StateCallback = Callable[[str, str, str], None]
-
-# Python codec for each ESC/POS code table name python-escpos knows.
-_CODECS = {"CP437": "cp437", "CP850": "cp850", "CP858": "cp858", "CP852": "cp852"}
-_CODECS.update({"CP1252": "cp1252", "CP866": "cp866", "ISO_8859-15": "iso8859_15"})
+PAPER_OUT = "paper_out"
 
 
 class PrinterError(Exception):
@@ -123,87 +115,6 @@ def parse_printer_uri(uri: str, base_dir: str | os.PathLike[str] | None = None) 
     raise ValueError(f"unknown printer URI {uri!r} (tcp:, usb:, serial:, file:, sim:, dummy:)")
 
 
-def render_escpos(doc: Document, *, profile: str = "default", codepage: str = "CP858") -> bytes:
-    """ESC/POS bytes for ``doc``: init, code table, styled lines, cut."""
-    codec = _CODECS.get(codepage.upper())
-    if codec is None:
-        raise ValueError(f"unsupported printer code page {codepage!r}; choose from {_CODECS}")
-
-    def paper(text: str) -> str:
-        return fold(text, codec, where=f"printer {codepage}")
-
-    p = Dummy(profile=profile)
-    p.hw("INIT")
-    p.charcode(codepage.upper())
-    style: tuple[str, bool, bool] | None = None
-    for line in doc.lines:
-        wanted = (line.align, line.bold, line.double)
-        if wanted != style:
-            p.set_with_default(
-                align=line.align,
-                bold=line.bold,
-                double_width=line.double,
-                double_height=line.double,
-            )
-            style = wanted
-        # Pairs are padded here (after folding: "€"→"EUR" changes widths);
-        # other lines are aligned by the printer itself (ESC a).
-        text = (
-            doc.render_line(line, paper)
-            if line.right is not None
-            else paper(line.text)[: doc.columns_of(line)]
-        )
-        p.textln(text)
-    if style != ("left", False, False):
-        p.set_with_default()
-    if doc.cut:
-        p.cut()
-    return bytes(p.output)
-
-
-# -- simulated printer ------------------------------------------------------
-_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu")
-
-
-def _font(size: int, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    name = "DejaVuSansMono-Bold.ttf" if bold else "DejaVuSansMono.ttf"
-    for folder in _FONT_DIRS:
-        path = os.path.join(folder, name)
-        if os.path.exists(path):
-            return ImageFont.truetype(path, size)
-    # Pillow's bundled font: proportional, but always there.
-    return ImageFont.load_default(size)
-
-
-def render_png(
-    doc: Document,
-    fold_text: Callable[[str], str] = str,
-    *,
-    cell: tuple[int, int] = (12, 24),
-    margin: int = 16,
-) -> Image.Image:
-    """A paper-like picture of ``doc``: monospace cells of ``cell`` pixels
-    (12×24 = font A of an 80 mm thermal printer), double lines twice as big."""
-    cw, ch = cell
-    width = doc.width * cw + 2 * margin
-    height = 2 * margin + sum(ch * (2 if line.double else 1) for line in doc.lines) + ch
-    img = Image.new("L", (width, height), 255)
-    draw = ImageDraw.Draw(img)
-    y = margin
-    for line in doc.lines:
-        scale = 2 if line.double else 1
-        font = _font(int(ch * 0.8) * scale, line.bold)
-        x = margin
-        for char in doc.render_line(line, fold_text):
-            draw.text((x, y), char, fill=0, font=font)
-            x += cw * scale
-        y += ch * scale
-    if doc.cut:
-        for x in range(0, width, 12):
-            draw.line([(x, height - ch // 2), (x + 6, height - ch // 2)], fill=128)
-    return img
-
-
 class SimulatedPrinter:
     """Writes each job into a folder a person can browse."""
 
@@ -217,7 +128,7 @@ class SimulatedPrinter:
     def write(self, doc: Document) -> list[Path]:
         # Show what the paper will show: the same code-page folding (€ stays
         # €, a glyph the printer lacks becomes its transliteration).
-        codec = _CODECS[self.codepage.upper()]
+        codec = CODECS[self.codepage.upper()]
 
         def paper(text: str) -> str:
             return fold(text, codec)
@@ -252,8 +163,14 @@ class SimulatedPrinter:
         return OK if os.access(folder, os.W_OK) else OFFLINE
 
 
-class ReceiptPrinter:
-    """One receipt printer; ``print_job`` is synchronous and thread-safe."""
+class ReceiptPrinter(Device):
+    """One receipt printer; ``print_job`` is synchronous and thread-safe.
+
+    No thread of its own: every job and every :meth:`status` call updates
+    ``state``/``detail`` (and fires ``on_state`` on a change).
+    """
+
+    kind = "printer"
 
     def __init__(
         self,
@@ -268,6 +185,7 @@ class ReceiptPrinter:
         name: str = "printer",
         on_state: StateCallback | None = None,
     ) -> None:
+        super().__init__(name, on_state)
         self.uri = uri
         self.target = parse_printer_uri(uri, base_dir)
         self.profile = profile
@@ -275,10 +193,6 @@ class ReceiptPrinter:
         self.timeout = timeout
         self.status_timeout = status_timeout
         self.check_paper = check_paper
-        self.name = name
-        self.on_state = on_state
-        self.state: str | None = None
-        self.detail = ""
         self.last_files: list[Path] = []
         self.dummy_jobs: list[bytes] = []
         self._lock = threading.Lock()
@@ -331,18 +245,6 @@ class ReceiptPrinter:
             return state
 
     # -- internals ---------------------------------------------------------
-    def _set_state(self, state: str, detail: str) -> None:
-        if state == self.state:
-            self.detail = detail
-            return
-        self.state, self.detail = state, detail
-        (log.info if state == OK else log.warning)("printer %s: %s (%s)", self.name, state, detail)
-        if self.on_state is not None:
-            try:
-                self.on_state(self.name, state, detail)
-            except Exception:
-                log.exception("printer %s: on_state callback failed", self.name)
-
     def _print(self, doc: Document) -> None:
         if self._sim is not None:
             self.last_files = self._sim.write(doc)

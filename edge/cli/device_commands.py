@@ -200,8 +200,8 @@ def simulate_tap(
     state: State, uid: str, reader_name: str | None, hold: float, as_json: bool
 ) -> None:
     """Present an emulated card UID to a simulated (udp:) reader."""
-    from drivers.nfc import normalize_uid
     from drivers.nfc_sim import EmulatorBusy, present_card
+    from drivers.uids import nfc_uid
 
     readers = state.config.devices.nfc.readers
     if not readers:
@@ -216,7 +216,7 @@ def simulate_tap(
     if not rc.uri.startswith("udp"):
         fail(f"reader {rc.name} is {rc.uri}, not a simulated udp: reader")
     try:
-        norm = normalize_uid(uid)
+        norm = nfc_uid(uid)
         present_card(rc.uri, norm, hold)
     except (ValueError, EmulatorBusy, OSError) as exc:
         fail(str(exc))

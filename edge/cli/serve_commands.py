@@ -11,11 +11,10 @@ from typing import Any
 import click
 
 from edge.cli import State, cli, emit, fail, json_option, pass_state
-from edge.devices import manager as devices
 from edge.platform import demo
 from edge.platform.box import Box
 from edge.security import tls
-from edge.serving import discovery, primary_writes, workers
+from edge.serving import boot, discovery, primary_writes, workers
 from edge.serving.app import create_app
 from edge.serving.server import Server, is_loopback, split_listen
 
@@ -106,7 +105,7 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
         click.echo(f"TLS certificate SHA-256: {tls.colons(fingerprint)}", err=True)
     discovery.start_for_box(box, port=bound_port, listen_host=host, tls_sha256=fingerprint)
     # Hardware only for the running service (never for DB-only CLI commands).
-    devices.start_for_serve(
+    boot.start_for_serve(
         box, host=host, port=bound_port, scheme=scheme, tls_fingerprint=fingerprint
     )
     sys.stderr.flush()

@@ -18,6 +18,8 @@ from stdnum import iban as stdnum_iban
 from stdnum.eu import vat as stdnum_vat
 from stdnum.exceptions import ValidationError as StdnumError
 
+from drivers import uids
+
 # ISO 3166-1 alpha-2 (officially assigned codes). Kept here rather than pulling
 # in a country database: the set changes about once a decade.
 ISO_COUNTRIES = frozenset(
@@ -145,20 +147,15 @@ def normalize_country(raw: str) -> str:
 
 
 def normalize_uid(raw: str) -> str:
-    """Card UID or printed number: upper-case hex, separators removed.
+    """Card UID or printed number as stored (``04:a1:b2-c3 d4`` → ``04A1B2C3D4``).
 
-    ``04:a1:b2-c3 d4`` → ``04A1B2C3D4``. Printed card numbers are digits, which
-    are hex too, so one form serves both.
+    The rule is :func:`drivers.uids.normalize_uid`, the one the readers use,
+    so a tapped card always matches its record; here it raises a field error.
     """
-    text = "".join(c for c in raw.strip() if c not in " :-._")
-    text = text.upper()
-    if not text:
-        raise FieldError("empty card UID")
-    if len(text) > 64:
-        raise FieldError("card UID longer than 64 characters")
-    if any(c not in "0123456789ABCDEF" for c in text):
-        raise FieldError("card UID must be hexadecimal (0-9, A-F) or a printed number")
-    return text
+    try:
+        return uids.normalize_uid(raw)
+    except ValueError as e:
+        raise FieldError(str(e)) from None
 
 
 def age_on(birth: date, today: date) -> int:

@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from drivers.backoff import Backoff
 from drivers.printer import PaperOut, PrinterError, PrinterOffline, ReceiptPrinter
 from drivers.receipts import (
     Document,
@@ -187,7 +188,6 @@ class PrintWorker:
         self.db = db
         self.printer = printer
         self.publish = publish
-        self.retry_max_s = retry_max_s
         self.give_up_s = give_up_s
         # Jobs queued by another process (the CLI) or missed wakes are found
         # by this poll; in-process enqueues wake the worker at once.
@@ -195,7 +195,7 @@ class PrintWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._delay = RETRY_INITIAL_S
+        self.retry = Backoff(RETRY_INITIAL_S, retry_max_s)
         self.printed = 0
 
     # -- lifecycle ---------------------------------------------------------
@@ -224,7 +224,7 @@ class PrintWorker:
     def wake(self, *, retry_now: bool = False) -> None:
         """New job committed, or (``retry_now``) the printer is back."""
         if retry_now:
-            self._delay = RETRY_INITIAL_S
+            self.retry.reset()
             self.db.write(
                 lambda conn: conn.execute(
                     "UPDATE print_jobs SET next_attempt_at = 0 WHERE state = 'queued'"
@@ -307,7 +307,7 @@ class PrintWorker:
                 self._set(job_id, FAILED, last_error=reason)
                 self._emit(job_id, FAILED, kind, reason)
                 return
-            delay, self._delay = self._delay, min(self._delay * 2, self.retry_max_s)
+            delay = self.retry.next()
             self._set(job_id, QUEUED, last_error=reason, next_attempt_at=time.time() + delay)
             log.info("print job %s waits %.1fs: %s", job_id, delay, reason)
             return
@@ -315,7 +315,7 @@ class PrintWorker:
             self._set(job_id, FAILED, last_error=str(exc))
             self._emit(job_id, FAILED, kind, str(exc))
             return
-        self._delay = RETRY_INITIAL_S
+        self.retry.reset()
         self._set(job_id, PRINTED, printed_at=_now_iso(), last_error=None)
         self.printed += 1
         self._emit(job_id, PRINTED, kind)

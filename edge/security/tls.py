@@ -58,9 +58,15 @@ def fingerprint_der(der: bytes) -> str:
     return hashlib.sha256(der).hexdigest()
 
 
-def colons(fingerprint: str) -> str:
-    """``AB:CD:…`` — the form browsers and ``openssl x509 -fingerprint`` show."""
-    fp = fingerprint.upper()
+def colons(fingerprint: str, *, upper: bool = True) -> str:
+    """``AB:CD:…`` — the form browsers and ``openssl x509 -fingerprint`` show.
+
+    Takes plain or already grouped hex; ``upper=False`` keeps its case (the
+    boot slip prints it as the certificate store has it).
+    """
+    fp = fingerprint.replace(":", "")
+    if upper:
+        fp = fp.upper()
     return ":".join(fp[i : i + 2] for i in range(0, len(fp), 2))
 
 
@@ -167,6 +173,15 @@ def current(config: Config) -> CertInfo | None:
     if cert.exists() and key.exists():
         return load_info(cert, key)
     return None
+
+
+def current_fingerprint(config: Config) -> str | None:
+    """The box certificate's fingerprint; None while there is none or it is unreadable."""
+    try:
+        info = current(config)
+    except (OSError, ValueError):
+        return None
+    return info.fingerprint if info else None
 
 
 def pkcs8_key(info: CertInfo, directory: Path) -> Path:

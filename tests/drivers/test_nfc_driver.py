@@ -9,28 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from drivers.nfc import ERROR, OFFLINE, OK, Reader, ReaderPool, normalize_uid
+from drivers.nfc import ERROR, OFFLINE, OK, Reader, ReaderPool
 from drivers.nfc_sim import CardEmulator, EmulatorBusy, free_udp_port, present_card
 from tests.support.drivers import Events, wait_until
 from tests.support.paths import ROOT
 
 UID = "04A1B2C3D4E5F6"
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["04:a1:b2:c3:d4:e5:f6", "04 A1 B2 C3 D4 E5 F6", "04a1b2c3d4e5f6", " 04-A1-b2-C3-d4-E5-f6\n"],
-)
-def test_normalize_uid_accepts_common_spellings(text: str) -> None:
-    assert normalize_uid(text) == UID
-
-
-def test_normalize_uid_bytes_and_errors() -> None:
-    assert normalize_uid(bytes.fromhex("deadbeef")) == "DEADBEEF"
-    assert normalize_uid("0x0102030405060708090A") == "0102030405060708090A"
-    for bad in ["", "04:A1:B", "zz11", "00" * 11]:
-        with pytest.raises(ValueError):
-            normalize_uid(bad)
 
 
 @pytest.fixture
