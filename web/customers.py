@@ -17,7 +17,7 @@ from edge.platform.box import current_box
 from web import bp, queries
 from web import customer_form as cf
 from web.auth import current_actor, login_required
-from web.i18n import t
+from web.i18n import has, t
 from web.panel import expert
 from web.problems import text as problem_text
 
@@ -131,7 +131,8 @@ def detail_context(customer: dict[str, Any], tab: str) -> dict[str, Any]:
 def _history_label(field: str) -> str:
     if field in cf.BY_NAME:
         return cf.BY_NAME[field].label
-    return t("hist_" + field) if t("hist_" + field) != "hist_" + field else field
+    key = f"hist_{field}"
+    return t(key) if has(key) else field
 
 
 @bp.route("/customers/<customer_id>")
@@ -304,7 +305,7 @@ def customer_status(customer_id: str) -> Response:
         current_box().db.write(
             lambda c: service.set_status(c, cid, status, actor=current_actor(), now=now_iso())
         )
-        flash(t("deactivated_ok" if status == "inactive" else "reactivated_ok"), "ok")
+        flash(t("deactivated_ok") if status == "inactive" else t("reactivated_ok"), "ok")
     except ApiError as e:
         flash(problem_text(e), "error")
     return redirect(url_for("web.customer_detail", customer_id=cid))
