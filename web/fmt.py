@@ -43,9 +43,9 @@ def parse_money(text: str, *, currency: str, signed: bool = False) -> int:
 
     The decimal mark is the last ``,`` or ``.`` followed by one up to the
     currency's exponent of digits at the end; any other ``,``/``.`` is a
-    thousands separator, so both languages' ways of typing read the same (and
-    a currency without minor units has no decimal mark). Raises ValueError
-    with a message key for the form.
+    thousands separator, so both languages' ways of typing read the same. A
+    currency without minor units has no decimal mark: "12,50" yen is refused
+    rather than read as 1250. Raises ValueError with a message key for the form.
     """
     digits = exponent(currency)
     raw = _without_currency(text.strip(), currency)
@@ -57,9 +57,11 @@ def parse_money(text: str, *, currency: str, signed: bool = False) -> int:
     if negative and not signed:
         raise ValueError("err_amount_positive")
     body = re.sub(r"[\s\u00a0']", "", raw.lstrip("+-"))
-    m = re.search(rf"[.,](\d{{1,{digits}}})$", body) if digits else None
-    if m:
+    m = re.search(r"[.,](\d+)$", body)
+    if m and len(m.group(1)) <= digits:
         whole, frac = body[: m.start()], m.group(1)
+    elif m and len(m.group(1)) < 3:
+        raise ValueError("err_amount_format")  # "12,50" of a currency without cents
     else:
         whole, frac = body, ""
     whole = whole.replace(".", "").replace(",", "")

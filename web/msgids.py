@@ -4,23 +4,20 @@ Templates and views build some ids from a prefix and a value (``"tx_" ~
 type``, ``label_<field>``), and form checks and the service hand keys or
 English sentences to :func:`web.customer_form.message`. None of those is a
 literal ``t("…")``, so ``make messages`` would not see them; ``N_`` marks them
-here. Imports only :mod:`l10n`. ``tests/web/test_catalogs.py`` checks each
+here. Imports only :mod:`l10n`. ``tests/web/test_panel_texts.py`` checks each
 family against the table the code builds it from.
 """
 
 from l10n import N_
 
-# web.customers.TABS, as t("tab_" ~ name).
-TABS = (
+MSGIDS = (
+    # web.customers.TABS, as t("tab_" ~ name).
     N_("tab_general"),
     N_("tab_credit"),
     N_("tab_points"),
     N_("tab_purchases"),
     N_("tab_history"),
-)
-
-# web.customer_form.SECTIONS, as t("sec_" ~ section).
-SECTIONS = (
+    # web.customer_form.SECTIONS, as t("sec_" ~ section).
     N_("sec_person"),
     N_("sec_contact"),
     N_("sec_address"),
@@ -29,10 +26,7 @@ SECTIONS = (
     N_("sec_bank"),
     N_("sec_status"),
     N_("sec_notes"),
-)
-
-# Every field of web.customer_form.FIELDS (Field.label).
-LABELS = (
+    # Every field of web.customer_form.FIELDS (Field.label).
     N_("label_type"),
     N_("label_customer_number"),
     N_("label_title"),
@@ -93,10 +87,7 @@ LABELS = (
     N_("label_loss_reason"),
     N_("label_notes"),
     N_("label_memo"),
-)
-
-# The fields with help=True, and the card number field (help_text).
-HELP = (
+    # The fields with help=True, and the card number field (help_text).
     N_("help_invoice_email"),
     N_("help_vat_id"),
     N_("help_discount_percent"),
@@ -105,54 +96,33 @@ HELP = (
     N_("help_sepa_mandate_reference"),
     N_("help_blocked"),
     N_("help_card_uid"),
-)
-
-# The gender field's options.
-GENDERS = (
+    # The gender field's options.
     N_("gender_female"),
     N_("gender_male"),
     N_("gender_diverse"),
     N_("gender_unspecified"),
-)
-
-# Why a new customer looks like an existing one (edge.customers duplicates).
-MATCHES = (
+    # Why a new customer looks like an existing one (edge.customers duplicates).
     N_("matched_email"),
     N_("matched_phone"),
     N_("matched_name_and_date_of_birth"),
-)
-
-# A card's status.
-CARD_STATES = (
+    # A card's status.
     N_("card_active"),
     N_("card_blocked"),
     N_("card_lost"),
-)
-
-# edge.security.users.ROLES.
-ROLES = (
+    # edge.security.users.ROLES.
     N_("role_cashier"),
     N_("role_manager"),
     N_("role_admin"),
-)
-
-# The device kinds on the devices page.
-DEVICES = (
+    # The device kinds on the devices page.
     N_("dev_reader"),
     N_("dev_printer"),
     N_("dev_display"),
-)
-
-# edge.devices.printing job states.
-JOB_STATES = (
+    # edge.devices.printing job states.
     N_("job_queued"),
     N_("job_printing"),
     N_("job_printed"),
     N_("job_failed"),
-)
-
-# edge.money.journal type names.
-TRANSACTIONS = (
+    # edge.money.journal type names.
     N_("tx_topup"),
     N_("tx_usage"),
     N_("tx_correction"),
@@ -161,19 +131,13 @@ TRANSACTIONS = (
     N_("tx_payout"),
     N_("tx_earned"),
     N_("tx_redeemed"),
-)
-
-# History fields that are not form fields.
-HISTORY = (
+    # History fields that are not form fields.
     N_("hist_created"),
     N_("hist_status"),
     N_("hist_cards"),
     N_("hist_merged_from"),
     N_("hist_merged_into"),
-)
-
-# Service refusals by code, and configured limits (web.problems).
-PROBLEMS = (
+    # Service refusals by code, and configured limits (web.problems).
     N_("problem_customer_blocked"),
     N_("problem_customer_inactive"),
     N_("problem_insufficient_funds"),
@@ -183,17 +147,11 @@ PROBLEMS = (
     N_("problem_limit_max_topup"),
     N_("problem_limit_max_balance"),
     N_("problem_not_found"),
-)
-
-# The devices page's actions (web.devices, ok=…).
-ACTIONS_DONE = (
+    # The devices page's actions (web.devices, ok=…).
     N_("test_print_done"),
     N_("test_display_done"),
     N_("sim_tap_done"),
-)
-
-# Form checks (web.customer_form.message) and web.fmt.parse_money's ValueError keys.
-FORM_ERRORS = (
+    # Form checks (web.customer_form.message) and web.fmt.parse_money's ValueError keys.
     N_("not_int"),
     N_("not_number"),
     N_("too_long"),
@@ -207,10 +165,7 @@ FORM_ERRORS = (
     N_("err_amount_positive"),
     N_("err_amount_too_large"),
     N_("err_reason_missing"),
-)
-
-# edge.customers' own (English) field messages, translated where shown.
-SERVICE_MESSAGES = (
+    # edge.customers' own (English) field messages, translated where shown.
     N_("required for an individual customer"),
     N_("required for a business customer"),
     N_("already in use"),
