@@ -66,3 +66,10 @@ def test_topup_in_the_currencys_own_digits(cashier: Panel, staff: Box) -> None:
     assert cash.fetchone()[0] == minor
     html = cashier.text(f"/customers/{cid}?tab=credit")
     assert shown in html
+
+
+def test_the_amount_example_is_one_the_form_accepts(cashier: Panel, staff: Box) -> None:
+    cid = make_customer(staff)
+    html = cashier.text(f"/customers/{cid}?tab=credit")
+    example = {"JPY": "e.g. 20", "KWD": "e.g. 20.000"}[staff.config.box.currency]
+    assert f'placeholder="{example}"' in html
