@@ -1,8 +1,10 @@
 """Receipt layouts: plain dicts in, a printer-neutral :class:`Document` out.
 
 No I/O and no ``edge`` imports: the service passes the JSON-shaped records
-it already has (checkout response, top-up result, box info). Money is always
-integer minor units and is formatted with integer ``divmod`` — never floats.
+it already has (checkout response, top-up result, box info). Labels come
+from the :mod:`l10n` catalogs (``slip_*``) and money, rates and quantities
+from its Babel formatting: integer minor units with the currency's own
+exponent, never floats, and plain spaces (a printer's cells are fixed).
 
 The same :class:`Document` is printed by :mod:`drivers.printer` (ESC/POS) and
 rendered to ``.txt``/``.png`` by the simulated printer, so what the demo
@@ -14,6 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import l10n
+from l10n import N_
+from l10n.catalogs import Gettext
 
 __all__ = [
     "Document",
@@ -30,43 +36,29 @@ __all__ = [
 
 Align = Literal["left", "center", "right"]
 
-_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 REVERSE_CHARGE_NOTE = "Steuerschuldnerschaft des Leistungsempfängers / reverse charge"
-
-
-def _group(digits: str, sep: str) -> str:
-    head = len(digits) % 3 or 3
-    parts = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
-    return sep.join(parts)
+# The tenders with a printed name; any other type is printed as sent.
+TENDERS = {
+    "cash": N_("slip_tender_cash"),
+    "card": N_("slip_tender_card"),
+    "credit": N_("slip_tender_credit"),
+    "voucher": N_("slip_tender_voucher"),
+}
 
 
 def format_money(minor: int, currency: str = "EUR", locale: str = "de") -> str:
-    """123456 → ``1.234,56 €`` (de) or ``€1,234.56`` (en); 2 minor digits."""
-    if isinstance(minor, bool) or not isinstance(minor, int):
-        raise TypeError(f"money must be integer minor units, got {minor!r}")
-    sign = "-" if minor < 0 else ""
-    major, cents = divmod(abs(minor), 100)
-    symbol = _SYMBOLS.get(currency.upper())
-    if locale.startswith("de"):
-        number = f"{_group(str(major), '.')},{cents:02d}"
-        return f"{sign}{number} {symbol or currency.upper()}"
-    number = f"{_group(str(major), ',')}.{cents:02d}"
-    return f"{sign}{symbol}{number}" if symbol else f"{sign}{currency.upper()} {number}"
+    """123456 → ``1.234,56 €`` (de) or ``€1,234.56`` (en), in the currency's digits."""
+    return l10n.plain(l10n.money(minor, currency, locale))
 
 
 def format_rate(rate_bp: int, locale: str = "de") -> str:
     """VAT rate in basis points: 1900 → ``19 %``, 550 → ``5,5 %`` (de)."""
-    whole, frac = divmod(int(rate_bp), 100)
-    text = str(whole) if frac == 0 else f"{whole}.{frac:02d}".rstrip("0")
-    return text.replace(".", ",") + " %" if locale.startswith("de") else text + "%"
+    return l10n.plain(l10n.percent(int(rate_bp), locale))
 
 
 def format_quantity(quantity: Any, locale: str = "de") -> str:
     """Quantities arrive as decimal strings ("2", "0.5"); keep them exact."""
-    text = str(quantity).strip()
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",") if locale.startswith("de") else text
+    return l10n.decimal(quantity, locale)
 
 
 @dataclass
@@ -171,78 +163,6 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-_LABELS = {
-    "de": {
-        "receipt": "Beleg",
-        "customer": "Kunde",
-        "discount": "Rabatt",
-        "total": "SUMME",
-        "vat": "MwSt",
-        "net": "Netto",
-        "gross": "Brutto",
-        "from_bonus": "Bezahlt mit Bonus",
-        "from_cash": "Bezahlt mit Guthaben",
-        "other": "Weitere Zahlung",
-        "balances": "Kontostand danach",
-        "cash": "Guthaben",
-        "bonus": "Bonus",
-        "points": "Punkte",
-        "points_earned": "Punkte gesammelt",
-        "points_redeemed": "Punkte eingelöst",
-        "points_discount": "Punkte-Rabatt",
-        "topup": "AUFLADUNG",
-        "topup_amount": "Aufgeladen",
-        "bonus_granted": "Bonus gutgeschrieben",
-        "payout": "AUSZAHLUNG",
-        "payout_amount": "Ausgezahlt",
-        "signature": "Unterschrift Kunde",
-        "status": "STATUS",
-        "version": "Version",
-        "address": "Adresse",
-        "fingerprint": "TLS-Fingerabdruck (SHA-256)",
-        "pairing": "Kopplung",
-        "thanks": "Vielen Dank für Ihren Einkauf!",
-        "tender": {"cash": "Bar", "card": "Karte", "credit": "Guthaben", "voucher": "Gutschein"},
-    },
-    "en": {
-        "receipt": "Receipt",
-        "customer": "Customer",
-        "discount": "Discount",
-        "total": "TOTAL",
-        "vat": "VAT",
-        "net": "Net",
-        "gross": "Gross",
-        "from_bonus": "Paid from bonus",
-        "from_cash": "Paid from credit",
-        "other": "Other payment",
-        "balances": "Balances after",
-        "cash": "Credit",
-        "bonus": "Bonus",
-        "points": "Points",
-        "points_earned": "Points earned",
-        "points_redeemed": "Points redeemed",
-        "points_discount": "Points discount",
-        "topup": "TOP-UP",
-        "topup_amount": "Topped up",
-        "bonus_granted": "Bonus granted",
-        "payout": "PAYOUT",
-        "payout_amount": "Paid out",
-        "signature": "Customer signature",
-        "status": "STATUS",
-        "version": "Version",
-        "address": "Address",
-        "fingerprint": "TLS fingerprint (SHA-256)",
-        "pairing": "Pairing",
-        "thanks": "Thank you for your purchase!",
-        "tender": {"cash": "Cash", "card": "Card", "credit": "Credit", "voucher": "Voucher"},
-    },
-}
-
-
-def _labels(locale: str) -> dict[str, Any]:
-    return _LABELS["de" if locale.startswith("de") else "en"]
-
-
 def _header(doc: Document, box: Mapping[str, Any]) -> None:
     if box.get("name"):
         doc.big(str(box["name"]))
@@ -257,9 +177,9 @@ def _header(doc: Document, box: Mapping[str, Any]) -> None:
     doc.rule()
 
 
-def _meta(doc: Document, data: Mapping[str, Any], lab: Mapping[str, Any]) -> None:
+def _meta(doc: Document, data: Mapping[str, Any], _: Gettext) -> None:
     if data.get("receipt_no"):
-        doc.pair(lab["receipt"], str(data["receipt_no"]))
+        doc.pair(_("slip_receipt"), str(data["receipt_no"]))
     when = data.get("at") or data.get("created_at")
     if when:
         doc.add(str(when))
@@ -267,18 +187,19 @@ def _meta(doc: Document, data: Mapping[str, Any], lab: Mapping[str, Any]) -> Non
     if customer:
         name = customer.get("display_name") or ""
         number = customer.get("customer_number") or customer.get("number")
-        doc.add(f"{lab['customer']}: {name}" + (f" ({number})" if number else ""))
+        doc.add(_("slip_customer") + f": {name}" + (f" ({number})" if number else ""))
 
 
-def _balances(doc: Document, data: Mapping[str, Any], lab: Mapping[str, Any], money: Any) -> None:
+def _balances(doc: Document, data: Mapping[str, Any], _: Gettext, money: Any) -> None:
     shown = [k for k in ("cash", "bonus") if data.get(k) is not None]
     if not shown and data.get("points") is None:
         return
-    doc.add(lab["balances"], bold=True)
+    doc.add(_("slip_balances"), bold=True)
+    names = {"cash": _("slip_cash"), "bonus": _("slip_bonus")}
     for key in shown:
-        doc.pair(f"  {lab[key]}", money(int(data[key])))
+        doc.pair(f"  {names[key]}", money(int(data[key])))
     if data.get("points") is not None:
-        doc.pair(f"  {lab['points']}", str(int(data["points"])))
+        doc.pair("  " + _("slip_points"), str(int(data["points"])))
 
 
 def checkout_receipt(
@@ -290,15 +211,16 @@ def checkout_receipt(
     currency: str | None = None,
 ) -> Document:
     """The sale receipt from a checkout response (API.md shapes)."""
-    lab = _labels(locale)
+    _ = l10n.translator(locale)
     cur = currency or str(checkout.get("currency") or "EUR")
 
     def money(v: int) -> str:
         return format_money(int(v), cur, locale)
 
-    doc = Document("checkout", f"{lab['receipt']} {checkout.get('receipt_no', '')}".strip(), width)
+    title = (_("slip_receipt") + " " + str(checkout.get("receipt_no", ""))).strip()
+    doc = Document("checkout", title, width)
     _header(doc, box)
-    _meta(doc, checkout, lab)
+    _meta(doc, checkout, _)
     doc.rule()
     for item in checkout.get("lines", []):
         qty = format_quantity(item.get("quantity", "1"), locale)
@@ -312,18 +234,21 @@ def checkout_receipt(
         discount = int(item.get("discount") or 0)
         if discount:
             pct = item.get("discount_percent")
-            label = f"  {lab['discount']}" + (f" {format_quantity(pct, locale)} %" if pct else "")
+            label = (
+                "  " + _("slip_discount") + (f" {format_quantity(pct, locale)} %" if pct else "")
+            )
             # Keep amounts in one column with the "€ A" of the item lines.
             doc.pair(label, money(-discount) + ("  " if suffix else ""))
     if checkout.get("points_discount"):
-        doc.pair(lab["points_discount"], money(-int(checkout["points_discount"])))
+        doc.pair(_("slip_points_discount"), money(-int(checkout["points_discount"])))
     doc.rule()
-    doc.pair(lab["total"], money(int(checkout.get("total", 0))), bold=True)
+    doc.pair(_("slip_total"), money(int(checkout.get("total", 0))), bold=True)
     vat = list(checkout.get("vat") or [])
     if vat:
         doc.blank()
-        head = f"{lab['vat']:<10}{lab['net']:>10}{lab['vat']:>10}"
-        doc.pair(head, lab["gross"])
+        vat_label, net_label = _("slip_vat"), _("slip_net")
+        head = f"{vat_label:<10}{net_label:>10}{vat_label:>10}"
+        doc.pair(head, _("slip_gross"))
         for row in vat:
             code = _rate_code(row.get("rate_bp"), checkout)
             left = (
@@ -336,22 +261,23 @@ def checkout_receipt(
         doc.add(REVERSE_CHARGE_NOTE)
     doc.rule()
     if checkout.get("from_bonus"):
-        doc.pair(lab["from_bonus"], money(int(checkout["from_bonus"])))
+        doc.pair(_("slip_from_bonus"), money(int(checkout["from_bonus"])))
     if checkout.get("from_cash"):
-        doc.pair(lab["from_cash"], money(int(checkout["from_cash"])))
+        doc.pair(_("slip_from_cash"), money(int(checkout["from_cash"])))
     for tender in checkout.get("tenders") or []:
         if tender.get("type") == "credit" or not tender.get("amount"):
             continue
-        name = lab["tender"].get(str(tender.get("type")), str(tender.get("type")))
+        kind = str(tender.get("type"))
+        name = _(TENDERS[kind]) if kind in TENDERS else kind
         doc.pair(name, money(int(tender["amount"])))
     if checkout.get("points_redeemed"):
-        doc.pair(lab["points_redeemed"], str(int(checkout["points_redeemed"])))
+        doc.pair(_("slip_points_redeemed"), str(int(checkout["points_redeemed"])))
     if checkout.get("points_earned"):
-        doc.pair(lab["points_earned"], str(int(checkout["points_earned"])))
+        doc.pair(_("slip_points_earned"), str(int(checkout["points_earned"])))
     balances = checkout.get("balances") or checkout
-    _balances(doc, balances, lab, money)
+    _balances(doc, balances, _, money)
     doc.blank()
-    doc.add(lab["thanks"], align="center")
+    doc.add(_("slip_thanks"), align="center")
     return doc
 
 
@@ -376,22 +302,22 @@ def topup_slip(
     currency: str | None = None,
 ) -> Document:
     """Slip for a credit top-up: amount, bonus granted, balances after."""
-    lab = _labels(locale)
+    _ = l10n.translator(locale)
     cur = currency or str(topup.get("currency") or "EUR")
 
     def money(v: int) -> str:
         return format_money(int(v), cur, locale)
 
-    doc = Document("topup", lab["topup"], width)
+    doc = Document("topup", _("slip_topup"), width)
     _header(doc, box)
-    doc.big(lab["topup"])
-    _meta(doc, topup, lab)
+    doc.big(_("slip_topup"))
+    _meta(doc, topup, _)
     doc.rule()
-    doc.pair(lab["topup_amount"], money(int(topup.get("amount", 0))), bold=True)
+    doc.pair(_("slip_topup_amount"), money(int(topup.get("amount", 0))), bold=True)
     if topup.get("bonus_granted"):
-        doc.pair(lab["bonus_granted"], money(int(topup["bonus_granted"])))
+        doc.pair(_("slip_bonus_granted"), money(int(topup["bonus_granted"])))
     doc.rule()
-    _balances(doc, topup, lab, money)
+    _balances(doc, topup, _, money)
     return doc
 
 
@@ -404,24 +330,24 @@ def payout_slip(
     currency: str | None = None,
 ) -> Document:
     """Slip for a cash payout, with a signature line for the customer."""
-    lab = _labels(locale)
+    _ = l10n.translator(locale)
     cur = currency or str(payout.get("currency") or "EUR")
 
     def money(v: int) -> str:
         return format_money(int(v), cur, locale)
 
-    doc = Document("payout", lab["payout"], width)
+    doc = Document("payout", _("slip_payout"), width)
     _header(doc, box)
-    doc.big(lab["payout"])
-    _meta(doc, payout, lab)
+    doc.big(_("slip_payout"))
+    _meta(doc, payout, _)
     doc.rule()
-    doc.pair(lab["payout_amount"], money(int(payout.get("amount", 0))), bold=True)
+    doc.pair(_("slip_payout_amount"), money(int(payout.get("amount", 0))), bold=True)
     doc.rule()
-    _balances(doc, payout, lab, money)
+    _balances(doc, payout, _, money)
     doc.blank()
     doc.blank()
     doc.add("_" * min(width, 32))
-    doc.add(lab["signature"])
+    doc.add(_("slip_signature"))
     return doc
 
 
@@ -436,23 +362,23 @@ def status_slip(
     width: int = 42,
 ) -> Document:
     """Printed at boot: where the box is and how to pair a terminal."""
-    lab = _labels(locale)
-    doc = Document("status", lab["status"], width)
+    _ = l10n.translator(locale)
+    doc = Document("status", _("slip_status"), width)
     _header(doc, box)
-    doc.big(lab["status"])
+    doc.big(_("slip_status"))
     if version:
-        doc.pair(lab["version"], version)
+        doc.pair(_("slip_version"), version)
     for address in addresses:
-        doc.add(f"{lab['address']}: {address}")
+        doc.add(_("slip_address") + f": {address}")
     doc.blank()
-    doc.add(lab["fingerprint"] + ":", bold=True)
+    doc.add(_("slip_fingerprint") + ":", bold=True)
     # Colon-separated hex pairs break cleanly at a colon, never mid-pair.
     groups = [g for g in tls_fingerprint.split(":") if g]
     per_line = max(1, (width + 1) // 3)
     for i in range(0, len(groups), per_line):
         doc.add(":".join(groups[i : i + per_line]))
     doc.blank()
-    doc.add(f"{lab['pairing']}: {pairing_hint}")
+    doc.add(_("slip_pairing") + f": {pairing_hint}")
     return doc
 
 

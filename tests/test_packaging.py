@@ -34,6 +34,9 @@ def test_wheel_installs_in_a_clean_venv(tmp_path):
     assert any(n.startswith("drivers/") for n in names)
     assert any(n.startswith("web/") for n in names)
     assert not any(n.startswith("tests/") for n in names)
+    # The catalogs are git-ignored build output: the wheel must carry them all the same.
+    for lang in ("de", "en"):
+        assert f"l10n/translations/{lang}/LC_MESSAGES/messages.mo" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -45,15 +48,15 @@ def test_wheel_installs_in_a_clean_venv(tmp_path):
         [
             str(py),
             "-c",
-            "import edge, edge._ledger_core as c;"
-            " print(edge.__version__, c.apply_percent(1005, 10))",
+            "import edge, edge._ledger_core as c, l10n;"
+            " print(edge.__version__, c.apply_percent(1005, 10), l10n.translator('de')('login'))",
         ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         check=True,
     )
-    assert out.stdout.split()[1] == "101"
+    assert out.stdout.split()[1:] == ["101", "Anmelden"]
     cli = subprocess.run(
         [str(venv / "bin" / "tilledge"), "--version"],
         capture_output=True,

@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Strict",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=box.config.security.session_hours),
     )
+    i18n.init_app(app)
     app.register_blueprint(bp)
     app.before_request(auth.csrf_protect)
     app.after_request(auth.security_headers)

@@ -23,7 +23,7 @@ from web import customer_form as cf
 from web.auth import current_actor, login_required
 from web.customers import detail_context, load
 from web.i18n import t
-from web.panel import claim_nonce
+from web.panel import claim_nonce, currency
 from web.panel import money as show_money
 from web.problems import text as problem_text
 
@@ -32,7 +32,7 @@ Op = Callable[[sqlite3.Connection, Any, money.Actor], tuple[dict[str, Any], int]
 
 def _amount(name: str, *, signed: bool = False) -> tuple[int | None, str | None]:
     try:
-        value = fmt.parse_money(request.form.get(name, ""), signed=signed)
+        value = fmt.parse_money(request.form.get(name, ""), currency=currency(), signed=signed)
     except ValueError as e:
         return None, cf.message(str(e))
     if value == 0:

@@ -3,8 +3,8 @@ which label and help — and turning posted strings back into typed values.
 
 Normal mode shows what daily work at the till needs; Expert mode adds the
 business, terms, bank/SEPA and rare fields (SPEC §6, the reference panel's
-Normal/Expert split). Labels live here, next to the field list, so adding a
-field is one edit.
+Normal/Expert split). A field's label and help are the catalog entries
+``label_<name>`` and ``help_<name>`` (listed in :mod:`web.msgids`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from edge.customers.fields import CustomerFields
+from l10n import N_
 from web import fmt
-from web.i18n import lang
+from web.i18n import has, lang, t
+from web.panel import currency
 
 
 @dataclass(frozen=True)
@@ -25,8 +27,6 @@ class Field:
     kind: str  # text email tel date select bool int money float textarea
     section: str
     expert: bool = False
-    de: str = ""
-    en: str = ""
     help: bool = False
     maxlength: int | None = None
     options: tuple[str, ...] = ()
@@ -34,140 +34,84 @@ class Field:
 
     @property
     def label(self) -> str:
-        return self.de if lang() == "de" else self.en
+        key = f"label_{self.name}"
+        return t(key)
 
 
-def F(name: str, kind: str, section: str, de: str, en: str, **kw: Any) -> Field:
-    return Field(name, kind, section, de=de, en=en, **kw)
+F = Field
 
 
 FIELDS: tuple[Field, ...] = (
-    F("type", "select", "person", "Kundenart", "Customer type", options=("individual", "business")),
-    F("customer_number", "int", "person", "Kundennummer", "Customer number", expert=True),
-    F("title", "text", "person", "Titel", "Title", expert=True, maxlength=50),
-    F("first_name", "text", "person", "Vorname", "First name", maxlength=100, autocomplete="off"),
-    F("last_name", "text", "person", "Nachname", "Last name", maxlength=100, autocomplete="off"),
-    F("company_name", "text", "person", "Firmenname", "Company name", maxlength=150),
-    F("alias", "text", "person", "Spitzname", "Alias", expert=True, maxlength=100),
-    F("gender", "select", "person", "Geschlecht", "Gender", expert=True,
+    F("type", "select", "person", options=("individual", "business")),
+    F("customer_number", "int", "person", expert=True),
+    F("title", "text", "person", expert=True, maxlength=50),
+    F("first_name", "text", "person", maxlength=100, autocomplete="off"),
+    F("last_name", "text", "person", maxlength=100, autocomplete="off"),
+    F("company_name", "text", "person", maxlength=150),
+    F("alias", "text", "person", expert=True, maxlength=100),
+    F("gender", "select", "person", expert=True,
       options=("", "female", "male", "diverse", "unspecified")),
-    F("date_of_birth", "date", "person", "Geburtsdatum", "Date of birth"),
-    F("social_security_number", "text", "person", "Sozialversicherungsnummer",
-      "Social security number", expert=True, maxlength=30),
-    F("email", "email", "contact", "E-Mail", "E-mail", maxlength=254),
-    F("phone", "tel", "contact", "Telefon", "Phone", maxlength=40),
-    F("mobile", "tel", "contact", "Mobil", "Mobile", maxlength=40),
-    F("invoice_email", "email", "contact", "Rechnungs-E-Mail", "Invoice e-mail", expert=True,
-      help=True, maxlength=254),
-    F("business_phone", "tel", "contact", "Telefon geschäftlich", "Business phone",
-      expert=True, maxlength=40),
-    F("fax", "tel", "contact", "Fax", "Fax", expert=True, maxlength=40),
-    F("whatsapp", "tel", "contact", "WhatsApp-Nummer", "WhatsApp number", expert=True,
-      maxlength=40),
-    F("whatsapp_opt_in", "bool", "contact", "WhatsApp-Werbung erlaubt", "WhatsApp opt-in",
-      expert=True),
-    F("newsletter_opt_in", "bool", "contact", "Newsletter erwünscht", "Newsletter opt-in"),
-    F("email_invoices", "bool", "contact", "Rechnungen per E-Mail", "E-mail invoices",
-      expert=True),
-    F("homepage", "text", "contact", "Webseite", "Homepage", expert=True, maxlength=200),
-    F("preferred_language", "text", "contact", "Bevorzugte Sprache (z. B. de)",
-      "Preferred language (e.g. en)", expert=True, maxlength=6),
-    F("street", "text", "address", "Straße", "Street", maxlength=100),
-    F("house_number", "text", "address", "Hausnummer", "House number", maxlength=20),
-    F("postal_code", "text", "address", "PLZ", "Postal code", maxlength=20),
-    F("city", "text", "address", "Ort", "City", maxlength=100),
-    F("country", "text", "address", "Land (DE, AT, …)", "Country (DE, AT, …)", expert=True,
-      maxlength=2),
-    F("care_of", "text", "address", "c/o", "c/o", expert=True, maxlength=100),
-    F("po_box", "text", "address", "Postfach", "PO box", expert=True, maxlength=30),
-    F("latitude", "float", "address", "Breitengrad", "Latitude", expert=True),
-    F("longitude", "float", "address", "Längengrad", "Longitude", expert=True),
-    F("vat_id", "text", "business", "USt-IdNr.", "VAT ID", expert=True, help=True, maxlength=20),
-    F("tax_id", "text", "business", "Steuernummer", "Tax ID", expert=True, maxlength=30),
-    F("registration_number", "text", "business", "Handelsregisternummer",
-      "Registration number", expert=True, maxlength=50),
-    F("business_type", "text", "business", "Rechtsform", "Business type", expert=True,
-      maxlength=50),
-    F("industry", "text", "business", "Branche", "Industry", expert=True, maxlength=100),
-    F("segment", "text", "business", "Segment", "Segment", expert=True, maxlength=50),
-    F("group_id", "select", "terms", "Kundengruppe", "Customer group"),
-    F("discount_percent", "int", "terms", "Rabatt % (leer = Gruppe)",
-      "Discount % (empty = group's)", expert=True, help=True),
-    F("price_level", "int", "terms", "Preisstufe", "Price level", expert=True),
-    F("credit_limit", "money", "terms", "Kreditlimit", "Credit limit", expert=True, help=True),
-    F("allow_invoice_payment", "bool", "terms", "Zahlung auf Rechnung erlaubt",
-      "Allow invoice payment", expert=True),
-    F("do_not_dun", "bool", "terms", "Nicht mahnen", "Do not dun", expert=True),
-    F("payment_terms_days", "int", "terms", "Zahlungsziel (Tage)", "Payment terms (days)",
-      expert=True, help=True),
-    F("payment_method", "text", "terms", "Zahlungsart", "Payment method", expert=True,
-      maxlength=50),
-    F("net_mode", "bool", "terms", "Nettopreise (Reverse Charge)", "Net prices (reverse charge)",
-      expert=True),
-    F("iban", "text", "bank", "IBAN", "IBAN", expert=True, maxlength=42),
-    F("bic", "text", "bank", "BIC", "BIC", expert=True, maxlength=15),
-    F("bank_name", "text", "bank", "Bank", "Bank name", expert=True, maxlength=100),
-    F("sepa_mandate_reference", "text", "bank", "SEPA-Mandatsreferenz", "SEPA mandate reference",
-      expert=True, help=True, maxlength=35),
-    F("sepa_mandate_date", "date", "bank", "SEPA-Mandat erteilt am", "SEPA mandate date",
-      expert=True),
-    F("blocked", "bool", "status", "Kunde gesperrt", "Customer blocked", help=True),
-    F("lock_text", "text", "status", "Sperrtext (an der Kasse sichtbar)",
-      "Lock text (shown at the till)", maxlength=200),
-    F("favourite", "bool", "status", "Stammkunde (Favorit)", "Favourite"),
-    F("points_blocked", "bool", "status", "Punkteprogramm gesperrt", "Points program blocked",
-      expert=True),
-    F("is_employee", "bool", "status", "Mitarbeiter", "Employee", expert=True),
-    F("is_debtor", "bool", "status", "Debitor", "Debtor", expert=True),
-    F("loss_reason", "text", "status", "Grund für Verlust", "Reason for loss", expert=True,
-      maxlength=200),
-    F("notes", "textarea", "notes", "Notizen", "Notes", maxlength=5000),
-    F("memo", "textarea", "notes", "Kurznotiz (max. 200 Zeichen)", "Memo (max. 200 characters)",
-      maxlength=200),
+    F("date_of_birth", "date", "person"),
+    F("social_security_number", "text", "person", expert=True, maxlength=30),
+    F("email", "email", "contact", maxlength=254),
+    F("phone", "tel", "contact", maxlength=40),
+    F("mobile", "tel", "contact", maxlength=40),
+    F("invoice_email", "email", "contact", expert=True, help=True, maxlength=254),
+    F("business_phone", "tel", "contact", expert=True, maxlength=40),
+    F("fax", "tel", "contact", expert=True, maxlength=40),
+    F("whatsapp", "tel", "contact", expert=True, maxlength=40),
+    F("whatsapp_opt_in", "bool", "contact", expert=True),
+    F("newsletter_opt_in", "bool", "contact"),
+    F("email_invoices", "bool", "contact", expert=True),
+    F("homepage", "text", "contact", expert=True, maxlength=200),
+    F("preferred_language", "text", "contact", expert=True, maxlength=6),
+    F("street", "text", "address", maxlength=100),
+    F("house_number", "text", "address", maxlength=20),
+    F("postal_code", "text", "address", maxlength=20),
+    F("city", "text", "address", maxlength=100),
+    F("country", "text", "address", expert=True, maxlength=2),
+    F("care_of", "text", "address", expert=True, maxlength=100),
+    F("po_box", "text", "address", expert=True, maxlength=30),
+    F("latitude", "float", "address", expert=True),
+    F("longitude", "float", "address", expert=True),
+    F("vat_id", "text", "business", expert=True, help=True, maxlength=20),
+    F("tax_id", "text", "business", expert=True, maxlength=30),
+    F("registration_number", "text", "business", expert=True, maxlength=50),
+    F("business_type", "text", "business", expert=True, maxlength=50),
+    F("industry", "text", "business", expert=True, maxlength=100),
+    F("segment", "text", "business", expert=True, maxlength=50),
+    F("group_id", "select", "terms"),
+    F("discount_percent", "int", "terms", expert=True, help=True),
+    F("price_level", "int", "terms", expert=True),
+    F("credit_limit", "money", "terms", expert=True, help=True),
+    F("allow_invoice_payment", "bool", "terms", expert=True),
+    F("do_not_dun", "bool", "terms", expert=True),
+    F("payment_terms_days", "int", "terms", expert=True, help=True),
+    F("payment_method", "text", "terms", expert=True, maxlength=50),
+    F("net_mode", "bool", "terms", expert=True),
+    F("iban", "text", "bank", expert=True, maxlength=42),
+    F("bic", "text", "bank", expert=True, maxlength=15),
+    F("bank_name", "text", "bank", expert=True, maxlength=100),
+    F("sepa_mandate_reference", "text", "bank", expert=True, help=True, maxlength=35),
+    F("sepa_mandate_date", "date", "bank", expert=True),
+    F("blocked", "bool", "status", help=True),
+    F("lock_text", "text", "status", maxlength=200),
+    F("favourite", "bool", "status"),
+    F("points_blocked", "bool", "status", expert=True),
+    F("is_employee", "bool", "status", expert=True),
+    F("is_debtor", "bool", "status", expert=True),
+    F("loss_reason", "text", "status", expert=True, maxlength=200),
+    F("notes", "textarea", "notes", maxlength=5000),
+    F("memo", "textarea", "notes", maxlength=200),
 )  # fmt: skip
 BY_NAME = {f.name: f for f in FIELDS}
 SECTIONS = ("person", "contact", "address", "business", "terms", "bank", "status", "notes")
 EXPERT_SECTIONS = frozenset({"business", "bank"})
 
-HELP = {
-    "de": {
-        "card_uid": "Die Nummer der Kundenkarte: bei NFC-Karten die UID, die der Leser "
-        "anzeigt (z. B. 04A2B3C4), sonst die aufgedruckte Nummer. Leerzeichen und "
-        "Doppelpunkte sind egal.",
-        "sepa_mandate_reference": "Die eindeutige Nummer des Lastschriftmandats, wie auf dem "
-        "unterschriebenen Formular (bis 35 Zeichen: Buchstaben, Ziffern, + ? / - : ( ) . , ').",
-        "credit_limit": "Höchster offener Rechnungsbetrag, den der Kunde haben darf. "
-        "Leer = kein Limit. Hat nichts mit dem Guthaben zu tun.",
-        "payment_terms_days": "Tage bis zur Fälligkeit einer Rechnung (z. B. 14). "
-        "Leer = Standard des Geschäfts.",
-        "discount_percent": "Ganze Zahl 0–100. Leer lassen, damit der Rabatt der Gruppe gilt; "
-        "0 heißt ausdrücklich kein Rabatt.",
-        "vat_id": "Mit Ländercode, z. B. DE123456789. Eine gültige ausländische EU-USt-IdNr. "
-        "schaltet Nettopreise (Reverse Charge) ein.",
-        "invoice_email": "Leer lassen, dann gehen Rechnungen an die normale E-Mail.",
-        "blocked": "Gesperrte Kunden können nicht zahlen oder aufladen; die Kasse zeigt den "
-        "Sperrtext.",
-    },
-    "en": {
-        "card_uid": "The customer card's number: for NFC cards the UID the reader shows "
-        "(e.g. 04A2B3C4), otherwise the printed number. Spaces and colons do not matter.",
-        "sepa_mandate_reference": "The direct-debit mandate's unique number as on the signed "
-        "form (up to 35 characters: letters, digits, + ? / - : ( ) . , ').",
-        "credit_limit": "The largest open invoice amount this customer may have. Empty = no "
-        "limit. It has nothing to do with the credit balance.",
-        "payment_terms_days": "Days until an invoice is due (e.g. 14). Empty = the shop's default.",
-        "discount_percent": "Whole number 0–100. Leave empty to use the group's discount; 0 "
-        "means explicitly no discount.",
-        "vat_id": "With the country code, e.g. DE123456789. A valid VAT ID of another EU state "
-        "switches on net prices (reverse charge).",
-        "invoice_email": "Leave empty to send invoices to the normal e-mail.",
-        "blocked": "Blocked customers cannot pay or top up; the till shows the lock text.",
-    },
-}
-
 
 def help_text(name: str) -> str:
-    return HELP[lang()].get(name, "")
+    key = f"help_{name}"
+    return t(key) if has(key) else ""
 
 
 def visible(expert: bool) -> list[Field]:
@@ -188,7 +132,7 @@ def to_input(field: Field, value: Any) -> Any:
     if value is None:
         return False if field.kind == "bool" else ""
     if field.kind == "money":
-        return fmt.minor_to_input(int(value), lang())
+        return fmt.minor_to_input(int(value), lang(), currency())
     if field.kind == "bool":
         return bool(value)
     return str(value)
@@ -196,85 +140,36 @@ def to_input(field: Field, value: Any) -> Any:
 
 # -- posted form → typed values ------------------------------------------------------
 
-ERRORS = {
-    "de": {
-        "not_int": "Bitte eine ganze Zahl eingeben.",
-        "not_number": "Bitte eine Zahl eingeben (z. B. 48,137).",
-        "too_long": "Höchstens {n} Zeichen.",
-        "too_small": "Mindestens {n}.",
-        "too_large": "Höchstens {n}.",
-        "bad_date": "Bitte ein Datum eingeben.",
-        "bad_choice": "Bitte einen Eintrag der Liste wählen.",
-        "bad_format": "Ungültiges Format.",
-        "err_amount_missing": "Bitte einen Betrag eingeben.",
-        "err_amount_format": "Bitte einen Betrag wie 12,50 eingeben.",
-        "err_amount_positive": "Der Betrag muss größer als 0 sein.",
-        "err_amount_too_large": "Der Betrag ist zu groß.",
-        "err_reason_missing": "Bitte einen Grund angeben.",
-        # messages of edge.customers (English) → German
-        "required for an individual customer": "Pflichtfeld für Privatkunden.",
-        "required for a business customer": "Pflichtfeld für Firmenkunden.",
-        "already in use": "Schon vergeben.",
-        "already used by another customer": "Schon bei einem anderen Kunden eingetragen.",
-        "is in the future": "Darf nicht in der Zukunft liegen.",
-        "is before 1900": "Darf nicht vor 1900 liegen.",
-        "no such group": "Diese Gruppe gibt es nicht.",
-        "required for a group": "Bitte einen Namen angeben.",
-        "already registered": "Diese Karte ist schon registriert.",
-    },
-    "en": {
-        "not_int": "Please enter a whole number.",
-        "not_number": "Please enter a number (e.g. 48.137).",
-        "too_long": "At most {n} characters.",
-        "too_small": "At least {n}.",
-        "too_large": "At most {n}.",
-        "bad_date": "Please enter a date.",
-        "bad_choice": "Please pick an entry from the list.",
-        "bad_format": "Invalid format.",
-        "err_amount_missing": "Please enter an amount.",
-        "err_amount_format": "Please enter an amount like 12.50.",
-        "err_amount_positive": "The amount must be more than 0.",
-        "err_amount_too_large": "The amount is too large.",
-        "err_reason_missing": "Please give a reason.",
-        "required for an individual customer": "Required for an individual customer.",
-        "required for a business customer": "Required for a business customer.",
-        "required for a group": "Please give a name.",
-        "already registered": "This card is already registered.",
-    },
-}
-
-
-# When a checker's own (English) sentence has no translation, German users get
-# one sentence per field instead.
-FIELD_FALLBACK_DE = {
-    "email": "Keine gültige E-Mail-Adresse (Beispiel: name@example.com).",
-    "invoice_email": "Keine gültige E-Mail-Adresse (Beispiel: name@example.com).",
-    "phone": "Keine gültige Telefonnummer.",
-    "business_phone": "Keine gültige Telefonnummer.",
-    "mobile": "Keine gültige Telefonnummer.",
-    "fax": "Keine gültige Telefonnummer.",
-    "whatsapp": "Keine gültige Telefonnummer.",
-    "iban": "Keine gültige IBAN (Länge oder Prüfziffer stimmt nicht).",
-    "bic": "Keine gültige BIC (8 oder 11 Zeichen).",
-    "vat_id": "Keine gültige USt-IdNr. (Beispiel: DE123456789).",
-    "country": "Bitte einen Ländercode wie DE oder AT angeben.",
-    "homepage": "Keine gültige Webadresse (Beispiel: https://example.com).",
-    "sepa_mandate_reference": "Bis 35 Zeichen: Buchstaben, Ziffern und + ? / - : ( ) . , '",
-    "preferred_language": "Bitte einen Sprachcode wie de oder en angeben.",
+# A checker's own (English) sentence without a German translation: German
+# users get one sentence per kind of field instead (catalog ``invalid_<kind>``).
+INVALID = {
+    "email": N_("invalid_email"),
+    "invoice_email": N_("invalid_email"),
+    "phone": N_("invalid_phone"),
+    "business_phone": N_("invalid_phone"),
+    "mobile": N_("invalid_phone"),
+    "fax": N_("invalid_phone"),
+    "whatsapp": N_("invalid_phone"),
+    "iban": N_("invalid_iban"),
+    "bic": N_("invalid_bic"),
+    "vat_id": N_("invalid_vat_id"),
+    "country": N_("invalid_country"),
+    "homepage": N_("invalid_homepage"),
+    "sepa_mandate_reference": N_("invalid_sepa_mandate_reference"),
+    "preferred_language": N_("invalid_preferred_language"),
 }
 
 
 def field_message(field: str, key: str) -> str:
     """``message`` for one field's error, with the German per-field fallback."""
-    if lang() == "de" and key not in ERRORS["de"] and field in FIELD_FALLBACK_DE:
-        return FIELD_FALLBACK_DE[field]
+    if lang() == "de" and not has(key) and field in INVALID:
+        return t(INVALID[field])
     return message(key)
 
 
 def message(key: str, **kw: object) -> str:
     """A form error in the user's language; unknown service messages pass through."""
-    text = ERRORS[lang()].get(key) or ERRORS["en"].get(key) or key
-    text = text.format(**kw) if kw else text
+    text = t(key, **kw)
     return text[:1].upper() + text[1:]
 
 
@@ -320,7 +215,7 @@ def parse(form: Any, names: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
                 errors[name] = message("not_int")
         elif field.kind == "money":
             try:
-                raw[name] = fmt.parse_money(text)
+                raw[name] = fmt.parse_money(text, currency=currency())
             except ValueError as e:
                 errors[name] = message(str(e))
         elif field.kind == "float":

@@ -19,7 +19,7 @@ from edge.platform.box import current_box
 from web import bp, queries
 from web import customer_form as cf
 from web.auth import current_actor, login_required
-from web.i18n import t
+from web.i18n import has, t
 from web.panel import expert
 from web.problems import text as problem_text
 
@@ -133,7 +133,8 @@ def detail_context(customer: dict[str, Any], tab: str) -> dict[str, Any]:
 def _history_label(field: str) -> str:
     if field in cf.BY_NAME:
         return cf.BY_NAME[field].label
-    return t("hist_" + field) if t("hist_" + field) != "hist_" + field else field
+    key = f"hist_{field}"
+    return t(key) if has(key) else field
 
 
 @bp.route("/customers/<customer_id>")

@@ -1,9 +1,9 @@
-"""Locale-aware money, numbers and dates for the panel.
+"""Money, numbers and dates for the panel, and reading what staff type.
 
-Money stays in integer minor units from the database to the screen: the
-string is built from ``divmod`` on ints, never through a float, so a balance
-can never show a rounding artefact. Parsing goes the other way (what a
-cashier types, "12,50" or "12.50", into minor units), also without floats.
+Writing goes through :mod:`l10n` (Babel, the same as receipts and the
+display). Reading is the panel's own: a typed amount ("12,50", "12.50",
+"1.234", "€ 5") becomes integer minor units of the box's currency with its
+own exponent (JPY 0, EUR 2, KWD 3), without a float on the way.
 """
 
 from __future__ import annotations
@@ -11,49 +11,44 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
+from babel.numbers import get_currency_symbol
+
+import l10n
+from l10n.formats import exponent
+
 MAX_AMOUNT = 10**12
 
 
-def group_digits(n: int, sep: str) -> str:
-    """``1234567`` → ``1.234.567`` (sep ``.``) — non-negative ints only."""
-    s = str(n)
-    head = len(s) % 3 or 3
-    parts = [s[:head]] + [s[i : i + 3] for i in range(head, len(s), 3)]
-    return sep.join(parts)
-
-
 def number(n: int, lang: str) -> str:
-    sign = "-" if n < 0 else ""
-    return sign + group_digits(abs(n), "." if lang == "de" else ",")
+    return l10n.number(n, lang)
 
 
 def money(minor: int, currency: str, lang: str) -> str:
     """1.234,56 € (de) / €1,234.56 (en); a minus sign goes in front."""
-    sign = "-" if minor < 0 else ""
-    units, cents = divmod(abs(int(minor)), 100)
-    symbol = SYMBOLS.get(currency, currency)
-    if lang == "de":
-        return f"{sign}{group_digits(units, '.')},{cents:02d}\u00a0{symbol}"
-    space = "\u00a0" if len(symbol) > 1 else ""
-    return f"{sign}{symbol}{space}{group_digits(units, ',')}.{cents:02d}"
+    return l10n.money(int(minor), currency, lang)
 
 
 _AMOUNT = re.compile(r"^[+-]?[0-9.,\s\u00a0']*$")
 
 
-def parse_money(text: str, *, signed: bool = False) -> int:
-    """What staff type ("12,50", "1.234", "€ 5", "-3.20") → minor units.
+def _without_currency(text: str, currency: str) -> str:
+    code = currency.upper()
+    for mark in {code, *(get_currency_symbol(code, locale=loc) for loc in l10n.LANGUAGES)}:
+        text = re.sub(re.escape(mark), "", text, flags=re.IGNORECASE)
+    return text.strip()
 
-    The decimal mark is the last ``,`` or ``.`` followed by one or two digits
-    at the end; any other ``,``/``.`` is a thousands separator, so both
-    languages' ways of typing read the same. Raises
-    ValueError with a message key for the form.
+
+def parse_money(text: str, *, currency: str, signed: bool = False) -> int:
+    """What staff type ("12,50", "1.234", "€ 5", "-3.20") → minor units of ``currency``.
+
+    The decimal mark is the last ``,`` or ``.`` followed by one up to the
+    currency's exponent of digits at the end; any other ``,``/``.`` is a
+    thousands separator, so both languages' ways of typing read the same. A
+    currency without minor units has no decimal mark: "12,50" yen is refused
+    rather than read as 1250. Raises ValueError with a message key for the form.
     """
-    raw = text.strip()
-    for symbol in (*SYMBOLS.values(), "EUR", "eur"):
-        raw = raw.replace(symbol, "")
-    raw = raw.strip()
+    digits = exponent(currency)
+    raw = _without_currency(text.strip(), currency)
     if not raw:
         raise ValueError("err_amount_missing")
     if not _AMOUNT.match(raw):
@@ -62,9 +57,11 @@ def parse_money(text: str, *, signed: bool = False) -> int:
     if negative and not signed:
         raise ValueError("err_amount_positive")
     body = re.sub(r"[\s\u00a0']", "", raw.lstrip("+-"))
-    m = re.search(r"[.,](\d{1,2})$", body)
-    if m:
+    m = re.search(r"[.,](\d+)$", body)
+    if m and len(m.group(1)) <= digits:
         whole, frac = body[: m.start()], m.group(1)
+    elif m and len(m.group(1)) < 3:
+        raise ValueError("err_amount_format")  # "12,50" of a currency without cents
     else:
         whole, frac = body, ""
     whole = whole.replace(".", "").replace(",", "")
@@ -72,22 +69,17 @@ def parse_money(text: str, *, signed: bool = False) -> int:
         raise ValueError("err_amount_format")
     if not (whole or "0").isdigit() or len(whole) > 13:
         raise ValueError("err_amount_format")
-    minor = int(whole or "0") * 100 + int((frac + "00")[:2])
+    minor = int(whole or "0") * 10**digits + int(frac.ljust(digits, "0") or "0")
     if minor > MAX_AMOUNT:
         raise ValueError("err_amount_too_large")
     return -minor if negative else minor
 
 
-def minor_to_input(minor: int | None, lang: str) -> str:
+def minor_to_input(minor: int | None, lang: str, currency: str) -> str:
     """An amount as it goes back into a form field (no symbol, no grouping)."""
     if minor is None:
         return ""
-    units, cents = divmod(abs(minor), 100)
-    mark = "," if lang == "de" else "."
-    return f"{'-' if minor < 0 else ''}{units}{mark}{cents:02d}"
-
-
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    return l10n.figures(int(minor), currency, lang)
 
 
 def _parse_ts(value: str | datetime | date | None) -> datetime | date | None:
@@ -104,6 +96,13 @@ def _parse_ts(value: str | datetime | date | None) -> datetime | date | None:
         return None
 
 
+def _local(ts: datetime) -> datetime:
+    # Stored in UTC; staff read the box's own clock time.
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone()
+
+
 def day(value: str | date | None, lang: str) -> str:
     """24.11.2026 (de) / 24 Nov 2026 (en)."""
     d = _parse_ts(value)
@@ -111,16 +110,7 @@ def day(value: str | date | None, lang: str) -> str:
         return "–"
     if isinstance(d, datetime):
         d = _local(d).date()
-    if lang == "de":
-        return f"{d.day:02d}.{d.month:02d}.{d.year}"
-    return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
-
-
-def _local(ts: datetime) -> datetime:
-    # Stored in UTC; staff read the box's own clock time.
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=UTC)
-    return ts.astimezone()
+    return l10n.day(d, lang)
 
 
 def when(value: str | datetime | None, lang: str) -> str:
@@ -131,7 +121,7 @@ def when(value: str | datetime | None, lang: str) -> str:
     if not isinstance(ts, datetime):
         return day(ts, lang)
     local = _local(ts)
-    return f"{day(local.date(), lang)}, {local.hour:02d}:{local.minute:02d}"
+    return f"{l10n.day(local.date(), lang)}, {l10n.time_of_day(local, lang)}"
 
 
 def duration(seconds: float, lang: str) -> str:

@@ -13,6 +13,7 @@ from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
 from edge.platform.box import current_box
+from l10n.formats import exponent
 from web import bp, fmt
 from web.i18n import lang, t
 
@@ -37,11 +38,17 @@ def money(minor: int | None) -> str:
     return "–" if minor is None else fmt.money(int(minor), currency(), lang())
 
 
+def amount_example() -> str:
+    """Twenty units as a form takes them: 20,00 (EUR, de), 20 (JPY), 20.000 (KWD, en)."""
+    return fmt.minor_to_input(20 * 10 ** exponent(currency()), lang(), currency())
+
+
 def template_globals() -> dict[str, Any]:
     return {
         "mode": mode(),
         "expert": expert(),
         "money": money,
+        "amount_example": amount_example,
         "num": lambda n: fmt.number(int(n), lang()),
         "when": lambda v: fmt.when(v, lang()),
         "day": lambda v: fmt.day(v, lang()),

@@ -9,7 +9,8 @@ connection (never waits for the writer), ``publish`` and ``display.show``
 only hand over and notify. Handing the tap to another thread first would
 add one more thread wake-up per tap, and on a busy 2-core box scheduling
 wake-ups is where the tail latency comes from. Each reader keeps its own
-order; readers do not wait for each other.
+order; readers do not wait for each other. The display's texts are the
+:mod:`l10n` catalogs' ``pole_*`` entries in ``devices.language``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from drivers.receipts import format_money
+import l10n
 from edge.customers import cards
 from edge.errors import CardBlocked, NotFound
 from edge.platform.config import Config
@@ -28,53 +29,35 @@ from edge.platform.events import EventBus
 
 log = logging.getLogger(__name__)
 
-# Each text in German and English, as the display shows them.
-_TEXTS: dict[str, tuple[Any, Any]] = {
-    "balance": ("Guthaben", "Balance"),
-    "unknown": (
-        ("Karte unbekannt", "Bitte an der Kasse"),
-        ("Unknown card", "Please ask the staff"),
-    ),
-    "card_blocked": (
-        ("Karte gesperrt", "Bitte an der Kasse"),
-        ("Card blocked", "Please ask the staff"),
-    ),
-    "blocked": ("Gesperrt", "Blocked"),
-    "total": ("Summe", "Total"),
-    "new_balance": ("Guthaben", "New balance"),  # de after the sale: 20 columns, no scrolling
-}
-TEXTS = {lang: {k: v[i] for k, v in _TEXTS.items()} for i, lang in enumerate(("de", "en"))}
-
-
-def texts(config: Config) -> Mapping[str, Any]:
-    return TEXTS[config.devices.language]
-
 
 def _money(config: Config, minor: int) -> str:
-    return format_money(minor, config.box.currency, config.devices.language)
+    return l10n.plain(l10n.money(minor, config.box.currency, config.devices.language))
 
 
 def greeting(
     config: Config, customer: Mapping[str, Any] | None, card_status: str = ""
 ) -> list[str]:
     """The customer display's lines for a tap."""
-    t = texts(config)
+    _ = l10n.translator(config.devices.language)
     if customer is None:
-        return list(t["card_blocked"] if card_status else t["unknown"])
+        return [_("pole_card_blocked") if card_status else _("pole_unknown"), _("pole_ask_staff")]
     if customer.get("blocked"):
         # The lock text is what the shop wants the customer to read; it scrolls if long.
-        return [t["blocked"], str(customer.get("lock_text") or "")]
+        return [_("pole_blocked"), str(customer.get("lock_text") or "")]
     balance = int(customer.get("cash") or 0) + int(customer.get("bonus") or 0)
-    return [str(customer.get("display_name") or ""), f"{t['balance']} {_money(config, balance)}"]
+    return [
+        str(customer.get("display_name") or ""),
+        _("pole_balance") + " " + _money(config, balance),
+    ]
 
 
 def checkout_lines(config: Config, body: Mapping[str, Any]) -> list[str]:
-    """Total and the balance after a checkout."""
-    t = texts(config)
+    """Total and the balance after a checkout (20 columns: no scrolling in German)."""
+    _ = l10n.translator(config.devices.language)
     balance = int(body.get("cash") or 0) + int(body.get("bonus") or 0)
     return [
-        f"{t['total']} {_money(config, int(body.get('total') or 0))}",
-        f"{t['new_balance']} {_money(config, balance)}",
+        _("pole_total") + " " + _money(config, int(body.get("total") or 0)),
+        _("pole_new_balance") + " " + _money(config, balance),
     ]
 
 

@@ -135,3 +135,27 @@ def test_pairs_relayout_when_the_euro_sign_becomes_eur() -> None:
     assert doc.text() == "Zwischensumme" + " " * 4 + "12,34 €\n"
     # On a printer without €, the amount grows and the label column shrinks.
     assert doc.text(lambda t: t.replace("€", "EUR")) == "Zwischensumme" + " " * 2 + "12,34 EUR\n"
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "de", "en"),
+    [
+        (1235, "JPY", "1.235 ¥", "¥1,235"),
+        (-1234567, "KWD", "-1.234,567 KWD", "-KWD 1,234.567"),
+        (10**17 + 1, "EUR", "1.000.000.000.000.000,01 €", "€1,000,000,000,000,000.01"),
+    ],
+)
+def test_format_money_in_the_currencys_own_digits(
+    minor: int, currency: str, de: str, en: str
+) -> None:
+    assert format_money(minor, currency) == de  # plain spaces: a printer's cells are fixed
+    assert format_money(minor, currency, "en") == en
+
+
+def test_a_receipt_in_yen_has_no_minor_digits() -> None:
+    data = dict(CHECKOUT, reverse_charge=False)
+    text = checkout_receipt(BOX, data, currency="JPY").text()
+    lines = text.splitlines()
+    assert any(line.startswith("SUMME") and line.endswith("1.205 ¥") for line in lines)
+    assert "  3 × 300 ¥" in lines
+    assert "," not in "".join(line for line in lines if line.startswith("SUMME"))

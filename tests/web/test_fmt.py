@@ -46,7 +46,7 @@ def test_money_other_currencies() -> None:
     ],
 )
 def test_parse_money(text: str, minor: int) -> None:
-    assert fmt.parse_money(text) == minor
+    assert fmt.parse_money(text, currency="EUR") == minor
 
 
 @pytest.mark.parametrize(
@@ -62,14 +62,15 @@ def test_parse_money(text: str, minor: int) -> None:
 )
 def test_parse_money_errors(text: str, error: str) -> None:
     with pytest.raises(ValueError, match=error):
-        fmt.parse_money(text)
+        fmt.parse_money(text, currency="EUR")
 
 
 def test_parse_signed_and_round_trip() -> None:
-    assert fmt.parse_money("-3,20", signed=True) == -320
+    assert fmt.parse_money("-3,20", currency="EUR", signed=True) == -320
     for minor in (0, 1, 99, 100, 123456, -320):
         for lang in ("de", "en"):
-            assert fmt.parse_money(fmt.minor_to_input(minor, lang), signed=True) == minor
+            text = fmt.minor_to_input(minor, lang, "EUR")
+            assert fmt.parse_money(text, currency="EUR", signed=True) == minor
 
 
 def test_dates() -> None:
@@ -86,3 +87,41 @@ def test_numbers_and_duration() -> None:
     assert fmt.number(-1234, "en") == "-1,234"
     assert fmt.duration(90061, "de") == "1T 1h 01m"
     assert fmt.duration(3600, "en") == "1h 00m"
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "minor"),
+    [
+        ("1.234", "JPY", 1234),
+        ("1,234", "JPY", 1234),
+        ("¥ 500", "JPY", 500),
+        ("1,5", "KWD", 1500),
+        ("1.234", "KWD", 1234),
+        ("0,005", "KWD", 5),
+        ("KWD 2", "KWD", 2000),
+        ("1.234,567", "KWD", 1234567),
+        ("12,50", "CHF", 1250),
+        ("CHF 3", "CHF", 300),
+    ],
+)
+def test_parse_money_in_the_currencys_own_digits(text: str, currency: str, minor: int) -> None:
+    assert fmt.parse_money(text, currency=currency) == minor
+
+
+@pytest.mark.parametrize(
+    ("text", "currency"), [("12,50", "JPY"), ("3.5", "JPY"), ("1,234.5", "JPY")]
+)
+def test_parse_money_refuses_more_digits_than_the_currency_has(text: str, currency: str) -> None:
+    with pytest.raises(ValueError, match="err_amount_format"):
+        fmt.parse_money(text, currency=currency)
+
+
+def test_form_values_round_trip_in_every_exponent() -> None:
+    for currency in ("JPY", "EUR", "KWD"):
+        for minor in (0, 1, 999, 123456, -5):
+            for lang in ("de", "en"):
+                text = fmt.minor_to_input(minor, lang, currency)
+                assert fmt.parse_money(text, currency=currency, signed=True) == minor
+    assert fmt.minor_to_input(1250, "de", "EUR") == "12,50"
+    assert fmt.minor_to_input(1250, "en", "JPY") == "1250"
+    assert fmt.minor_to_input(1250, "de", "KWD") == "1,250"
