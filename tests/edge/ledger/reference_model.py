@@ -57,6 +57,19 @@ def _fits(field: str, v: int) -> None:
         raise ModelError("Overflow", field=field, value=v)
 
 
+def _short(account: str, amount: int, cash: int, bonus: int, available: int) -> ModelError:
+    """The refusal for ``amount`` from ``account`` when only ``available`` is there."""
+    return ModelError(
+        "InsufficientFunds",
+        account=account,
+        amount=amount,
+        cash=cash,
+        bonus=bonus,
+        available=available,
+        remaining=amount - available,
+    )
+
+
 class _Book:
     """Balances plus the entries written so far."""
 
@@ -131,15 +144,7 @@ def settle(cash: int, bonus: int, amount: int, allow_partial: bool = False) -> d
     remaining = 0
     if from_cash > cash:
         if not allow_partial:
-            raise ModelError(
-                "InsufficientFunds",
-                account="cash+bonus",
-                amount=amount,
-                cash=cash,
-                bonus=bonus,
-                available=cash + bonus,
-                remaining=amount - cash - bonus,
-            )
+            raise _short("cash+bonus", amount, cash, bonus, cash + bonus)
         from_cash = cash
         remaining = amount - from_bonus - from_cash
     book = _Book(cash, bonus)
@@ -222,25 +227,9 @@ def void_topup(
     if already_voided:
         raise ModelError("AlreadyVoided")
     if topup_amount > cash:
-        raise ModelError(
-            "InsufficientFunds",
-            account="cash",
-            amount=topup_amount,
-            cash=cash,
-            bonus=bonus,
-            available=cash,
-            remaining=topup_amount - cash,
-        )
+        raise _short("cash", topup_amount, cash, bonus, cash)
     if topup_bonus > bonus:
-        raise ModelError(
-            "InsufficientFunds",
-            account="bonus",
-            amount=topup_bonus,
-            cash=cash,
-            bonus=bonus,
-            available=bonus,
-            remaining=topup_bonus - bonus,
-        )
+        raise _short("bonus", topup_bonus, cash, bonus, bonus)
     book = _Book(cash, bonus)
     book.post(0, "cash", -topup_amount)
     book.post(3, "bonus", -topup_bonus)
@@ -250,15 +239,7 @@ def void_topup(
 def payout(cash: int, bonus: int, amount: int) -> dict[str, Any]:
     _positive("amount", amount)
     if amount > cash:
-        raise ModelError(
-            "InsufficientFunds",
-            account="cash",
-            amount=amount,
-            cash=cash,
-            bonus=bonus,
-            available=cash,
-            remaining=amount - cash,
-        )
+        raise _short("cash", amount, cash, bonus, cash)
     book = _Book(cash, bonus)
     book.post(5, "cash", -amount)
     return {"entries": book.entries, **_after(book)}
@@ -280,15 +261,7 @@ def correction(
             raise ModelError(
                 "InsufficientPoints", requested=-amount, balance=current, maximum=current
             )
-        raise ModelError(
-            "InsufficientFunds",
-            account=account,
-            amount=-amount,
-            cash=cash,
-            bonus=bonus,
-            available=current,
-            remaining=-(current + amount),
-        )
+        raise _short(account, -amount, cash, bonus, current)
     book.post(2, account, amount)
     return {"entries": book.entries, **_after(book)}
 
