@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from drivers.display import EpsonDisplay
-from drivers.nfc_sim import CardEmulator, free_udp_port
+from drivers.nfc_sim import CardEmulator
 from edge.cli import cli
 from tests.support.devices import (
     Pty,
@@ -21,41 +21,17 @@ from tests.support.devices import (
     TcpPrinter,
     device_config,
     free_tcp_port,
+    reader_and_display,
     wait_until,
 )
-
-
-@pytest.fixture
-def pty(tmp_path: Path) -> Iterator[Pty]:
-    p = Pty(tmp_path / "tilledge-display")
-    yield p
-    p.close()
-
-
-@pytest.fixture
-def nfc_uri() -> str:
-    return f"udp:127.0.0.1:{free_udp_port()}"
-
-
-@pytest.fixture
-def printer() -> Iterator[TcpPrinter]:
-    p = TcpPrinter()
-    yield p
-    p.close()
 
 
 @pytest.fixture
 def service(tmp_path: Path, pty: Pty, nfc_uri: str, printer: TcpPrinter) -> Iterator[Service]:
     config = device_config(
         tmp_path / "data",
-        **{
-            "devices.nfc.enabled": True,
-            "devices.nfc.readers": [{"name": "till-1", "uri": nfc_uri, "terminal": "T1"}],
-            "devices.display.enabled": True,
-            "devices.display.uri": str(pty.link),
-            "devices.printer.enabled": True,
-            "devices.printer.uri": printer.uri,
-        },
+        **reader_and_display(nfc_uri, pty.link),
+        **{"devices.printer.enabled": True, "devices.printer.uri": printer.uri},
     )
     svc = Service(config, printer_status_s=0.2)
     yield svc

@@ -10,34 +10,24 @@ from pathlib import Path
 import pytest
 
 from drivers.display import CD5220Display, EpsonDisplay
-from drivers.nfc_sim import CardEmulator, free_udp_port
-from tests.support.devices import Pty, Service, SSEClient, device_config, wait_until
+from drivers.nfc_sim import CardEmulator
+from tests.support.devices import (
+    Pty,
+    Service,
+    SSEClient,
+    device_config,
+    reader_and_display,
+    wait_until,
+)
 
 UID = "04A1B2C3D4E5F6"
-
-
-@pytest.fixture
-def pty(tmp_path: Path) -> Iterator[Pty]:
-    p = Pty(tmp_path / "tilledge-display")
-    yield p
-    p.close()
-
-
-@pytest.fixture
-def nfc_uri() -> str:
-    return f"udp:127.0.0.1:{free_udp_port()}"
 
 
 @pytest.fixture
 def service(tmp_path: Path, pty: Pty, nfc_uri: str) -> Iterator[Service]:
     config = device_config(
         tmp_path / "data",
-        **{
-            "devices.nfc.enabled": True,
-            "devices.nfc.readers": [{"name": "till-1", "uri": nfc_uri, "terminal": "T1"}],
-            "devices.display.enabled": True,
-            "devices.display.uri": str(pty.link),
-        },
+        **reader_and_display(nfc_uri, pty.link),
     )
     svc = Service(config)
     wait_until(lambda: svc.devices.summary() == {"nfc": "ok", "printer": "disabled",
