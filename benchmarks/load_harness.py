@@ -46,7 +46,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support
 
-from tests.support.live import free_tcp_port, serve_env, wait_healthy
+from tests.support.live import (
+    add_terminal,
+    free_tcp_port,
+    insert_customer,
+    serve_env,
+    wait_healthy,
+)
 
 EXE = Path(sys.executable).parent / "tilledge"
 TERMINALS = 16
@@ -182,32 +188,11 @@ def make_box(root: Path) -> dict[str, Any]:
         "[devices.display]\nenabled = false\n",
         encoding="utf-8",
     )
-    out = subprocess.run(
-        [
-            str(EXE),
-            "--config",
-            str(root / "tilledge.toml"),
-            "terminal",
-            "add",
-            "bench",
-            "--scope",
-            "pos",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    token = json.loads(out.stdout)["token"]
+    token = add_terminal(root / "tilledge.toml", "bench")
     db = sqlite3.connect(root / "data" / "tilledge.db")
     customers, cards = [], []
     for i in range(TERMINALS):
-        cid = db.execute(
-            "INSERT INTO customers (customer_number, type, display_name, last_name, created_at,"
-            " created_by, updated_at, updated_by) VALUES (?, 'individual', ?, ?, 'x', 'b', 'x',"
-            " 'b')",
-            [70000 + i, f"Load {i}", f"Load {i}"],
-        ).lastrowid
+        cid = insert_customer(db, 70000 + i, f"Load {i}", "b")
         uid = f"04{i:012X}"
         db.execute(
             "INSERT INTO cards (uid, customer_id, created_at, created_by) VALUES (?, ?, 'x', 'b')",

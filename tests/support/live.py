@@ -1,6 +1,8 @@
 """The real service on loopback as its clients see it: the ``tilledge`` command
-and a clean environment for it, free ports, one-shot API calls, waiting for
-``/health``, and ``tilledge serve`` run for the length of a ``with``.
+and a clean environment for it, a terminal token from ``tilledge terminal add``,
+customers written straight into a box's database, free ports, one-shot API
+calls, waiting for ``/health``, and ``tilledge serve`` run for the length of a
+``with``.
 
 Standard library only, so the benchmarks (which import it) load no Flask.
 """
@@ -12,6 +14,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,6 +25,28 @@ from pathlib import Path
 from typing import Any
 
 TILLEDGE = str(Path(sys.executable).with_name("tilledge"))
+
+
+def add_terminal(config_path: Path, name: str) -> str:
+    """``tilledge terminal add NAME --scope pos``: the new terminal's token."""
+    add = ["terminal", "add", name, "--scope", "pos", "--json"]
+    out = subprocess.run(
+        [TILLEDGE, "--config", str(config_path), *add],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return str(json.loads(out.stdout)["token"])
+
+
+def insert_customer(db: sqlite3.Connection, number: int, name: str, actor: str) -> int:
+    """A bare customer row (master data is not what these runs measure); its id."""
+    cur = db.execute(
+        "INSERT INTO customers (customer_number, type, display_name, last_name, created_at,"
+        " created_by, updated_at, updated_by) VALUES (?, 'individual', ?, ?, 'x', ?, 'x', ?)",
+        [number, name, name, actor, actor],
+    )
+    return int(cur.lastrowid or 0)
 
 
 def free_tcp_port() -> int:

@@ -27,7 +27,15 @@ import pytest
 
 from edge.platform import migrations
 from tests.support.fakes import processes_with
-from tests.support.live import TILLEDGE, api_call, free_tcp_port, serve_env, wait_healthy
+from tests.support.live import (
+    TILLEDGE,
+    add_terminal,
+    api_call,
+    free_tcp_port,
+    insert_customer,
+    serve_env,
+    wait_healthy,
+)
 
 CYCLES = int(os.environ.get("TILLEDGE_CRASH_CYCLES", "20"))
 CUSTOMERS = 4
@@ -50,33 +58,11 @@ class Box:
         )
         self.db = data / "tilledge.db"
         migrations.apply(self.db)
-        out = subprocess.run(
-            [
-                TILLEDGE,
-                "--config",
-                str(self.config),
-                "terminal",
-                "add",
-                "crash",
-                "--scope",
-                "pos",
-                "--json",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        self.token = json.loads(out.stdout)["token"]
+        self.token = add_terminal(self.config, "crash")
         conn = sqlite3.connect(self.db)
-        self.customers = []
-        for i in range(CUSTOMERS):
-            cur = conn.execute(
-                "INSERT INTO customers (customer_number, type, display_name, last_name, created_at,"
-                " created_by, updated_at, updated_by) VALUES (?, 'individual', ?, ?, 'x', 't',"
-                " 'x', 't')",
-                [90000 + i, f"Crash {i}", f"Crash {i}"],
-            )
-            self.customers.append(str(cur.lastrowid))
+        self.customers = [
+            str(insert_customer(conn, 90000 + i, f"Crash {i}", "t")) for i in range(CUSTOMERS)
+        ]
         conn.commit()
         conn.close()
         self.proc: subprocess.Popen | None = None
