@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -46,17 +45,17 @@ sys.path.insert(0, str(ROOT))  # tests.support
 from drivers.display import EpsonDisplay  # noqa: E402
 from drivers.nfc_sim import CardEmulator, free_udp_port  # noqa: E402
 from tests.support.devices import (  # noqa: E402
-    TILLEDGE,
     Pty,
     Service,
     SSEClient,
     api_call,
     device_config,
     free_tcp_port,
-    serve_env,
+    reader_and_display,
     terminal_token,
     wait_until,
 )
+from tests.support.live import serving  # noqa: E402
 
 CARDS = [
     ("04A1B2C3D4E5F6", "Jürgen Groß"),
@@ -108,12 +107,7 @@ class Target:
 def in_process(tmp: Path, uri: str, pty: Pty) -> Iterator[tuple[Target, Service]]:
     config = device_config(
         tmp / "data",
-        **{
-            "devices.nfc.enabled": True,
-            "devices.nfc.readers": [{"name": "till-1", "uri": uri, "terminal": "T1"}],
-            "devices.display.enabled": True,
-            "devices.display.uri": str(pty.link),
-        },
+        **reader_and_display(uri, pty.link),
     )
     svc = Service(config)
     try:
@@ -140,10 +134,7 @@ def as_process(tmp: Path, uri: str, pty: Pty) -> Iterator[tuple[Target, None]]:
         encoding="utf-8",
     )
     token = terminal_token(cfg, "bench")
-    proc = subprocess.Popen(
-        [TILLEDGE, "--config", str(cfg), "serve"], env=serve_env(), stderr=subprocess.DEVNULL
-    )
-    try:
+    with serving(cfg, stderr=subprocess.DEVNULL):
         target = Target()
         target.port, target.token = port, token
 
@@ -162,12 +153,6 @@ def as_process(tmp: Path, uri: str, pty: Pty) -> Iterator[tuple[Target, None]]:
             "card_present"
         ]
         yield target, None
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def add_customers(target: Target) -> dict[str, str]:

@@ -33,7 +33,6 @@ import multiprocessing as mp
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -45,18 +44,22 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support
+
+from tests.support.live import (
+    add_terminal,
+    free_tcp_port,
+    insert_customer,
+    serve_env,
+    wait_healthy,
+)
+
 EXE = Path(sys.executable).parent / "tilledge"
 TERMINALS = 16
 CLIENT_PROCS = 2
 CLIENT = "wrk" if shutil.which("wrk") else "python"
 WORKERS = os.cpu_count() or 1  # server.workers: one process per core
 RATE = 1000.0  # offered money operations/s for the fixed-rate run
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -134,8 +137,8 @@ def on_slow_disk(cmd: list[str], env: dict[str, str]) -> tuple[list[str], dict[s
 class Server:
     def __init__(self, root: Path, *, write_batch: int, slow_fsync: bool) -> None:
         self.root = root
-        self.port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TILLEDGE_")}
+        self.port = free_tcp_port()
+        env = serve_env()
         env["TILLEDGE_SERVER_WRITE_BATCH"] = str(write_batch)
         env["TILLEDGE_SERVER_THREADS"] = os.environ.get("BENCH_THREADS", "32")
         env["TILLEDGE_SERVER_WORKERS"] = str(WORKERS)
@@ -156,17 +159,11 @@ class Server:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                c.request("GET", "/api/v1/health")
-                if c.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("server did not start")
+        try:
+            wait_healthy(self.port, timeout=60, interval=0.1)
+        except AssertionError:
+            self.stop()
+            raise RuntimeError("server did not start") from None
 
     def stop(self) -> None:
         try:
@@ -191,32 +188,11 @@ def make_box(root: Path) -> dict[str, Any]:
         "[devices.display]\nenabled = false\n",
         encoding="utf-8",
     )
-    out = subprocess.run(
-        [
-            str(EXE),
-            "--config",
-            str(root / "tilledge.toml"),
-            "terminal",
-            "add",
-            "bench",
-            "--scope",
-            "pos",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    token = json.loads(out.stdout)["token"]
+    token = add_terminal(root / "tilledge.toml", "bench")
     db = sqlite3.connect(root / "data" / "tilledge.db")
     customers, cards = [], []
     for i in range(TERMINALS):
-        cid = db.execute(
-            "INSERT INTO customers (customer_number, type, display_name, last_name, created_at,"
-            " created_by, updated_at, updated_by) VALUES (?, 'individual', ?, ?, 'x', 'b', 'x',"
-            " 'b')",
-            [70000 + i, f"Load {i}", f"Load {i}"],
-        ).lastrowid
+        cid = insert_customer(db, 70000 + i, f"Load {i}", "b")
         uid = f"04{i:012X}"
         db.execute(
             "INSERT INTO cards (uid, customer_id, created_at, created_by) VALUES (?, ?, 'x', 'b')",

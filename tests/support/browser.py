@@ -4,7 +4,6 @@ work here, see ../shared/DESIGN.md)."""
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import socket
 import threading
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edge.devices import manager as devices
 from edge.platform.box import Box
 from edge.platform.config import load_config
 from edge.security import tls
@@ -35,11 +35,11 @@ SIZES = {"desktop": (1280, 800), "small": (800, 480)}
 
 
 def missing() -> str | None:
-    """Why browser tests cannot run here, or None."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Python playwright is not installed (pip install playwright)"
+    """Why browser tests cannot run here, or None.
+
+    Only the Debian binary may be missing (CI installs it); playwright is a
+    test dependency, so its ImportError must fail, not skip.
+    """
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         return "Debian chromium is not installed (apt-get install chromium)"
     return None
@@ -55,16 +55,6 @@ def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def attach_devices(box: Box) -> bool:
-    """The real device service with simulated hardware, when this tree has it."""
-    try:
-        devices = importlib.import_module("edge.devices.manager")
-    except ImportError:
-        return False
-    devices.attach(box)
-    return True
 
 
 @contextmanager
@@ -91,7 +81,7 @@ def live_panel(data_dir: Path) -> Iterator[Live]:
     box = Box.open(config)
     cert = tls.generate_for(config, box.box_id)
     box.services["tls_fingerprint"] = cert.fingerprint
-    attach_devices(box)
+    devices.attach(box)  # the real device service, on the simulated hardware above
     app = create_app(box=box)
     server = Server(app, "127.0.0.1", 0, threads=8, ssl_adapter=tls.ssl_adapter(cert))
     server.prepare()

@@ -8,7 +8,6 @@ import contextlib
 import http.client
 import itertools
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from edge.platform.config import Config, load_config
 from edge.serving.app import create_app
 from edge.serving.server import Server
 from tests.support.fakes import NetworkPrinter, Pty, wait_until
+from tests.support.live import TILLEDGE, api_call, free_tcp_port, serve_env
 
 _numbers = itertools.count(70000)
 
@@ -38,25 +38,12 @@ __all__ = [
     "api_call",
     "device_config",
     "free_tcp_port",
+    "reader_and_display",
     "serve_env",
     "simulate_tap",
     "terminal_token",
     "wait_until",
 ]
-
-TILLEDGE = str(Path(sys.executable).with_name("tilledge"))
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve_env() -> dict[str, str]:
-    """The environment for a ``tilledge`` subprocess, without this shell's
-    ``TILLEDGE_*`` config overrides."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("TILLEDGE_")}
 
 
 def terminal_token(config_path: Path, name: str) -> str:
@@ -81,28 +68,15 @@ def simulate_tap(config_path: Path, uid: str) -> None:
     assert tap.returncode == 0, tap.stderr
 
 
-def api_call(
-    port: int, token: str, method: str, path: str, body: Any = None, key: str | None = None
-) -> tuple[int, Any, str | None]:
-    """One API request on a fresh connection (with API workers it may land on
-    any process): status, JSON body and the Idempotent-Replayed header. A POST
-    gets ``key`` or a fresh Idempotency-Key."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"Authorization": f"Bearer {token}"}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    if method == "POST":
-        headers["Idempotency-Key"] = key or str(uuid.uuid4())
-    try:
-        conn.request(method, f"/api/v1{path}", json.dumps(body) if body else None, headers)
-        resp = conn.getresponse()
-        return (
-            resp.status,
-            json.loads(resp.read() or b"null"),
-            resp.getheader("Idempotent-Replayed"),
-        )
-    finally:
-        conn.close()
+def reader_and_display(nfc_uri: str, display: Path) -> dict[str, Any]:
+    """``device_config`` overrides: reader ``till-1`` (terminal T1) on ``nfc_uri``
+    and the customer display on the serial port ``display``."""
+    return {
+        "devices.nfc.enabled": True,
+        "devices.nfc.readers": [{"name": "till-1", "uri": nfc_uri, "terminal": "T1"}],
+        "devices.display.enabled": True,
+        "devices.display.uri": str(display),
+    }
 
 
 def device_config(data_dir: Path, **overrides: Any) -> Config:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page, expect, sync_playwright
 
 from edge.api.auth import now_iso
 from edge.money import service as money
@@ -28,8 +29,6 @@ pytestmark = pytest.mark.browser
 WHY = missing()
 if WHY:
     pytest.skip(WHY, allow_module_level=True)
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -314,8 +313,7 @@ def test_screenshots_of_main_pages(browser: Any, live: Live) -> None:
 
 
 def test_devices_page_live(browser: Any, live: Live) -> None:
-    if live.box.services.get("devices") is None:
-        pytest.skip("edge.devices.manager (the device service) is not in this tree")
+    assert live.box.services.get("devices") is not None, "live_panel attaches the device service"
     box = live.box
     cid = make_customer(box, first_name="Tapsy", last_name="Karte")
     from edge.customers import cards

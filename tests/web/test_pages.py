@@ -9,6 +9,7 @@ from flask import Flask
 
 from edge.api.auth import now_iso
 from edge.customers import groups
+from edge.devices import printing
 from edge.money import service as money
 from edge.platform.box import Box
 from tests.support.panel import HTTPS, Panel, make_customer
@@ -379,7 +380,6 @@ def test_devices_page_without_and_with_a_device_service(
 
 
 def test_receipt_previews_from_the_print_outbox(cashier: Panel, staff: Box) -> None:
-    printing = pytest.importorskip("edge.devices.printing")
     assert "No receipts yet." in cashier.text("/devices")
     job = staff.db.write(
         lambda c: printing.enqueue_text(c, staff.config, ["Hallo", "Summe 12,50"], "Test")

@@ -76,7 +76,9 @@ def test_every_api_route_enforces_its_scope(app: Flask, client: FlaskClient, mak
     scope_of = {(op.endpoint, op.method): op.scope for op in api.operations}
     tokens = {s: make_token(s) for s in SCOPES}
     wrong_tokens = {s: make_token(*WRONG[s]) for s in SCOPES}
-    checked = 0
+    routes = {(rule.endpoint, method) for rule in api_rules(app) for method in _methods(rule)}
+    open_checked: set[tuple[str, str]] = set()
+    guarded_checked: set[tuple[str, str]] = set()
     for rule in api_rules(app):
         path = _path(rule)
         for method in _methods(rule):
@@ -85,6 +87,7 @@ def test_every_api_route_enforces_its_scope(app: Flask, client: FlaskClient, mak
             if scope is None:
                 status = _call(client, method, path, None)
                 assert status not in (401, 403), f"{where} is open but answered {status}"
+                open_checked.add((rule.endpoint, method))
                 continue
             assert _call(client, method, path, None) == 401, f"{where} without a token"
             assert _call(client, method, path, "te_not-a-real-token") == 401, f"{where} bad token"
@@ -93,8 +96,13 @@ def test_every_api_route_enforces_its_scope(app: Flask, client: FlaskClient, mak
             for good in (tokens[scope], tokens["admin"]):
                 status = _call(client, method, path, good)
                 assert status not in (401, 403), f"{where} with the '{scope}' scope: {status}"
-            checked += 1
-    assert checked >= 0
+            guarded_checked.add((rule.endpoint, method))
+    # The url_map decides what must have been probed, not the loop above.
+    open_routes = {r for r in routes if r[0] in OPEN_API_ROUTES}
+    assert {e for e, _ in open_routes} == OPEN_API_ROUTES
+    assert open_checked == open_routes
+    assert guarded_checked == routes - open_routes
+    assert len(guarded_checked) > 0
 
 
 def test_every_panel_route_is_declared_and_enforced(app: Flask, client: FlaskClient) -> None:

@@ -244,30 +244,16 @@ def test_merge_moves_balances_through_the_journal(pos, manager, mk, box):
     from edge import ledger
 
     target, source = mk(), mk()
-    assert (
-        pos.post(
-            f"/customers/{source['id']}/topups",
-            json={"amount": 1500},
-            headers={"Idempotency-Key": "m-1"},
-        ).status_code
-        == 201
-    )
-    assert (
-        manager.post(
-            f"/customers/{source['id']}/corrections",
-            json={"account": "points", "amount": 5, "reason": "promo"},
-            headers={"Idempotency-Key": "m-2"},
-        ).status_code
-        == 201
-    )
-    assert (
-        pos.post(
-            f"/customers/{target['id']}/topups",
-            json={"amount": 100},
-            headers={"Idempotency-Key": "m-3"},
-        ).status_code
-        == 201
-    )
+    bookings = [
+        (pos, source, "topups", {"amount": 1500}),
+        (manager, source, "corrections", {"account": "points", "amount": 5, "reason": "promo"}),
+        (pos, target, "topups", {"amount": 100}),
+    ]
+    for n, (client, customer, what, body) in enumerate(bookings, 1):
+        r = client.post(
+            f"/customers/{customer['id']}/{what}", json=body, headers={"Idempotency-Key": f"m-{n}"}
+        )
+        assert r.status_code == 201, r.get_json()
     r = manager.post(f"/customers/{target['id']}/merge", json={"source_id": source["id"]})
     assert r.status_code == 200, r.get_json()
     moved = r.get_json()["moved"]

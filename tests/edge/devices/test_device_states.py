@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from drivers.display import EpsonDisplay
-from drivers.nfc_sim import CardEmulator, free_udp_port
+from drivers.nfc_sim import CardEmulator
 from edge.cli import cli
 from tests.support.devices import (
     Pty,
@@ -21,41 +22,17 @@ from tests.support.devices import (
     TcpPrinter,
     device_config,
     free_tcp_port,
+    reader_and_display,
     wait_until,
 )
-
-
-@pytest.fixture
-def pty(tmp_path: Path) -> Iterator[Pty]:
-    p = Pty(tmp_path / "tilledge-display")
-    yield p
-    p.close()
-
-
-@pytest.fixture
-def nfc_uri() -> str:
-    return f"udp:127.0.0.1:{free_udp_port()}"
-
-
-@pytest.fixture
-def printer() -> Iterator[TcpPrinter]:
-    p = TcpPrinter()
-    yield p
-    p.close()
 
 
 @pytest.fixture
 def service(tmp_path: Path, pty: Pty, nfc_uri: str, printer: TcpPrinter) -> Iterator[Service]:
     config = device_config(
         tmp_path / "data",
-        **{
-            "devices.nfc.enabled": True,
-            "devices.nfc.readers": [{"name": "till-1", "uri": nfc_uri, "terminal": "T1"}],
-            "devices.display.enabled": True,
-            "devices.display.uri": str(pty.link),
-            "devices.printer.enabled": True,
-            "devices.printer.uri": printer.uri,
-        },
+        **reader_and_display(nfc_uri, pty.link),
+        **{"devices.printer.enabled": True, "devices.printer.uri": printer.uri},
     )
     svc = Service(config, printer_status_s=0.2)
     yield svc
@@ -149,40 +126,43 @@ def test_post_and_get_display(service: Service, pty: Pty) -> None:
     assert service.request("POST", "/display", {"text": "x"})[0] == 422
 
 
-def test_cli_devices_asks_the_running_service(service: Service, tmp_path: Path) -> None:
-    wait_until(lambda: service.devices.summary() == ALL_OK)
+def cli_devices_report(tmp_path: Path, port: int, devices_toml: str) -> dict[str, Any]:
+    """``tilledge devices --json`` on a box config with server port ``port``."""
     cfg = tmp_path / "cli.toml"
     cfg.write_text(
         f'[box]\ndata_dir = "{tmp_path / "data"}"\n'
-        f'[server]\nlisten = "127.0.0.1:{service.port}"\n'
-        f"[devices.nfc]\nreaders = [{{ name = 'till-1', uri = "
-        f"'{service.devices.readers.get('till-1').uri}', terminal = 'T1' }}]\n",
+        f'[server]\nlisten = "127.0.0.1:{port}"\n{devices_toml}',
         encoding="utf-8",
     )
     r = CliRunner().invoke(cli, ["--config", str(cfg), "devices", "--json"])
     assert r.exit_code == 0, r.output
-    report = json.loads(r.output)
+    return json.loads(r.output)  # type: ignore[no-any-return]
+
+
+def test_cli_devices_asks_the_running_service(service: Service, tmp_path: Path) -> None:
+    wait_until(lambda: service.devices.summary() == ALL_OK)
+    uri = service.devices.readers.get("till-1").uri
+    report = cli_devices_report(
+        tmp_path,
+        service.port,
+        f"[devices.nfc]\nreaders = [{{ name = 'till-1', uri = '{uri}', terminal = 'T1' }}]\n",
+    )
     assert report["source"] == "service" and report["summary"] == ALL_OK
     assert report["nfc"]["readers"][0]["name"] == "till-1"
     assert "serial_ports" in report["detected"]
 
 
 def test_cli_devices_probes_without_a_service(tmp_path: Path, printer: TcpPrinter) -> None:
-    cfg = tmp_path / "cli.toml"
-    cfg.write_text(
-        f'[box]\ndata_dir = "{tmp_path / "data"}"\n'
-        f'[server]\nlisten = "127.0.0.1:{free_tcp_port()}"\n'
+    report = cli_devices_report(
+        tmp_path,
+        free_tcp_port(),
         f'[devices.printer]\nuri = "{printer.uri}"\n'
         f'[devices.display]\nuri = "{tmp_path / "no-such-display"}"\n'
-        f"[devices.nfc]\nenabled = false\n",
-        encoding="utf-8",
+        "[devices.nfc]\nenabled = false\n",
     )
-    r = CliRunner().invoke(cli, ["--config", str(cfg), "devices", "--json"])
-    assert r.exit_code == 0, r.output
-    report = json.loads(r.output)
     assert report["source"] == "probe"
     assert report["summary"] == {"nfc": "disabled", "printer": "ok", "display": "offline"}
-    text = CliRunner().invoke(cli, ["--config", str(cfg), "devices"])
+    text = CliRunner().invoke(cli, ["--config", str(tmp_path / "cli.toml"), "devices"])
     assert text.exit_code == 0 and "not running" in text.output
 
 

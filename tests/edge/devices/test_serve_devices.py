@@ -5,22 +5,14 @@ the event stream — the demo's flow, on private ports."""
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import urllib.request
 from pathlib import Path
 
 from drivers.nfc_sim import free_udp_port
 from edge.platform.demo import DEMO_CONFIG
-from tests.support.devices import (
-    TILLEDGE,
-    SSEClient,
-    free_tcp_port,
-    serve_env,
-    simulate_tap,
-    terminal_token,
-    wait_until,
-)
+from tests.support.devices import SSEClient, simulate_tap, terminal_token, wait_until
+from tests.support.live import TILLEDGE, free_tcp_port, serve_env, serving
 
 
 def test_demo_profile_is_simulated_hardware() -> None:
@@ -44,14 +36,7 @@ def test_serve_starts_devices_prints_boot_slip_and_takes_simulated_taps(tmp_path
         encoding="utf-8",
     )
     token = terminal_token(cfg, "T1")
-    env = serve_env()
-    proc = subprocess.Popen(
-        [TILLEDGE, "--config", str(cfg), "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
+    with serving(cfg, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
 
         def health() -> dict | None:  # type: ignore[type-arg]
             try:
@@ -80,7 +65,7 @@ def test_serve_starts_devices_prints_boot_slip_and_takes_simulated_taps(tmp_path
         assert event["uid"] == "04A1B2C3D4E5F6" and event["customer"] is None
         report = subprocess.run(
             [TILLEDGE, "--config", str(cfg), "devices", "--json"],
-            env=env,
+            env=serve_env(),
             capture_output=True,
             text=True,
             timeout=20,
@@ -91,11 +76,4 @@ def test_serve_starts_devices_prints_boot_slip_and_takes_simulated_taps(tmp_path
             "printer": "ok",
             "display": "ok",
         }
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
     assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""

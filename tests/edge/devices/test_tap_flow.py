@@ -6,38 +6,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from drivers.display import CD5220Display, EpsonDisplay
-from drivers.nfc_sim import CardEmulator, free_udp_port
-from tests.support.devices import Pty, Service, SSEClient, device_config, wait_until
+from drivers.nfc_sim import CardEmulator
+from tests.support.devices import (
+    Pty,
+    Service,
+    SSEClient,
+    device_config,
+    reader_and_display,
+    wait_until,
+)
 
 UID = "04A1B2C3D4E5F6"
-
-
-@pytest.fixture
-def pty(tmp_path: Path) -> Iterator[Pty]:
-    p = Pty(tmp_path / "tilledge-display")
-    yield p
-    p.close()
-
-
-@pytest.fixture
-def nfc_uri() -> str:
-    return f"udp:127.0.0.1:{free_udp_port()}"
 
 
 @pytest.fixture
 def service(tmp_path: Path, pty: Pty, nfc_uri: str) -> Iterator[Service]:
     config = device_config(
         tmp_path / "data",
-        **{
-            "devices.nfc.enabled": True,
-            "devices.nfc.readers": [{"name": "till-1", "uri": nfc_uri, "terminal": "T1"}],
-            "devices.display.enabled": True,
-            "devices.display.uri": str(pty.link),
-        },
+        **reader_and_display(nfc_uri, pty.link),
     )
     svc = Service(config)
     wait_until(lambda: svc.devices.summary() == {"nfc": "ok", "printer": "disabled",
@@ -49,6 +40,19 @@ def service(tmp_path: Path, pty: Pty, nfc_uri: str) -> Iterator[Service]:
 def frame(lines: list[str]) -> bytes:
     """The exact bytes the Epson display gets for ``lines`` (PC858)."""
     return EpsonDisplay(20, 2).frame(lines)
+
+
+def tap_and_see(service: Service, pty: Pty, nfc_uri: str, uid: str, shown: list[str]) -> Any:
+    """Present card ``uid``: the ``card.tapped`` data, once the display showed ``shown``."""
+    sse = SSEClient(service.port, service.token)
+    try:
+        with CardEmulator(nfc_uri) as card:
+            card.present(uid)
+            _, _, _, data = sse.wait_for(lambda n, d: n == "card.tapped")
+            pty.wait_contains(frame(shown))
+    finally:
+        sse.close()
+    return data
 
 
 def test_tap_reaches_sse_and_display_with_umlauts_and_euro(
@@ -113,28 +117,14 @@ def test_hold_is_one_tap_and_retap_after_removal(service: Service, nfc_uri: str)
 
 
 def test_unknown_card(service: Service, pty: Pty, nfc_uri: str) -> None:
-    sse = SSEClient(service.port, service.token)
-    try:
-        with CardEmulator(nfc_uri) as card:
-            card.present("DEADBEEF")
-            _, _, _, data = sse.wait_for(lambda n, d: n == "card.tapped")
-            pty.wait_contains(frame(["Karte unbekannt", "Bitte an der Kasse"]))
-    finally:
-        sse.close()
+    data = tap_and_see(service, pty, nfc_uri, "DEADBEEF", ["Karte unbekannt", "Bitte an der Kasse"])
     assert data["uid"] == "DEADBEEF" and data["customer"] is None
     assert data["card_status"] is None
 
 
 def test_blocked_customer_shows_lock_text(service: Service, pty: Pty, nfc_uri: str) -> None:
     service.customer(UID, blocked=1, lock_text="Bitte Büro")
-    sse = SSEClient(service.port, service.token)
-    try:
-        with CardEmulator(nfc_uri) as card:
-            card.present(UID)
-            _, _, _, data = sse.wait_for(lambda n, d: n == "card.tapped")
-            pty.wait_contains(frame(["Gesperrt", "Bitte Büro"]))
-    finally:
-        sse.close()
+    data = tap_and_see(service, pty, nfc_uri, UID, ["Gesperrt", "Bitte Büro"])
     assert data["customer"]["blocked"] is True
     assert data["customer"]["lock_text"] == "Bitte Büro"
 
@@ -143,14 +133,7 @@ def test_blocked_card_resolves_to_nobody(service: Service, pty: Pty, nfc_uri: st
     service.customer(UID)
     status, _ = service.request("POST", f"/cards/{UID}/block", {"reason": "lost"})
     assert status == 200
-    sse = SSEClient(service.port, service.token)
-    try:
-        with CardEmulator(nfc_uri) as card:
-            card.present(UID)
-            _, _, _, data = sse.wait_for(lambda n, d: n == "card.tapped")
-            pty.wait_contains(frame(["Karte gesperrt", "Bitte an der Kasse"]))
-    finally:
-        sse.close()
+    data = tap_and_see(service, pty, nfc_uri, UID, ["Karte gesperrt", "Bitte an der Kasse"])
     assert data["customer"] is None and data["card_status"] == "lost"
 
 

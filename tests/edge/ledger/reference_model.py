@@ -72,6 +72,19 @@ def _fits(field: str, v: int) -> None:
         raise ModelError("Overflow", field=field, value=v)
 
 
+def _short(account: str, amount: int, cash: int, bonus: int, available: int) -> ModelError:
+    """The refusal for ``amount`` from ``account`` when only ``available`` is there."""
+    return ModelError(
+        "InsufficientFunds",
+        account=account,
+        amount=amount,
+        cash=cash,
+        bonus=bonus,
+        available=available,
+        remaining=amount - available,
+    )
+
+
 class _Book:
     """Balances plus the entries written so far."""
 

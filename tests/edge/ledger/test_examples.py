@@ -143,13 +143,13 @@ def test_points_earn_and_redeem() -> None:
 
 
 def test_errors_pickle_and_share_a_base() -> None:
-    try:
+    with pytest.raises(L.LedgerError) as raised:
         L.settle(0, 0, 5)
-    except L.LedgerError as e:
-        copy = pickle.loads(pickle.dumps(e))
-        assert type(copy) is L.InsufficientFunds
-        assert copy.remaining == 5
-        assert str(copy) == str(e)
+    e = raised.value
+    copy = pickle.loads(pickle.dumps(e))
+    assert type(copy) is L.InsufficientFunds
+    assert copy.remaining == 5
+    assert str(copy) == str(e)
 
 
 # ---------------------------------------------------------------- pricing --

@@ -92,3 +92,21 @@ def group(box):
 
 def journal_count(box) -> int:
     return box.db.reader().execute("SELECT count(*) FROM journal").fetchone()[0]
+
+
+def checkout(pos, cid, receipt_no, lines, *, tenders=None, **extra):
+    """``POST /checkouts`` of ``lines`` for customer ``cid``, paid by credit unless
+    ``tenders`` says otherwise; the response."""
+    body = {"customer_id": cid, "receipt_no": receipt_no, "lines": lines, **extra}
+    body["tenders"] = [{"type": "credit"}] if tenders is None else tenders
+    return pos.post("/checkouts", body)
+
+
+def refused(pos, box, path, body, code):
+    """``POST path`` must be a 409 ``code`` that writes no journal entry; the problem body."""
+    before = journal_count(box)
+    r = pos.post(path, body)
+    assert r.status_code == 409, r.json
+    assert r.json["code"] == code
+    assert journal_count(box) == before
+    return r.json

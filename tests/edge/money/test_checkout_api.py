@@ -6,7 +6,7 @@ import pytest
 
 from edge import ledger
 
-from .conftest import journal_count
+from .conftest import checkout, journal_count
 
 pytestmark = pytest.mark.usefixtures("writes_in")  # see conftest.py
 
@@ -100,15 +100,7 @@ def test_net_mode_for_eu_business_customer(pos, new_customer, box):
         vat_id="NL123456789B01",
     )
     pos.post(f"/customers/{cid}/topups", {"amount": 50000})
-    r = pos.post(
-        "/checkouts",
-        {
-            "customer_id": cid,
-            "receipt_no": "N-1",
-            "lines": [line(1190, vat=1900)],
-            "tenders": [{"type": "credit"}],
-        },
-    )
+    r = checkout(pos, cid, "N-1", [line(1190, vat=1900)])
     assert r.status_code == 201, r.json
     assert r.json["net_mode"] is True
     # net = round(1190 * 10000 / 11900) = 1000; VAT 0
@@ -129,14 +121,12 @@ def test_same_country_business_is_not_net_mode(pos, new_customer):
 def test_checkout_settles_earns_points_and_records_purchase(pos, new_customer, box):
     cid = new_customer()
     pos.post(f"/customers/{cid}/topups", {"amount": 5000})  # cash 5000, bonus 500
-    r = pos.post(
-        "/checkouts",
-        {
-            "customer_id": cid,
-            "receipt_no": "T1-000123",
-            "lines": [line(380, "2"), line(1500)],
-            "tenders": [{"type": "credit", "amount": None}],
-        },
+    r = checkout(
+        pos,
+        cid,
+        "T1-000123",
+        [line(380, "2"), line(1500)],
+        tenders=[{"type": "credit", "amount": None}],
     )
     assert r.status_code == 201, r.json
     b = r.json
@@ -158,14 +148,12 @@ def test_checkout_settles_earns_points_and_records_purchase(pos, new_customer, b
 def test_checkout_with_cash_and_credit_and_change(pos, new_customer):
     cid = new_customer()
     pos.post(f"/customers/{cid}/topups", {"amount": 1000})
-    r = pos.post(
-        "/checkouts",
-        {
-            "customer_id": cid,
-            "receipt_no": "C-2",
-            "lines": [line(1500)],
-            "tenders": [{"type": "cash", "amount": 500}, {"type": "credit", "amount": None}],
-        },
+    r = checkout(
+        pos,
+        cid,
+        "C-2",
+        [line(1500)],
+        tenders=[{"type": "cash", "amount": 500}, {"type": "credit", "amount": None}],
     )
     assert r.status_code == 201, r.json
     assert (r.json["from_cash"], r.json["other_tenders"], r.json["change"]) == (1000, 500, 0)
@@ -175,15 +163,7 @@ def test_checkout_not_covered_writes_nothing(pos, new_customer, box):
     cid = new_customer()
     pos.post(f"/customers/{cid}/topups", {"amount": 1000})
     before = journal_count(box)
-    r = pos.post(
-        "/checkouts",
-        {
-            "customer_id": cid,
-            "receipt_no": "C-3",
-            "lines": [line(1500)],
-            "tenders": [{"type": "credit", "amount": None}],
-        },
-    )
+    r = checkout(pos, cid, "C-3", [line(1500)], tenders=[{"type": "credit", "amount": None}])
     assert r.status_code == 409
     assert r.json["code"] == "insufficient_funds"
     assert r.json["remaining"] == 500
@@ -197,16 +177,7 @@ def test_points_redemption_after_discount_and_claw_back_on_refund(pos, manager, 
         f"/customers/{cid}/corrections", {"account": "points", "amount": 300, "reason": "welcome"}
     )
     pos.post(f"/customers/{cid}/topups", {"amount": 20000})  # cash 20000, bonus 2000
-    r = pos.post(
-        "/checkouts",
-        {
-            "customer_id": cid,
-            "receipt_no": "P-1",
-            "lines": [line(10000)],
-            "redeem_points": 200,
-            "tenders": [{"type": "credit"}],
-        },
-    )
+    r = checkout(pos, cid, "P-1", [line(10000)], redeem_points=200)
     assert r.status_code == 201, r.json
     b = r.json
     # 10000 - 10 % = 9000, minus 200 points worth 1 each = 8800 paid; floor(8800/100) = 88 points
@@ -235,15 +206,7 @@ def test_redeeming_more_points_than_held_is_refused(pos, new_customer, box):
 def test_blocked_points_program_earns_nothing(pos, new_customer):
     cid = new_customer(points_blocked=1)
     pos.post(f"/customers/{cid}/topups", {"amount": 5000})
-    r = pos.post(
-        "/checkouts",
-        {
-            "customer_id": cid,
-            "receipt_no": "B-1",
-            "lines": [line(1000)],
-            "tenders": [{"type": "credit"}],
-        },
-    )
+    r = checkout(pos, cid, "B-1", [line(1000)])
     assert r.status_code == 201
     assert r.json["points_earned"] == 0
     assert r.json["points"] == 0

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import http.client
-import json
 import threading
-import uuid
 
 import pytest
 from cheroot import wsgi
 
 from edge import ledger
+from tests.support.live import api_call
 
 
 @pytest.fixture
@@ -23,21 +21,7 @@ def live(app):
 
 
 def post(port, token, path, body):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request(
-        "POST",
-        f"/api/v1{path}",
-        body=json.dumps(body),
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Content-Type": "application/json",
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-    )
-    r = conn.getresponse()
-    data = json.loads(r.read())
-    conn.close()
-    return r.status, data
+    return api_call(port, token, "POST", path, body, timeout=30)[:2]
 
 
 def test_sixteen_terminals_spend_from_one_card(live, box, make_token, new_customer):

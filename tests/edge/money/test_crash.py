@@ -16,10 +16,8 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -29,35 +27,22 @@ import pytest
 
 from edge.platform import migrations
 from tests.support.fakes import processes_with
+from tests.support.live import (
+    TILLEDGE,
+    add_terminal,
+    api_call,
+    free_tcp_port,
+    insert_customer,
+    serve_env,
+    wait_healthy,
+)
 
 CYCLES = int(os.environ.get("TILLEDGE_CRASH_CYCLES", "20"))
 CUSTOMERS = 4
-EXE = Path(sys.executable).parent / "tilledge"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def request(port, token, path, body, key, timeout=10):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(
-            "POST",
-            f"/api/v1{path}",
-            body=json.dumps(body),
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Content-Type": "application/json",
-                "Idempotency-Key": key,
-            },
-        )
-        r = conn.getresponse()
-        return r.status, json.loads(r.read())
-    finally:
-        conn.close()
+    return api_call(port, token, "POST", path, body, key, timeout=timeout)[:2]
 
 
 class Box:
@@ -73,33 +58,11 @@ class Box:
         )
         self.db = data / "tilledge.db"
         migrations.apply(self.db)
-        out = subprocess.run(
-            [
-                str(EXE),
-                "--config",
-                str(self.config),
-                "terminal",
-                "add",
-                "crash",
-                "--scope",
-                "pos",
-                "--json",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        self.token = json.loads(out.stdout)["token"]
+        self.token = add_terminal(self.config, "crash")
         conn = sqlite3.connect(self.db)
-        self.customers = []
-        for i in range(CUSTOMERS):
-            cur = conn.execute(
-                "INSERT INTO customers (customer_number, type, display_name, last_name, created_at,"
-                " created_by, updated_at, updated_by) VALUES (?, 'individual', ?, ?, 'x', 't',"
-                " 'x', 't')",
-                [90000 + i, f"Crash {i}", f"Crash {i}"],
-            )
-            self.customers.append(str(cur.lastrowid))
+        self.customers = [
+            str(insert_customer(conn, 90000 + i, f"Crash {i}", "t")) for i in range(CUSTOMERS)
+        ]
         conn.commit()
         conn.close()
         self.proc: subprocess.Popen | None = None
@@ -107,25 +70,15 @@ class Box:
         self.ports: list[int] = []
 
     def start(self) -> None:
-        self.port = free_port()
+        self.port = free_tcp_port()
         self.ports.append(self.port)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TILLEDGE_")}
         self.proc = subprocess.Popen(
-            [str(EXE), "--config", str(self.config), "serve", "--listen", f"127.0.0.1:{self.port}"],
-            env=env,
+            [TILLEDGE, "--config", str(self.config), "serve", "--listen", f"127.0.0.1:{self.port}"],
+            env=serve_env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
-                c.request("GET", "/api/v1/health")
-                if c.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("server did not come up")
+        wait_healthy(self.port, timeout=30, interval=0.05)
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -232,7 +185,7 @@ def test_sigkill_under_load_loses_nothing_acknowledged(tmp_path, workers):
     print(f"{CYCLES} kills, {len(answers)} operations answered, {len(op_ids)} applied")
     assert len(answers) > CYCLES * 5, "the load was too light to prove anything"
     verify = subprocess.run(
-        [str(EXE), "--config", str(box.config), "ledger", "verify", "--json"],
+        [TILLEDGE, "--config", str(box.config), "ledger", "verify", "--json"],
         capture_output=True,
         text=True,
     )

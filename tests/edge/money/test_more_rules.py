@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from edge.cli import cli
 
-from .conftest import journal_count
+from .conftest import checkout, journal_count
 
 pytestmark = pytest.mark.usefixtures("writes_in")  # see conftest.py
 
@@ -35,27 +35,10 @@ def test_refund_after_partial_payment_restores_what_was_taken(pos, new_customer)
 def test_claw_back_is_capped_at_the_points_balance(pos, manager, new_customer, box):
     cid = new_customer()
     pos.post(f"/customers/{cid}/topups", {"amount": 20000})  # + 2000 bonus
-    sale = pos.post(
-        "/checkouts",
-        {
-            "customer_id": cid,
-            "receipt_no": "CB-1",
-            "lines": [line(10000)],
-            "tenders": [{"type": "credit"}],
-        },
-    ).json
+    sale = checkout(pos, cid, "CB-1", [line(10000)]).json
     assert sale["points_earned"] == 100
     # the customer spends 80 of the 100 points elsewhere
-    spend = pos.post(
-        "/checkouts",
-        {
-            "customer_id": cid,
-            "receipt_no": "CB-2",
-            "lines": [line(100)],
-            "redeem_points": 80,
-            "tenders": [{"type": "credit"}],
-        },
-    )
+    spend = checkout(pos, cid, "CB-2", [line(100)], redeem_points=80)
     assert spend.json["points"] == 20
     r = pos.post(f"/payments/{sale['payment_id']}/refunds", {"amount": 10000})
     assert r.status_code == 201, r.json

@@ -37,39 +37,26 @@ def test_file_values_are_read(tmp_path):
     assert [(t.from_, t.rate_bp) for t in c.ledger.topup_bonus] == [(0, 0), (5000, 1000)]
 
 
-def test_unknown_key_is_named(tmp_path):
-    p = write(tmp_path, "[ledger]\nmax_top_up = 1000\n")
-    with pytest.raises(ConfigError, match=r"ledger\.max_top_up: unknown key"):
-        load_config(p, environ={})
-
-
-def test_unknown_section_is_named(tmp_path):
-    p = write(tmp_path, "[ledgr]\nmax_topup = 1000\n")
-    with pytest.raises(ConfigError, match=r"ledgr: unknown key"):
-        load_config(p, environ={})
-
-
-def test_wrong_type_is_named(tmp_path):
-    p = write(tmp_path, '[ledger]\nmax_topup = "lots"\n')
-    with pytest.raises(ConfigError, match=r"ledger\.max_topup"):
-        load_config(p, environ={})
-
-
-def test_float_money_is_refused(tmp_path):
-    p = write(tmp_path, "[ledger]\nmax_topup = 500.5\n")
-    with pytest.raises(ConfigError, match=r"ledger\.max_topup"):
-        load_config(p, environ={})
-
-
-def test_nested_unknown_key_is_named(tmp_path):
-    p = write(tmp_path, "[devices.printer]\nspeed = 3\n")
-    with pytest.raises(ConfigError, match=r"devices\.printer\.speed: unknown key"):
-        load_config(p, environ={})
-
-
-def test_bad_toml_is_reported(tmp_path):
-    p = write(tmp_path, "[box\nname=1")
-    with pytest.raises(ConfigError, match="not valid TOML"):
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        pytest.param(
+            "[ledger]\nmax_top_up = 1000\n", r"ledger\.max_top_up: unknown key", id="unknown_key"
+        ),
+        pytest.param("[ledgr]\nmax_topup = 1000\n", r"ledgr: unknown key", id="unknown_section"),
+        pytest.param('[ledger]\nmax_topup = "lots"\n', r"ledger\.max_topup", id="wrong_type"),
+        pytest.param("[ledger]\nmax_topup = 500.5\n", r"ledger\.max_topup", id="float_money"),
+        pytest.param(
+            "[devices.printer]\nspeed = 3\n",
+            r"devices\.printer\.speed: unknown key",
+            id="nested_unknown_key",
+        ),
+        pytest.param("[box\nname=1", "not valid TOML", id="bad_toml"),
+    ],
+)
+def test_bad_config_is_refused_naming_the_key(tmp_path, toml, message):
+    p = write(tmp_path, toml)
+    with pytest.raises(ConfigError, match=message):
         load_config(p, environ={})
 
 

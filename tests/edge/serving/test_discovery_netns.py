@@ -39,10 +39,9 @@ def _netns_available() -> str | None:
 
 
 SKIP = _netns_available()
+pytestmark = [pytest.mark.netns, pytest.mark.skipif(SKIP is not None, reason=SKIP or "")]
 
 
-@pytest.mark.netns
-@pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
 def run_probe(*args: str) -> dict[str, Any]:
     probe = ROOT / "tests" / "support" / "netns_probe.py"
     cmd = NETNS_SETUP + " ".join(shlex.quote(a) for a in (sys.executable, str(probe), *args))
@@ -53,8 +52,6 @@ def run_probe(*args: str) -> dict[str, Any]:
     return json.loads(r.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-@pytest.mark.netns
-@pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
 def test_txt_update_reaches_browsers_and_stop_withdraws() -> None:
     out = run_probe("update")
     assert "error" not in out, out["error"]
@@ -62,8 +59,6 @@ def test_txt_update_reaches_browsers_and_stop_withdraws() -> None:
     assert out["withdrawn"] is True
 
 
-@pytest.mark.netns
-@pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
 def test_announce_resolve_pin_and_withdraw() -> None:
     out = run_probe()
     assert "error" not in out, f"{out['error']}\n--- serve log ---\n{out['serve_log']}"

@@ -14,17 +14,9 @@ import time
 from pathlib import Path
 
 from drivers.nfc_sim import free_udp_port
-from tests.support.devices import (
-    TILLEDGE,
-    SSEClient,
-    api_call,
-    free_tcp_port,
-    serve_env,
-    simulate_tap,
-    terminal_token,
-    wait_until,
-)
+from tests.support.devices import SSEClient, simulate_tap, terminal_token, wait_until
 from tests.support.fakes import processes_with
+from tests.support.live import api_call, free_tcp_port, serving
 
 
 def test_two_processes_share_port_money_events_and_receipts(tmp_path: Path) -> None:
@@ -41,10 +33,7 @@ def test_two_processes_share_port_money_events_and_receipts(tmp_path: Path) -> N
         encoding="utf-8",
     )
     token = terminal_token(cfg, "T1")
-    proc = subprocess.Popen(
-        [TILLEDGE, "--config", str(cfg), "serve"], env=serve_env(), stderr=subprocess.PIPE
-    )
-    try:
+    with serving(cfg, stderr=subprocess.PIPE) as proc:
 
         def up() -> bool:
             try:
@@ -110,7 +99,3 @@ def test_two_processes_share_port_money_events_and_receipts(tmp_path: Path) -> N
         proc.send_signal(signal.SIGKILL)  # the worker must not outlive its primary
         proc.wait(10)
         wait_until(lambda: not processes_with(granian), timeout=10, interval=0.05)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
