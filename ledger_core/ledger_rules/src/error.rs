@@ -1,10 +1,10 @@
-//! The one error type of the core. `lib.rs` maps it to Python exceptions in
-//! one place (the classes live in `edge/ledger.py`); the core modules never
-//! see PyO3.
+//! The one error type of the core, with the names and numbers each error
+//! carries. Plain data: no PyO3 (the `ledger_core` crate turns a
+//! `LedgerError` into the exception class of `edge/ledger.py` named by
+//! `class_name()`, its `details()` as keyword arguments), no I/O.
 //!
 //! Every variant carries the numbers a POS needs to show the cashier what
-//! went wrong (`details()` lists them by name, the Python exception gets them
-//! as attributes of the same names).
+//! went wrong.
 
 use std::fmt;
 
@@ -15,18 +15,67 @@ pub enum Detail {
     Str(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LedgerError {
+/// A field of an error variant as a [`Detail`].
+trait ToDetail {
+    fn to_detail(&self) -> Detail;
+}
+
+impl ToDetail for i64 {
+    fn to_detail(&self) -> Detail {
+        Detail::Int(*self)
+    }
+}
+
+impl ToDetail for String {
+    fn to_detail(&self) -> Detail {
+        Detail::Str(self.clone())
+    }
+}
+
+impl ToDetail for &str {
+    fn to_detail(&self) -> Detail {
+        Detail::Str((*self).to_string())
+    }
+}
+
+/// Declares `LedgerError` and derives the Python contract from the
+/// declaration itself, so it cannot drift: `class_name()` is the variant's
+/// name, `details()` its fields, named and ordered as declared.
+macro_rules! ledger_error {
+    ($($(#[$doc:meta])* $variant:ident $({ $($field:ident: $ty:ty),* $(,)? })?,)*) => {
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum LedgerError {
+            $($(#[$doc])* $variant $({ $($field: $ty),* })?,)*
+        }
+
+        impl LedgerError {
+            /// Name of the Python exception class in `edge.ledger`.
+            pub fn class_name(&self) -> &'static str {
+                match self {
+                    $(LedgerError::$variant { .. } => stringify!($variant),)*
+                }
+            }
+
+            /// The numbers (and names) a POS needs, as `(attribute, value)`
+            /// pairs.
+            pub fn details(&self) -> Vec<(&'static str, Detail)> {
+                match self {
+                    $(LedgerError::$variant $({ $($field),* })? => {
+                        vec![$($((stringify!($field), $field.to_detail())),*)?]
+                    })*
+                }
+            }
+        }
+    };
+}
+
+ledger_error! {
     /// An amount or intermediate result outside `-MAX_AMOUNT..=MAX_AMOUNT`.
     Overflow { field: &'static str, value: i64 },
     /// An amount that must be positive (or non-negative) is not.
     InvalidAmount { field: String, value: i64 },
     /// A configured limit (`max_topup`, `max_balance`) would be exceeded.
-    LimitExceeded {
-        limit: &'static str,
-        maximum: i64,
-        value: i64,
-    },
+    LimitExceeded { limit: &'static str, maximum: i64, value: i64 },
     /// The account(s) do not cover the amount. `available` is what could be
     /// taken, `remaining` what is missing (`amount - available`).
     InsufficientFunds {
@@ -38,30 +87,17 @@ pub enum LedgerError {
         remaining: i64,
     },
     /// A refund larger than what the payment took and is not yet restored.
-    RefundExceedsPayment {
-        amount: i64,
-        refundable: i64,
-        paid: i64,
-        restored: i64,
-    },
+    RefundExceedsPayment { amount: i64, refundable: i64, paid: i64, restored: i64 },
     /// A points redemption (or negative points correction) beyond the
     /// balance or beyond what the basket total allows.
-    InsufficientPoints {
-        requested: i64,
-        balance: i64,
-        maximum: i64,
-    },
+    InsufficientPoints { requested: i64, balance: i64, maximum: i64 },
     /// The customer's points program is blocked: nothing can be redeemed.
     PointsBlocked { requested: i64 },
     /// The top-up was already voided once.
     AlreadyVoided,
     /// A basket line's quantity is not a positive decimal with at most three
     /// decimals.
-    InvalidQuantity {
-        line: i64,
-        quantity: String,
-        reason: &'static str,
-    },
+    InvalidQuantity { line: i64, quantity: String, reason: &'static str },
     /// A discount that is not a whole number 0..=100.
     InvalidDiscount { field: String, value: String },
     /// A basis-point rate outside its accepted range.
@@ -70,107 +106,6 @@ pub enum LedgerError {
     MissingReason,
     /// Any other malformed input (unknown account name, bad hash length, ...).
     InvalidInput { field: String, reason: String },
-}
-
-impl LedgerError {
-    /// Name of the Python exception class in `edge.ledger`.
-    pub fn class_name(&self) -> &'static str {
-        match self {
-            LedgerError::Overflow { .. } => "Overflow",
-            LedgerError::InvalidAmount { .. } => "InvalidAmount",
-            LedgerError::LimitExceeded { .. } => "LimitExceeded",
-            LedgerError::InsufficientFunds { .. } => "InsufficientFunds",
-            LedgerError::RefundExceedsPayment { .. } => "RefundExceedsPayment",
-            LedgerError::InsufficientPoints { .. } => "InsufficientPoints",
-            LedgerError::PointsBlocked { .. } => "PointsBlocked",
-            LedgerError::AlreadyVoided => "AlreadyVoided",
-            LedgerError::InvalidQuantity { .. } => "InvalidQuantity",
-            LedgerError::InvalidDiscount { .. } => "InvalidDiscount",
-            LedgerError::InvalidRate { .. } => "InvalidRate",
-            LedgerError::MissingReason => "MissingReason",
-            LedgerError::InvalidInput { .. } => "InvalidInput",
-        }
-    }
-
-    /// The numbers (and names) a POS needs, as `(attribute, value)` pairs.
-    pub fn details(&self) -> Vec<(&'static str, Detail)> {
-        use Detail::{Int, Str};
-        match self {
-            LedgerError::Overflow { field, value } => {
-                vec![("field", Str((*field).into())), ("value", Int(*value))]
-            }
-            LedgerError::InvalidAmount { field, value } => {
-                vec![("field", Str(field.clone())), ("value", Int(*value))]
-            }
-            LedgerError::LimitExceeded {
-                limit,
-                maximum,
-                value,
-            } => vec![
-                ("limit", Str((*limit).into())),
-                ("maximum", Int(*maximum)),
-                ("value", Int(*value)),
-            ],
-            LedgerError::InsufficientFunds {
-                account,
-                amount,
-                cash,
-                bonus,
-                available,
-                remaining,
-            } => vec![
-                ("account", Str((*account).into())),
-                ("amount", Int(*amount)),
-                ("cash", Int(*cash)),
-                ("bonus", Int(*bonus)),
-                ("available", Int(*available)),
-                ("remaining", Int(*remaining)),
-            ],
-            LedgerError::RefundExceedsPayment {
-                amount,
-                refundable,
-                paid,
-                restored,
-            } => vec![
-                ("amount", Int(*amount)),
-                ("refundable", Int(*refundable)),
-                ("paid", Int(*paid)),
-                ("restored", Int(*restored)),
-            ],
-            LedgerError::InsufficientPoints {
-                requested,
-                balance,
-                maximum,
-            } => vec![
-                ("requested", Int(*requested)),
-                ("balance", Int(*balance)),
-                ("maximum", Int(*maximum)),
-            ],
-            LedgerError::PointsBlocked { requested } => vec![("requested", Int(*requested))],
-            LedgerError::AlreadyVoided | LedgerError::MissingReason => vec![],
-            LedgerError::InvalidQuantity {
-                line,
-                quantity,
-                reason,
-            } => vec![
-                ("line", Int(*line)),
-                ("quantity", Str(quantity.clone())),
-                ("reason", Str((*reason).into())),
-            ],
-            LedgerError::InvalidDiscount { field, value } => {
-                vec![("field", Str(field.clone())), ("value", Str(value.clone()))]
-            }
-            LedgerError::InvalidRate { field, value } => {
-                vec![("field", Str(field.clone())), ("value", Int(*value))]
-            }
-            LedgerError::InvalidInput { field, reason } => {
-                vec![
-                    ("field", Str(field.clone())),
-                    ("reason", Str(reason.clone())),
-                ]
-            }
-        }
-    }
 }
 
 impl fmt::Display for LedgerError {
@@ -237,3 +172,28 @@ impl fmt::Display for LedgerError {
 }
 
 impl std::error::Error for LedgerError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_name_and_details_follow_the_declaration() {
+        let e = LedgerError::LimitExceeded {
+            limit: "max_topup",
+            maximum: 5,
+            value: 6,
+        };
+        assert_eq!(e.class_name(), "LimitExceeded");
+        assert_eq!(
+            e.details(),
+            vec![
+                ("limit", Detail::Str("max_topup".into())),
+                ("maximum", Detail::Int(5)),
+                ("value", Detail::Int(6)),
+            ]
+        );
+        assert_eq!(LedgerError::AlreadyVoided.class_name(), "AlreadyVoided");
+        assert!(LedgerError::MissingReason.details().is_empty());
+    }
+}
