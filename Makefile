@@ -3,7 +3,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= python3
 DEMO   ?= .demo
-SRC_RS := $(wildcard ledger_core/src/*.rs ledger_core/src/**/*.rs) ledger_core/Cargo.toml ledger_core/Cargo.lock
+# The Rust workspace: the PyO3 crate at ledger_core/ and its member crates.
+RS_CRATES := ledger_core ledger_core/ledger_rules ledger_core/ledger_store
+SRC_RS := $(foreach c,$(RS_CRATES),$(wildcard $(c)/src/*.rs $(c)/src/*/*.rs) $(c)/Cargo.toml) \
+	ledger_core/Cargo.lock
 L10N   := l10n/translations
 PO     := $(wildcard $(L10N)/*/LC_MESSAGES/messages.po)
 
@@ -33,8 +36,13 @@ run: setup
 	$(VENV)/bin/tilledge demo --dir $(DEMO) --if-missing
 	$(VENV)/bin/tilledge --config $(DEMO)/tilledge.toml serve
 
+# Every crate of the workspace; the last clippy keeps the PyO3 crate clean
+# without its `store` feature too.
 test-rust:
-	cd ledger_core && cargo fmt --check && cargo clippy --all-targets -- -D warnings && cargo test
+	cd ledger_core && cargo fmt --all --check \
+	  && cargo clippy --workspace --all-targets -- -D warnings \
+	  && cargo clippy -p ledger_core --no-default-features -- -D warnings \
+	  && cargo test --workspace
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,63 +1,26 @@
 //! Python surface of the ledger core. Everything Python can call is listed in
-//! the one `#[pymodule]` at the end; the logic lives in the plain Rust
-//! modules (`money`, `ops`, `pricing`, `journal`: no I/O, no PyO3; `store`:
-//! the SQLite reader of the verifier). Errors cross the boundary in one
-//! place, `From<LedgerError> for PyErr`, as the exception classes defined in
-//! `edge/ledger.py`.
+//! the one `#[pymodule]` at the end; the logic lives in the workspace's plain
+//! Rust crates (`ledger_rules`: no I/O, no PyO3; `ledger_store`: the SQLite
+//! reader of the verifier). Errors cross the boundary in one place,
+//! `error::Error`, as the exception classes defined in `edge/ledger.py`.
 
-pub mod error;
-pub mod journal;
-pub mod money;
-pub mod ops;
-pub mod pages;
-pub mod pricing;
-pub mod store;
+mod error;
 
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use ledger_rules::{journal, money, ops, pricing};
+#[cfg(feature = "store")]
+use ledger_store as store;
+#[cfg(feature = "store")]
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
-use error::{Detail, LedgerError};
+use error::{invalid_input, Error, Result};
+use ledger_rules::error::LedgerError;
 use ops::{Account, Balances, BonusTier, PaymentState};
 
-// ---------------------------------------------------------------- errors --
-
-/// `edge.ledger`, where the exception classes live (imported on first error).
-static LEDGER_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-
-fn build_error(py: Python<'_>, err: &LedgerError) -> PyResult<PyErr> {
-    let module = LEDGER_MODULE.get_or_try_init(py, || -> PyResult<Py<PyModule>> {
-        Ok(py.import("edge.ledger")?.unbind())
-    })?;
-    let cls = module.bind(py).getattr(err.class_name())?;
-    let kwargs = PyDict::new(py);
-    for (name, value) in err.details() {
-        match value {
-            Detail::Int(v) => kwargs.set_item(name, v)?,
-            Detail::Str(s) => kwargs.set_item(name, s)?,
-        }
-    }
-    let exc = cls.call((err.to_string(),), Some(&kwargs))?;
-    Ok(PyErr::from_value(exc))
-}
-
-impl From<LedgerError> for PyErr {
-    fn from(err: LedgerError) -> PyErr {
-        Python::attach(|py| build_error(py, &err).unwrap_or_else(|e| e))
-    }
-}
-
-fn invalid_input(field: &str, reason: impl Into<String>) -> PyErr {
-    LedgerError::InvalidInput {
-        field: field.to_string(),
-        reason: reason.into(),
-    }
-    .into()
-}
-
-fn balances(cash: i64, bonus: i64, points: i64) -> PyResult<Balances> {
+fn balances(cash: i64, bonus: i64, points: i64) -> Result<Balances> {
     Ok(Balances::new(cash, bonus, points)?)
 }
 
@@ -114,8 +77,8 @@ fn py_opt(v: Option<i64>) -> String {
     v.map_or_else(|| "None".to_string(), |v| v.to_string())
 }
 
-fn entries_tuple<'py>(py: Python<'py>, postings: &[ops::Posting]) -> PyResult<Bound<'py, PyTuple>> {
-    PyTuple::new(py, postings.iter().map(|p| PyPosting(*p)))
+fn entries_tuple<'py>(py: Python<'py>, postings: &[ops::Posting]) -> Result<Bound<'py, PyTuple>> {
+    Ok(PyTuple::new(py, postings.iter().map(|p| PyPosting(*p)))?)
 }
 
 /// Result of `topup`.
@@ -137,7 +100,7 @@ struct TopUpResult {
 #[pymethods]
 impl TopUpResult {
     #[getter]
-    fn entries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+    fn entries<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyTuple>> {
         entries_tuple(py, &self.postings)
     }
 }
@@ -163,7 +126,7 @@ struct Settlement {
 #[pymethods]
 impl Settlement {
     #[getter]
-    fn entries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+    fn entries<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyTuple>> {
         entries_tuple(py, &self.postings)
     }
     #[getter]
@@ -189,7 +152,7 @@ struct RefundResult {
 #[pymethods]
 impl RefundResult {
     #[getter]
-    fn entries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+    fn entries<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyTuple>> {
         entries_tuple(py, &self.postings)
     }
 }
@@ -211,7 +174,7 @@ struct Clawback {
 #[pymethods]
 impl Clawback {
     #[getter]
-    fn entries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+    fn entries<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyTuple>> {
         entries_tuple(py, &self.postings)
     }
 }
@@ -229,7 +192,7 @@ struct CreditOutcome {
 #[pymethods]
 impl CreditOutcome {
     #[getter]
-    fn entries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+    fn entries<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyTuple>> {
         entries_tuple(py, &self.postings)
     }
 }
@@ -257,7 +220,7 @@ struct Outcome {
 #[pymethods]
 impl Outcome {
     #[getter]
-    fn entries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+    fn entries<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyTuple>> {
         entries_tuple(py, &self.postings)
     }
 }
@@ -276,7 +239,7 @@ struct PointsOutcome {
 #[pymethods]
 impl PointsOutcome {
     #[getter]
-    fn entries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+    fn entries<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyTuple>> {
         entries_tuple(py, &self.postings)
     }
 }
@@ -293,13 +256,13 @@ fn points_outcome(value: i64, r: ops::Reversal) -> PointsOutcome {
 
 /// Half-up rounding of `amount * rate_bp / 10000` in minor units.
 #[pyfunction]
-fn apply_bp(amount: i64, rate_bp: i64) -> PyResult<i64> {
+fn apply_bp(amount: i64, rate_bp: i64) -> Result<i64> {
     Ok(money::apply_bp(amount, rate_bp)?)
 }
 
 /// Half-up rounding of `amount * pct / 100` in minor units.
 #[pyfunction]
-fn apply_percent(amount: i64, pct: i64) -> PyResult<i64> {
+fn apply_percent(amount: i64, pct: i64) -> Result<i64> {
     Ok(money::apply_percent(amount, pct)?)
 }
 
@@ -312,7 +275,7 @@ fn topup(
     tiers: Vec<(i64, i64)>,
     max_topup: Option<i64>,
     max_balance: Option<i64>,
-) -> PyResult<TopUpResult> {
+) -> Result<TopUpResult> {
     let tiers: Vec<BonusTier> = tiers
         .into_iter()
         .map(|(from, rate_bp)| BonusTier { from, rate_bp })
@@ -336,7 +299,7 @@ fn topup(
 
 #[pyfunction]
 #[pyo3(signature = (cash, bonus, amount, allow_partial=false))]
-fn settle(cash: i64, bonus: i64, amount: i64, allow_partial: bool) -> PyResult<Settlement> {
+fn settle(cash: i64, bonus: i64, amount: i64, allow_partial: bool) -> Result<Settlement> {
     let r = ops::settle(balances(cash, bonus, 0)?, amount, allow_partial)?;
     Ok(Settlement {
         amount,
@@ -359,7 +322,7 @@ fn refund(
     amount: i64,
     restored_cash: i64,
     restored_bonus: i64,
-) -> PyResult<RefundResult> {
+) -> Result<RefundResult> {
     let pay = PaymentState {
         paid_cash,
         paid_bonus,
@@ -384,7 +347,7 @@ fn points_clawback(
     paid_total: i64,
     refunded: i64,
     already_refunded: i64,
-) -> PyResult<Clawback> {
+) -> Result<Clawback> {
     let r = ops::points_clawback(
         balances(0, 0, points)?,
         earned,
@@ -409,7 +372,7 @@ fn void_topup(
     topup_amount: i64,
     topup_bonus: i64,
     already_voided: bool,
-) -> PyResult<CreditOutcome> {
+) -> Result<CreditOutcome> {
     let r = ops::void_topup(
         balances(cash, bonus, 0)?,
         topup_amount,
@@ -420,7 +383,7 @@ fn void_topup(
 }
 
 #[pyfunction]
-fn payout(cash: i64, bonus: i64, amount: i64) -> PyResult<CreditOutcome> {
+fn payout(cash: i64, bonus: i64, amount: i64) -> Result<CreditOutcome> {
     Ok(credit_outcome(ops::payout(
         balances(cash, bonus, 0)?,
         amount,
@@ -435,7 +398,7 @@ fn correction(
     account: &str,
     amount: i64,
     reason: &str,
-) -> PyResult<Outcome> {
+) -> Result<Outcome> {
     let acc = Account::parse(account.as_bytes())
         .ok_or_else(|| invalid_input("account", "must be 'cash', 'bonus' or 'points'"))?;
     let r = ops::correction(balances(cash, bonus, points)?, acc, amount, reason)?;
@@ -449,7 +412,7 @@ fn correction(
 
 #[pyfunction]
 #[pyo3(signature = (paid_total, points_per_eur=1, blocked=false))]
-fn points_earned(paid_total: i64, points_per_eur: i64, blocked: bool) -> PyResult<i64> {
+fn points_earned(paid_total: i64, points_per_eur: i64, blocked: bool) -> Result<i64> {
     Ok(ops::points_earned(paid_total, points_per_eur, blocked)?)
 }
 
@@ -460,7 +423,7 @@ fn earn_points(
     paid_total: i64,
     points_per_eur: i64,
     blocked: bool,
-) -> PyResult<PointsOutcome> {
+) -> Result<PointsOutcome> {
     let earned = ops::points_earned(paid_total, points_per_eur, blocked)?;
     let r = ops::earn_points(balances(0, 0, points)?, paid_total, points_per_eur, blocked)?;
     Ok(points_outcome(earned, r))
@@ -474,7 +437,7 @@ fn redeem_points(
     basket_total: i64,
     point_value: i64,
     blocked: bool,
-) -> PyResult<PointsOutcome> {
+) -> Result<PointsOutcome> {
     let (value, r) = ops::redeem_points(
         balances(0, 0, points)?,
         requested,
@@ -489,12 +452,12 @@ fn redeem_points(
 
 /// A whole percentage 0..=100 from a Python value (None = unset). Floats,
 /// bools and strings are refused with InvalidDiscount.
-fn whole_percent(field: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
+fn whole_percent(field: &str, obj: Option<&Bound<'_, PyAny>>) -> Result<Option<i64>> {
     let Some(obj) = obj else { return Ok(None) };
     if obj.is_none() {
         return Ok(None);
     }
-    let bad = || -> PyErr {
+    let bad = || -> Error {
         LedgerError::InvalidDiscount {
             field: field.to_string(),
             value: obj
@@ -516,19 +479,19 @@ fn whole_percent(field: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option
 fn effective_discount(
     customer_percent: Option<&Bound<'_, PyAny>>,
     group_percent: Option<&Bound<'_, PyAny>>,
-) -> PyResult<i64> {
+) -> Result<i64> {
     let c = whole_percent("customer.discount_percent", customer_percent)?;
     let g = whole_percent("group.default_discount_percent", group_percent)?;
     Ok(pricing::effective_discount(c, g)?)
 }
 
-fn quantity_of(i: usize, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+fn quantity_of(i: usize, obj: &Bound<'_, PyAny>) -> Result<i64> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(pricing::parse_quantity(i, s.to_str()?.as_bytes())?);
     }
     if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
         let v: i64 = obj.extract().map_err(|_| {
-            PyErr::from(LedgerError::InvalidQuantity {
+            Error::from(LedgerError::InvalidQuantity {
                 line: i as i64,
                 quantity: obj.to_string(),
                 reason: "is too large",
@@ -547,7 +510,7 @@ fn quantity_of(i: usize, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     .into())
 }
 
-fn int_of(i: usize, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+fn int_of(i: usize, name: &str, obj: &Bound<'_, PyAny>) -> Result<i64> {
     if obj.is_instance_of::<PyBool>() {
         return Err(invalid_input(
             &format!("lines[{i}].{name}"),
@@ -561,7 +524,7 @@ fn int_of(i: usize, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
 /// One line from a tuple `(unit_price, quantity, vat_rate_bp[, discountable])`,
 /// a dict with those keys (`discountable` optional, default True), or any
 /// object with those attributes (e.g. a pydantic model).
-fn line_of<'py>(i: usize, obj: &Bound<'py, PyAny>) -> PyResult<pricing::Line> {
+fn line_of<'py>(i: usize, obj: &Bound<'py, PyAny>) -> Result<pricing::Line> {
     let py = obj.py();
     let (price, qty, rate, disc);
     if let Ok(t) = obj.cast::<PyTuple>() {
@@ -577,7 +540,7 @@ fn line_of<'py>(i: usize, obj: &Bound<'py, PyAny>) -> PyResult<pricing::Line> {
         rate = t.get_item(2)?;
         disc = if n == 4 { Some(t.get_item(3)?) } else { None };
     } else if let Ok(d) = obj.cast::<PyDict>() {
-        let get = |key: &Bound<'py, PyString>| -> PyResult<Bound<'py, PyAny>> {
+        let get = |key: &Bound<'py, PyString>| -> Result<Bound<'py, PyAny>> {
             d.get_item(key)?
                 .ok_or_else(|| invalid_input(&format!("lines[{i}].{key}"), "is missing"))
         };
@@ -586,7 +549,7 @@ fn line_of<'py>(i: usize, obj: &Bound<'py, PyAny>) -> PyResult<pricing::Line> {
         rate = get(intern!(py, "vat_rate_bp"))?;
         disc = d.get_item(intern!(py, "discountable"))?;
     } else {
-        let get = |key: &Bound<'py, PyString>| -> PyResult<Bound<'py, PyAny>> {
+        let get = |key: &Bound<'py, PyString>| -> Result<Bound<'py, PyAny>> {
             obj.getattr(key)
                 .map_err(|_| invalid_input(&format!("lines[{i}].{key}"), "is missing"))
         };
@@ -729,7 +692,7 @@ fn price_basket(
     point_value: i64,
     points_per_eur: i64,
     points_blocked: bool,
-) -> PyResult<PricedBasket> {
+) -> Result<PricedBasket> {
     let pct = whole_percent("discount_percent", discount_percent)?.unwrap_or(0);
     let mut core_lines = Vec::with_capacity(lines.len().unwrap_or(0));
     if let Ok(list) = lines.cast::<PyList>() {
@@ -759,7 +722,7 @@ fn price_basket(
 
 #[pyfunction]
 #[pyo3(signature = (quantity, line=0))]
-fn parse_quantity(quantity: &Bound<'_, PyAny>, line: usize) -> PyResult<i64> {
+fn parse_quantity(quantity: &Bound<'_, PyAny>, line: usize) -> Result<i64> {
     quantity_of(line, quantity)
 }
 
@@ -804,7 +767,7 @@ impl OwnedEntry {
     }
 
     /// From a row tuple in journal column order (`seq` .. `created_at`).
-    fn from_row(row: &Bound<'_, PyAny>) -> PyResult<OwnedEntry> {
+    fn from_row(row: &Bound<'_, PyAny>) -> Result<OwnedEntry> {
         let t = row.cast::<PyTuple>().map_err(|_| {
             invalid_input("row", "a journal row is a tuple in journal column order")
         })?;
@@ -834,7 +797,7 @@ impl OwnedEntry {
     }
 }
 
-fn parse_account(account: &str) -> PyResult<Account> {
+fn parse_account(account: &str) -> Result<Account> {
     Account::parse(account.as_bytes())
         .ok_or_else(|| invalid_input("account", "must be 'cash', 'bonus' or 'points'"))
 }
@@ -855,7 +818,7 @@ fn owned_entry(
     reason: Option<String>,
     reverses: Option<i64>,
     created_at: String,
-) -> PyResult<OwnedEntry> {
+) -> Result<OwnedEntry> {
     Ok(OwnedEntry {
         seq,
         customer_id,
@@ -894,7 +857,7 @@ fn encode_entry<'py>(
     reason: Option<String>,
     reverses: Option<i64>,
     created_at: String,
-) -> PyResult<Bound<'py, PyBytes>> {
+) -> Result<Bound<'py, PyBytes>> {
     let e = owned_entry(
         seq,
         customer_id,
@@ -936,7 +899,7 @@ fn entry_hash<'py>(
     reason: Option<String>,
     reverses: Option<i64>,
     created_at: String,
-) -> PyResult<Bound<'py, PyBytes>> {
+) -> Result<Bound<'py, PyBytes>> {
     let prev = journal::hash32("prev_hash", prev_hash)?;
     let e = owned_entry(
         seq,
@@ -964,7 +927,7 @@ fn chain_hashes<'py>(
     py: Python<'py>,
     prev_hash: &[u8],
     rows: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyList>> {
+) -> Result<Bound<'py, PyList>> {
     let mut prev = journal::hash32("prev_hash", prev_hash)?;
     let out = PyList::empty(py);
     let mut buf = Vec::with_capacity(256);
@@ -1045,7 +1008,7 @@ impl VerifyReport {
 fn verify_entries(
     rows: &Bound<'_, PyAny>,
     balances: Option<&Bound<'_, PyDict>>,
-) -> PyResult<VerifyReport> {
+) -> Result<VerifyReport> {
     let mut v = journal::Verifier::new();
     for row in rows.try_iter()? {
         let row = row?;
@@ -1066,7 +1029,7 @@ fn verify_entries(
             break;
         }
     }
-    let stored: Vec<Result<(i64, [i64; 3]), String>> = match balances {
+    let stored: Vec<std::result::Result<(i64, [i64; 3]), String>> = match balances {
         None => {
             let b: Vec<_> = v.balances().iter().map(|(k, b)| Ok((*k, *b))).collect();
             b
@@ -1087,6 +1050,7 @@ fn verify_entries(
 /// Verifies the journal of the SQLite database at `db_path`, streaming it
 /// without the GIL. `progress(entries_done)` is called every 65,536 entries
 /// and at the end.
+#[cfg(feature = "store")]
 #[pyfunction]
 #[pyo3(signature = (db_path, progress=None, threads=0, method="auto"))]
 fn verify_journal(
@@ -1095,7 +1059,7 @@ fn verify_journal(
     progress: Option<Py<PyAny>>,
     threads: usize,
     method: &str,
-) -> PyResult<VerifyReport> {
+) -> Result<VerifyReport> {
     let method = match method {
         "auto" => store::Method::Auto,
         "sql" => store::Method::Sql,
@@ -1120,13 +1084,13 @@ fn verify_journal(
         })
     });
     if let Some(e) = cb_err {
-        return Err(e);
+        return Err(e.into());
     }
     match result {
         Ok(r) => Ok(VerifyReport(r)),
-        Err(store::StoreError(msg)) => Err(PyRuntimeError::new_err(format!(
-            "cannot read the journal at {path}: {msg}"
-        ))),
+        Err(store::StoreError(msg)) => {
+            Err(PyRuntimeError::new_err(format!("cannot read the journal at {path}: {msg}")).into())
+        }
     }
 }
 
@@ -1196,11 +1160,11 @@ fn settle_batch(
     bonus: Vec<i64>,
     amounts: Vec<i64>,
     allow_partial: bool,
-) -> PyResult<BatchSettlement> {
+) -> Result<BatchSettlement> {
     if cash.len() != amounts.len() || bonus.len() != amounts.len() {
-        return Err(PyTypeError::new_err(
-            "cash, bonus and amounts must have the same length",
-        ));
+        return Err(
+            PyTypeError::new_err("cash, bonus and amounts must have the same length").into(),
+        );
     }
     let n = amounts.len();
     let (splits, status, totals) = py.detach(|| {
@@ -1255,6 +1219,7 @@ fn _ledger_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(entry_hash, m)?)?;
     m.add_function(wrap_pyfunction!(chain_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(verify_entries, m)?)?;
+    #[cfg(feature = "store")]
     m.add_function(wrap_pyfunction!(verify_journal, m)?)?;
     m.add_function(wrap_pyfunction!(settle_batch, m)?)?;
     m.add_class::<PyPosting>()?;

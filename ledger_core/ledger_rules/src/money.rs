@@ -1,5 +1,6 @@
-//! Money in integer minor units. No floats anywhere: every helper works on
-//! `i64`/`i128` and reports overflow as an error instead of wrapping.
+//! Money in integer minor units: range checks and half-up rounding. Pure (no
+//! PyO3, no I/O) and no floats anywhere: every helper works on `i64`/`i128`
+//! and reports overflow as an error instead of wrapping.
 
 use crate::error::LedgerError;
 
@@ -16,24 +17,18 @@ pub fn check_amount(field: &'static str, value: i64) -> Result<i64, LedgerError>
 
 /// Requires `0 < value <= MAX_AMOUNT` (operation amounts).
 pub fn check_positive(field: &str, value: i64) -> Result<i64, LedgerError> {
-    if value <= 0 {
-        return Err(LedgerError::InvalidAmount {
-            field: field.to_string(),
-            value,
-        });
-    }
-    if value > MAX_AMOUNT {
-        return Err(LedgerError::Overflow {
-            field: static_field(field),
-            value,
-        });
-    }
-    Ok(value)
+    check_from(field, value, 1)
 }
 
 /// Requires `0 <= value <= MAX_AMOUNT` (balances, totals).
 pub fn check_non_negative(field: &str, value: i64) -> Result<i64, LedgerError> {
-    if value < 0 {
+    check_from(field, value, 0)
+}
+
+/// Requires `min <= value <= MAX_AMOUNT`: below is an invalid amount, above
+/// an overflow.
+fn check_from(field: &str, value: i64, min: i64) -> Result<i64, LedgerError> {
+    if value < min {
         return Err(LedgerError::InvalidAmount {
             field: field.to_string(),
             value,

@@ -1,4 +1,6 @@
-//! The journal's hash chain and its replay (tamper evidence, SPEC §2).
+//! The journal's hash chain and its replay (tamper evidence, SPEC §2), over
+//! rows handed in by the caller: SHA-256 and the core's types, no PyO3, no I/O
+//! (`ledger_store` reads the rows from SQLite).
 //!
 //! # Canonical encoding, version 1 (stable; never change it in place)
 //!

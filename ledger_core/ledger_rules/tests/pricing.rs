@@ -1,8 +1,8 @@
 //! SPEC §4, the discount cascade, with its numbers.
 
-use _ledger_core::error::LedgerError;
-use _ledger_core::money::MAX_AMOUNT;
-use _ledger_core::pricing::*;
+use ledger_rules::error::LedgerError;
+use ledger_rules::money::MAX_AMOUNT;
+use ledger_rules::pricing::*;
 
 fn line(unit_price: i64, qty: &str, vat: i64, discountable: bool) -> Line {
     Line {

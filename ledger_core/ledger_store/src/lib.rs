@@ -1,5 +1,5 @@
 //! Reads the journal straight from the SQLite file for verification: the one
-//! module of the crate that does I/O (SQLite's C API through
+//! crate of the workspace that does I/O (SQLite's C API through
 //! `libsqlite3-sys`, bundled).
 //!
 //! The journal is split into chunks of [`CHUNK`] consecutive `seq` values.
@@ -15,6 +15,8 @@
 //! snapshot; workers only read `seq <= max(seq)`, and journal rows are never
 //! updated or deleted (triggers), so every worker sees the same rows.
 
+pub mod pages;
+
 use std::ffi::{c_int, CStr, CString};
 use std::marker::PhantomData;
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -22,11 +24,11 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use libsqlite3_sys as ffi;
 use sha2::Digest;
 
-use crate::journal::{
+use crate::pages::{decode_record, PageFile, Value};
+use ledger_rules::journal::{
     check_entry, check_local, encode, EntryRef, Failure, Rec, Replay, Report, Verifier, GENESIS,
 };
-use crate::ops::Account;
-use crate::pages::{decode_record, PageFile, Value};
+use ledger_rules::ops::Account;
 
 const SELECT_CHUNK: &str = "SELECT seq, customer_id, operation_id, type, account, amount, \
      cash_after, bonus_after, points_after, receipt_no, actor, reason, reverses, created_at, hash \
@@ -775,11 +777,7 @@ fn verify_pages(
         }
         true
     })?;
-    Ok(if cancelled {
-        None
-    } else {
-        Some(v.into_outcome())
-    })
+    Ok(if cancelled { None } else { Some(outcome_of(v)) })
 }
 
 /// What a pages scan leaves for `Replay::finish`.
@@ -791,15 +789,13 @@ pub(crate) struct PagesOutcome {
     checked: Option<u64>,
 }
 
-impl Verifier {
-    fn into_outcome(self) -> PagesOutcome {
-        let (replay, head, failure) = self.into_parts();
-        PagesOutcome {
-            replay,
-            head,
-            failure,
-            checked: None,
-        }
+fn outcome_of(v: Verifier) -> PagesOutcome {
+    let (replay, head, failure) = v.into_parts();
+    PagesOutcome {
+        replay,
+        head,
+        failure,
+        checked: None,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Money operations on one customer's three balances (SPEC §2–§3).
+//! Money operations on one customer's three balances (SPEC §2–§3). Uses
+//! `money` and `error` only: no PyO3, no I/O.
 //!
 //! Every function is pure: it takes the current balances and the operation's
 //! inputs, and returns the journal postings the service must write (in this
@@ -105,21 +106,64 @@ pub struct Posting {
     pub after: Balances,
 }
 
-/// Appends a posting of `amount` on `account` to `out` and updates `bal`,
-/// unless `amount` is 0 (zero entries are never written).
-fn post(out: &mut Vec<Posting>, bal: &mut Balances, code: u8, account: Account, amount: i64) {
-    if amount == 0 {
-        return;
+/// The postings `(code, account, amount)` applied in order to `bal`, each
+/// with the balances after it, and the final balances. Zero amounts are
+/// skipped: zero entries are never written. The caller has checked every
+/// amount, so no balance leaves `0..=MAX_AMOUNT`.
+fn posted(bal: Balances, entries: &[(u8, Account, i64)]) -> (Vec<Posting>, Balances) {
+    let mut after = bal;
+    let mut postings = Vec::with_capacity(entries.len());
+    for &(code, account, amount) in entries.iter().filter(|e| e.2 != 0) {
+        let value = after.get(account) + amount;
+        debug_assert!((0..=MAX_AMOUNT).contains(&value));
+        after.set(account, value);
+        postings.push(Posting {
+            code,
+            account,
+            amount,
+            after,
+        });
     }
-    let value = bal.get(account) + amount;
-    debug_assert!((0..=MAX_AMOUNT).contains(&value));
-    bal.set(account, value);
-    out.push(Posting {
-        code,
+    (postings, after)
+}
+
+/// [`posted`] as a [`Reversal`], the result of most operations.
+fn reversal(bal: Balances, entries: &[(u8, Account, i64)]) -> Reversal {
+    let (postings, after) = posted(bal, entries);
+    Reversal { postings, after }
+}
+
+/// `InsufficientFunds` for taking `amount` where only `available` is there.
+fn insufficient(
+    account: &'static str,
+    amount: i64,
+    cash: i64,
+    bonus: i64,
+    available: i64,
+) -> LedgerError {
+    LedgerError::InsufficientFunds {
         account,
         amount,
-        after: *bal,
-    });
+        cash,
+        bonus,
+        available,
+        remaining: amount - available,
+    }
+}
+
+/// Refuses taking `amount` from an account whose balance does not cover it.
+fn cover(bal: &Balances, account: Account, amount: i64) -> Result<(), LedgerError> {
+    let available = bal.get(account);
+    if amount > available {
+        return Err(insufficient(
+            account.as_str(),
+            amount,
+            bal.cash,
+            bal.bonus,
+            available,
+        ));
+    }
+    Ok(())
 }
 
 /// A bonus tier: top-ups of at least `from` get `rate_bp` on the whole amount.
@@ -186,21 +230,24 @@ pub fn topup(
             });
         }
     }
-    let mut b = bal;
-    let mut postings = Vec::with_capacity(2);
-    post(&mut postings, &mut b, TOPUP, Account::Cash, amount);
-    post(&mut postings, &mut b, BONUS_TOPUP, Account::Bonus, bonus);
+    let (postings, after) = posted(
+        bal,
+        &[
+            (TOPUP, Account::Cash, amount),
+            (BONUS_TOPUP, Account::Bonus, bonus),
+        ],
+    );
     Ok(TopUp {
         amount,
         bonus,
         rate_bp,
         postings,
-        after: b,
+        after,
     })
 }
 
 /// The split of a payment, without postings (the batch path uses it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Split {
     pub from_bonus: i64,
     pub from_cash: i64,
@@ -228,22 +275,14 @@ pub fn split_payment(
         });
     }
     let available = bonus + cash;
-    if allow_partial {
-        Ok(Split {
-            from_bonus,
-            from_cash: cash,
-            remaining: amount - available,
-        })
-    } else {
-        Err(LedgerError::InsufficientFunds {
-            account: "cash+bonus",
-            amount,
-            cash,
-            bonus,
-            available,
-            remaining: amount - available,
-        })
+    if !allow_partial {
+        return Err(insufficient("cash+bonus", amount, cash, bonus, available));
     }
+    Ok(Split {
+        from_bonus,
+        from_cash: cash,
+        remaining: amount - available,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -259,26 +298,17 @@ pub struct Settlement {
 /// with it, everything is taken and `remaining` reports the rest.
 pub fn settle(bal: Balances, amount: i64, allow_partial: bool) -> Result<Settlement, LedgerError> {
     let split = split_payment(bal.cash, bal.bonus, amount, allow_partial)?;
-    let mut b = bal;
-    let mut postings = Vec::with_capacity(2);
-    post(
-        &mut postings,
-        &mut b,
-        BONUS_USAGE,
-        Account::Bonus,
-        -split.from_bonus,
-    );
-    post(
-        &mut postings,
-        &mut b,
-        USAGE,
-        Account::Cash,
-        -split.from_cash,
+    let (postings, after) = posted(
+        bal,
+        &[
+            (BONUS_USAGE, Account::Bonus, -split.from_bonus),
+            (USAGE, Account::Cash, -split.from_cash),
+        ],
     );
     Ok(Settlement {
         split,
         postings,
-        after: b,
+        after,
     })
 }
 
@@ -332,15 +362,18 @@ pub fn refund(bal: Balances, pay: PaymentState, amount: i64) -> Result<Refund, L
     let to_bonus = amount - to_cash;
     add("cash", bal.cash, to_cash)?;
     add("bonus", bal.bonus, to_bonus)?;
-    let mut b = bal;
-    let mut postings = Vec::with_capacity(2);
-    post(&mut postings, &mut b, USAGE, Account::Cash, to_cash);
-    post(&mut postings, &mut b, BONUS_USAGE, Account::Bonus, to_bonus);
+    let (postings, after) = posted(
+        bal,
+        &[
+            (USAGE, Account::Cash, to_cash),
+            (BONUS_USAGE, Account::Bonus, to_bonus),
+        ],
+    );
     Ok(Refund {
         to_cash,
         to_bonus,
         postings,
-        after: b,
+        after,
     })
 }
 
@@ -393,21 +426,13 @@ pub fn points_clawback(
             - div_round_half_up(i128::from(earned) * i128::from(already), p)?
     };
     let taken = due.min(bal.points);
-    let mut b = bal;
-    let mut postings = Vec::with_capacity(1);
-    post(
-        &mut postings,
-        &mut b,
-        POINTS_EARNED,
-        Account::Points,
-        -taken,
-    );
+    let (postings, after) = posted(bal, &[(POINTS_EARNED, Account::Points, -taken)]);
     Ok(Clawback {
         due,
         taken,
         shortfall: due - taken,
         postings,
-        after: b,
+        after,
     })
 }
 
@@ -431,50 +456,22 @@ pub fn void_topup(
     if already_voided {
         return Err(LedgerError::AlreadyVoided);
     }
-    if amount > bal.cash {
-        return Err(LedgerError::InsufficientFunds {
-            account: "cash",
-            amount,
-            cash: bal.cash,
-            bonus: bal.bonus,
-            available: bal.cash,
-            remaining: amount - bal.cash,
-        });
-    }
-    if bonus > bal.bonus {
-        return Err(LedgerError::InsufficientFunds {
-            account: "bonus",
-            amount: bonus,
-            cash: bal.cash,
-            bonus: bal.bonus,
-            available: bal.bonus,
-            remaining: bonus - bal.bonus,
-        });
-    }
-    let mut b = bal;
-    let mut postings = Vec::with_capacity(2);
-    post(&mut postings, &mut b, TOPUP, Account::Cash, -amount);
-    post(&mut postings, &mut b, BONUS_TOPUP, Account::Bonus, -bonus);
-    Ok(Reversal { postings, after: b })
+    cover(&bal, Account::Cash, amount)?;
+    cover(&bal, Account::Bonus, bonus)?;
+    Ok(reversal(
+        bal,
+        &[
+            (TOPUP, Account::Cash, -amount),
+            (BONUS_TOPUP, Account::Bonus, -bonus),
+        ],
+    ))
 }
 
 /// Payout (5) from cash only; `amount <= cash`. Bonus is never paid out.
 pub fn payout(bal: Balances, amount: i64) -> Result<Reversal, LedgerError> {
     let amount = check_positive("amount", amount)?;
-    if amount > bal.cash {
-        return Err(LedgerError::InsufficientFunds {
-            account: "cash",
-            amount,
-            cash: bal.cash,
-            bonus: bal.bonus,
-            available: bal.cash,
-            remaining: amount - bal.cash,
-        });
-    }
-    let mut b = bal;
-    let mut postings = Vec::with_capacity(1);
-    post(&mut postings, &mut b, PAYOUT, Account::Cash, -amount);
-    Ok(Reversal { postings, after: b })
+    cover(&bal, Account::Cash, amount)?;
+    Ok(reversal(bal, &[(PAYOUT, Account::Cash, -amount)]))
 }
 
 /// Correction (2) on cash, bonus or points: a signed non-zero amount, a
@@ -496,34 +493,16 @@ pub fn correction(
     }
     crate::money::check_amount("amount", amount)?;
     let current = bal.get(account);
-    let after = add(account.as_str_static(), current, amount)?;
-    if after < 0 {
-        return Err(match account {
-            Account::Points => LedgerError::InsufficientPoints {
-                requested: -amount,
-                balance: current,
-                maximum: current,
-            },
-            _ => LedgerError::InsufficientFunds {
-                account: account.as_str(),
-                amount: -amount,
-                cash: bal.cash,
-                bonus: bal.bonus,
-                available: current,
-                remaining: -after,
-            },
+    let after = add(account.as_str(), current, amount)?;
+    if after < 0 && account == Account::Points {
+        return Err(LedgerError::InsufficientPoints {
+            requested: -amount,
+            balance: current,
+            maximum: current,
         });
     }
-    let mut b = bal;
-    let mut postings = Vec::with_capacity(1);
-    post(&mut postings, &mut b, CORRECTION, account, amount);
-    Ok(Reversal { postings, after: b })
-}
-
-impl Account {
-    fn as_str_static(self) -> &'static str {
-        self.as_str()
-    }
+    cover(&bal, account, -amount)?;
+    Ok(reversal(bal, &[(CORRECTION, account, amount)]))
 }
 
 /// Points earned on a checkout: `floor(paid_total * points_per_eur / 100)`;
@@ -557,16 +536,7 @@ pub fn earn_points(
 ) -> Result<Reversal, LedgerError> {
     let earned = points_earned(paid_total, points_per_eur, blocked)?;
     add("points", bal.points, earned)?;
-    let mut b = bal;
-    let mut postings = Vec::with_capacity(1);
-    post(
-        &mut postings,
-        &mut b,
-        POINTS_EARNED,
-        Account::Points,
-        earned,
-    );
-    Ok(Reversal { postings, after: b })
+    Ok(reversal(bal, &[(POINTS_EARNED, Account::Points, earned)]))
 }
 
 /// Most points a basket of `basket_total` can take at `point_value` each.
@@ -614,16 +584,8 @@ pub fn redeem_points(
     blocked: bool,
 ) -> Result<(i64, Reversal), LedgerError> {
     let value = check_redeem(bal.points, requested, basket_total, point_value, blocked)?;
-    let mut b = bal;
-    let mut postings = Vec::with_capacity(1);
-    post(
-        &mut postings,
-        &mut b,
-        POINTS_REDEEMED,
-        Account::Points,
-        -requested,
-    );
-    Ok((value, Reversal { postings, after: b }))
+    let posted = reversal(bal, &[(POINTS_REDEEMED, Account::Points, -requested)]);
+    Ok((value, posted))
 }
 
 /// Totals of a batch settlement (`settle_batch`).
@@ -664,11 +626,7 @@ pub fn settle_batch(
                 status[i] = BATCH_OK;
             }
             Err(e) => {
-                out[i] = Split {
-                    from_bonus: 0,
-                    from_cash: 0,
-                    remaining: 0,
-                };
+                out[i] = Split::default();
                 if matches!(e, LedgerError::InsufficientFunds { .. }) {
                     t.refused += 1;
                     status[i] = BATCH_INSUFFICIENT;

@@ -10,15 +10,15 @@ fn main() {
         .nth(2)
         .map_or(0, |t| t.parse().expect("threads"));
     let method = match std::env::args().nth(3).as_deref() {
-        None | Some("auto") => _ledger_core::store::Method::Auto,
-        Some("sql") => _ledger_core::store::Method::Sql,
-        Some("pages") => _ledger_core::store::Method::Pages,
+        None | Some("auto") => ledger_store::Method::Auto,
+        Some("sql") => ledger_store::Method::Sql,
+        Some("pages") => ledger_store::Method::Pages,
         Some(m) => panic!("unknown method {m}"),
     };
     for _ in 0..3 {
         let t = Instant::now();
-        let r = _ledger_core::store::verify_file(&path, threads, method, |_| true)
-            .expect("readable database");
+        let r =
+            ledger_store::verify_file(&path, threads, method, |_| true).expect("readable database");
         let s = t.elapsed().as_secs_f64();
         println!(
             "{} ok={} entries={} {:.3}s {:.0} entries/s",

@@ -1,9 +1,9 @@
 //! SPEC §1–§3 with their numbers: top-up, settlement, refund, void, payout,
 //! correction, points.
 
-use _ledger_core::error::LedgerError;
-use _ledger_core::money::MAX_AMOUNT;
-use _ledger_core::ops::*;
+use ledger_rules::error::LedgerError;
+use ledger_rules::money::MAX_AMOUNT;
+use ledger_rules::ops::*;
 
 fn bal(cash: i64, bonus: i64, points: i64) -> Balances {
     Balances::new(cash, bonus, points).unwrap()

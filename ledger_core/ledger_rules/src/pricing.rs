@@ -1,4 +1,5 @@
-//! Basket pricing, the discount cascade of SPEC §4.
+//! Basket pricing, the discount cascade of SPEC §4. Uses `money`, `ops`
+//! (points) and `error` only: no PyO3, no I/O.
 //!
 //! Per line: `gross = round_half_up(unit_price * quantity)`,
 //! `discount = round_half_up(gross * pct / 100)` (discountable lines only),
@@ -111,41 +112,35 @@ pub fn parse_quantity(line: usize, text: &[u8]) -> Result<i64, LedgerError> {
         Some(p) => (&text[..p], Some(&text[p + 1..])),
         None => (text, None),
     };
-    if int_part.is_empty() || !int_part.iter().all(u8::is_ascii_digit) {
-        return Err(err(
-            "is not a decimal number (digits, optional '.' and up to 3 decimals)",
-        ));
-    }
+    let not_decimal = "is not a decimal number (digits, optional '.' and up to 3 decimals)";
+    let int = digits(int_part).ok_or_else(|| err(not_decimal))?;
     if int_part.len() > 12 {
         return Err(err("is too large"));
     }
-    let mut value: i64 = 0;
-    for &c in int_part {
-        value = value * 10 + i64::from(c - b'0');
-    }
-    value *= 1000;
+    let mut value = int * 1000;
     if let Some(frac) = frac_part {
-        if frac.is_empty() || !frac.iter().all(u8::is_ascii_digit) {
-            return Err(err(
-                "is not a decimal number (digits, optional '.' and up to 3 decimals)",
-            ));
-        }
+        let f = digits(frac).ok_or_else(|| err(not_decimal))?;
         if frac.len() > 3 {
             return Err(err("has more than 3 decimals"));
         }
-        let mut f: i64 = 0;
-        for &c in frac {
-            f = f * 10 + i64::from(c - b'0');
-        }
-        for _ in frac.len()..3 {
-            f *= 10;
-        }
-        value += f;
+        value += f * 10_i64.pow(3 - frac.len() as u32);
     }
     if value == 0 {
         return Err(err("must be greater than 0"));
     }
     Ok(value)
+}
+
+/// The value of a non-empty run of ASCII digits, `None` for anything else.
+/// It saturates instead of overflowing: the caller refuses long runs, but
+/// only after the "not a decimal" check, whose message comes first.
+fn digits(part: &[u8]) -> Option<i64> {
+    if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(part.iter().fold(0_i64, |v, &c| {
+        v.saturating_mul(10).saturating_add(i64::from(c - b'0'))
+    }))
 }
 
 /// Same as [`parse_quantity`] for a whole number given as an integer.
