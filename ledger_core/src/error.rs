@@ -1,6 +1,6 @@
 //! The one place where errors cross into Python. Owns the crate's error type
 //! (a core `LedgerError` or an error Python already raised) and its mapping to
-//! the exception classes of `edge/ledger.py`; uses PyO3 and the core's error.
+//! the exception classes of `edge.ledger`; uses PyO3 and the core's error.
 //!
 //! The mapping is by contract, not by code kept in sync: the class is looked
 //! up by `LedgerError::class_name()` and called as

@@ -1,6 +1,6 @@
 //! The one error type of the core, with the names and numbers each error
 //! carries. Plain data: no PyO3 (the `ledger_core` crate turns a
-//! `LedgerError` into the exception class of `edge/ledger.py` named by
+//! `LedgerError` into the exception class of `edge.ledger` named by
 //! `class_name()`, its `details()` as keyword arguments), no I/O.
 //!
 //! Every variant carries the numbers a POS needs to show the cashier what
