@@ -307,7 +307,7 @@ def customer_status(customer_id: str) -> Response:
         current_box().db.write(
             lambda c: service.set_status(c, cid, status, actor=current_actor(), now=now_iso())
         )
-        flash(t("deactivated_ok" if status == "inactive" else "reactivated_ok"), "ok")
+        flash(t("deactivated_ok") if status == "inactive" else t("reactivated_ok"), "ok")
     except DomainError as e:
         flash(problem_text(e), "error")
     return redirect(url_for("web.customer_detail", customer_id=cid))
