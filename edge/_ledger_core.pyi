@@ -19,7 +19,7 @@ Journal canonical encoding, version 1 (``ENCODING_VERSION``)::
 """
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, final
+from typing import Any, Final, final
 
 __all__ = [
     "ENCODING_VERSION",
@@ -71,197 +71,120 @@ ENCODING_VERSION: int
 class Posting:
     """One journal entry to write, with the balances right after it."""
 
-    @property
-    def code(self) -> int: ...
-    @property
-    def account(self) -> str: ...
-    @property
-    def amount(self) -> int: ...
-    @property
-    def cash_after(self) -> int | None: ...
-    @property
-    def bonus_after(self) -> int | None: ...
-    @property
-    def points_after(self) -> int | None: ...
+    code: Final[int]
+    account: Final[str]
+    amount: Final[int]
+    cash_after: Final[int | None]
+    bonus_after: Final[int | None]
+    points_after: Final[int | None]
 
 @final
 class TopUpResult:
-    @property
-    def amount(self) -> int: ...
-    @property
-    def bonus(self) -> int: ...
-    @property
-    def rate_bp(self) -> int: ...
-    @property
-    def cash_after(self) -> int: ...
-    @property
-    def bonus_after(self) -> int: ...
-    @property
-    def entries(self) -> tuple[Posting, ...]: ...
+    amount: Final[int]
+    bonus: Final[int]
+    rate_bp: Final[int]
+    cash_after: Final[int]
+    bonus_after: Final[int]
+    entries: Final[tuple[Posting, ...]]
 
 @final
 class Settlement:
-    @property
-    def amount(self) -> int: ...
-    @property
-    def from_bonus(self) -> int: ...
-    @property
-    def from_cash(self) -> int: ...
-    @property
-    def remaining(self) -> int: ...
-    @property
-    def taken(self) -> int: ...
-    @property
-    def cash_after(self) -> int: ...
-    @property
-    def bonus_after(self) -> int: ...
-    @property
-    def entries(self) -> tuple[Posting, ...]: ...
+    amount: Final[int]
+    from_bonus: Final[int]
+    from_cash: Final[int]
+    remaining: Final[int]
+    taken: Final[int]
+    cash_after: Final[int]
+    bonus_after: Final[int]
+    entries: Final[tuple[Posting, ...]]
 
 @final
 class RefundResult:
-    @property
-    def to_cash(self) -> int: ...
-    @property
-    def to_bonus(self) -> int: ...
-    @property
-    def cash_after(self) -> int: ...
-    @property
-    def bonus_after(self) -> int: ...
-    @property
-    def entries(self) -> tuple[Posting, ...]: ...
+    to_cash: Final[int]
+    to_bonus: Final[int]
+    cash_after: Final[int]
+    bonus_after: Final[int]
+    entries: Final[tuple[Posting, ...]]
 
 @final
 class Clawback:
-    @property
-    def due(self) -> int: ...
-    @property
-    def taken(self) -> int: ...
-    @property
-    def shortfall(self) -> int: ...
-    @property
-    def points_after(self) -> int: ...
-    @property
-    def entries(self) -> tuple[Posting, ...]: ...
+    due: Final[int]
+    taken: Final[int]
+    shortfall: Final[int]
+    points_after: Final[int]
+    entries: Final[tuple[Posting, ...]]
 
 @final
 class CreditOutcome:
-    @property
-    def cash_after(self) -> int: ...
-    @property
-    def bonus_after(self) -> int: ...
-    @property
-    def entries(self) -> tuple[Posting, ...]: ...
+    cash_after: Final[int]
+    bonus_after: Final[int]
+    entries: Final[tuple[Posting, ...]]
 
 @final
 class PointsOutcome:
-    @property
-    def value(self) -> int: ...
-    @property
-    def points_after(self) -> int: ...
-    @property
-    def entries(self) -> tuple[Posting, ...]: ...
+    value: Final[int]
+    points_after: Final[int]
+    entries: Final[tuple[Posting, ...]]
 
 @final
 class Outcome:
-    @property
-    def cash_after(self) -> int: ...
-    @property
-    def bonus_after(self) -> int: ...
-    @property
-    def points_after(self) -> int: ...
-    @property
-    def entries(self) -> tuple[Posting, ...]: ...
+    cash_after: Final[int]
+    bonus_after: Final[int]
+    points_after: Final[int]
+    entries: Final[tuple[Posting, ...]]
 
 @final
 class PricedLine:
-    @property
-    def gross(self) -> int: ...
-    @property
-    def discount_percent(self) -> int: ...
-    @property
-    def discount(self) -> int: ...
-    @property
-    def total(self) -> int: ...
+    gross: Final[int]
+    discount_percent: Final[int]
+    discount: Final[int]
+    total: Final[int]
 
 @final
 class VatLine:
-    @property
-    def rate_bp(self) -> int: ...
-    @property
-    def net(self) -> int: ...
-    @property
-    def vat(self) -> int: ...
-    @property
-    def gross(self) -> int: ...
+    rate_bp: Final[int]
+    net: Final[int]
+    vat: Final[int]
+    gross: Final[int]
 
 @final
 class PricedBasket:
-    @property
-    def lines(self) -> tuple[PricedLine, ...]: ...
-    @property
-    def vat(self) -> tuple[VatLine, ...]: ...
-    @property
-    def subtotal(self) -> int: ...
-    @property
-    def discount_total(self) -> int: ...
-    @property
-    def points_redeemed(self) -> int: ...
-    @property
-    def points_value(self) -> int: ...
-    @property
-    def total(self) -> int: ...
-    @property
-    def points_earned(self) -> int: ...
-    @property
-    def net_mode(self) -> bool: ...
+    lines: Final[tuple[PricedLine, ...]]
+    vat: Final[tuple[VatLine, ...]]
+    subtotal: Final[int]
+    discount_total: Final[int]
+    points_redeemed: Final[int]
+    points_value: Final[int]
+    total: Final[int]
+    points_earned: Final[int]
+    net_mode: Final[bool]
 
 @final
 class VerifyReport:
-    @property
-    def ok(self) -> bool: ...
-    @property
-    def entries_checked(self) -> int: ...
-    @property
-    def customers(self) -> int: ...
-    @property
-    def balances_checked(self) -> int: ...
-    @property
-    def head_hash(self) -> bytes: ...
-    @property
-    def last_seq(self) -> int | None: ...
-    @property
-    def reader(self) -> str: ...
-    @property
-    def first_bad_seq(self) -> int | None: ...
-    @property
-    def bad_customer(self) -> int | None: ...
-    @property
-    def reason(self) -> str | None: ...
+    ok: Final[bool]
+    entries_checked: Final[int]
+    customers: Final[int]
+    balances_checked: Final[int]
+    head_hash: Final[bytes]
+    last_seq: Final[int | None]
+    reader: Final[str]
+    first_bad_seq: Final[int | None]
+    bad_customer: Final[int | None]
+    reason: Final[str | None]
 
 @final
 class BatchSettlement:
     def __len__(self) -> int: ...
-    @property
-    def settled(self) -> int: ...
-    @property
-    def refused(self) -> int: ...
-    @property
-    def invalid(self) -> int: ...
-    @property
-    def total_from_bonus(self) -> int: ...
-    @property
-    def total_from_cash(self) -> int: ...
-    @property
-    def total_remaining(self) -> int: ...
-    @property
-    def from_bonus(self) -> list[int]: ...
-    @property
-    def from_cash(self) -> list[int]: ...
-    @property
-    def remaining(self) -> list[int]: ...
-    @property
-    def status(self) -> bytes: ...
+    settled: Final[int]
+    refused: Final[int]
+    invalid: Final[int]
+    total_from_bonus: Final[int]
+    total_from_cash: Final[int]
+    total_remaining: Final[int]
+    from_bonus: Final[list[int]]
+    from_cash: Final[list[int]]
+    remaining: Final[list[int]]
+    status: Final[bytes]
 
 def apply_bp(amount: int, rate_bp: int) -> int: ...
 def apply_percent(amount: int, pct: int) -> int: ...

@@ -68,32 +68,25 @@ def _search(f: dict[str, Any]) -> dict[str, Any]:
         )
 
 
-@bp.route("/customers")
-@login_required("cashier")
-def customers() -> str:
+def _list(template: str) -> str:
     f = _filters()
     groups = queries.groups(current_box().db.reader())
     return render_template(
-        "customers/list.html",
-        f=f,
-        page=_search(f),
-        groups=groups,
-        group_by_id={str(g["id"]): g for g in groups},
+        template, f=f, page=_search(f), groups=groups, group_by_id={str(g["id"]): g for g in groups}
     )
+
+
+@bp.route("/customers")
+@login_required("cashier")
+def customers() -> str:
+    return _list("customers/list.html")
 
 
 @bp.route("/customers/rows")
 @login_required("cashier")
 def customer_rows() -> str:
     """The result fragment the search box re-renders while typing."""
-    f = _filters()
-    groups = queries.groups(current_box().db.reader())
-    return render_template(
-        "customers/_rows.html",
-        f=f,
-        page=_search(f),
-        group_by_id={str(g["id"]): g for g in groups},
-    )
+    return _list("customers/_rows.html")
 
 
 # -- detail -------------------------------------------------------------------------------

@@ -99,7 +99,7 @@ type Entries = Tuple<PyPosting>;
 /// Declares a result class: a frozen pyclass whose fields are its Python
 /// attributes (`get_all`), and `From<source>` filling each field from the
 /// core's result, bound to the closure-like pattern. `Name (eq)` also makes
-/// instances compare by value.
+/// instances compare by value and gives them a `Name(field=value, …)` repr.
 macro_rules! result_class {
     (@emit [$($class:tt)*] $(#[$doc:meta])* $name:ident from $src:ty, |$r:pat_param| {
         $($field:ident: $ty:ty = $value:expr,)*
@@ -116,6 +116,17 @@ macro_rules! result_class {
             }
         }
     };
+    (@repr $(#[$doc:meta])* $name:ident from $src:ty, |$r:pat_param| {
+        $($field:ident: $ty:ty = $value:expr,)*
+    }) => {
+        #[pymethods]
+        impl $name {
+            fn __repr__(&self) -> String {
+                let fields = [$(format!("{}={}", stringify!($field), self.$field)),*];
+                format!("{}({})", stringify!($name), fields.join(", "))
+            }
+        }
+    };
     // The pyclass options are spelled here, not passed in: PyO3's generated
     // code needs them in the same hygiene context as the attribute itself.
     ($(#[$doc:meta])* $name:ident (eq) from $($rest:tt)*) => {
@@ -123,6 +134,7 @@ macro_rules! result_class {
             #[pyclass(frozen, eq, get_all, module = "edge._ledger_core")]
             #[derive(Clone, Copy, PartialEq, Eq)]
         ] $(#[$doc])* $name from $($rest)*);
+        result_class!(@repr $name from $($rest)*);
     };
     ($(#[$doc:meta])* $name:ident from $($rest:tt)*) => {
         result_class!(@emit [
@@ -218,16 +230,6 @@ result_class! {
     }
 }
 
-#[pymethods]
-impl PricedLine {
-    fn __repr__(&self) -> String {
-        format!(
-            "PricedLine(gross={}, discount_percent={}, discount={}, total={})",
-            self.gross, self.discount_percent, self.discount, self.total
-        )
-    }
-}
-
 result_class! {
     /// VAT of one rate: `gross` is the sum of the rate's line totals.
     VatLine (eq) from pricing::VatLine, |v| {
@@ -235,16 +237,6 @@ result_class! {
         net: i64 = v.net,
         vat: i64 = v.vat,
         gross: i64 = v.gross,
-    }
-}
-
-#[pymethods]
-impl VatLine {
-    fn __repr__(&self) -> String {
-        format!(
-            "VatLine(rate_bp={}, net={}, vat={}, gross={})",
-            self.rate_bp, self.net, self.vat, self.gross
-        )
     }
 }
 

@@ -11,7 +11,7 @@ from typing import Any
 from edge import ledger
 from edge.ledger.journal import JOURNAL_COLUMNS, journal_columns_sql
 
-# The tables of m002_ledger (edge/platform/migrations.py): the same journal columns.
+# The tables of m002_ledger (edge/platform/migrations/s1_foundation.py): the same journal columns.
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS balances (

@@ -53,36 +53,24 @@ def round_half_up(num: int, den: int) -> int:
     return q if num >= 0 else -q
 
 
-def _positive(field: str, v: int) -> None:
-    if v <= 0:
+def _in_range(field: str, v: int, lowest: int) -> None:
+    if v < lowest:
         raise ModelError("InvalidAmount", field=field, value=v)
     if v > MAX_AMOUNT:
         raise ModelError("Overflow", field=field, value=v)
+
+
+def _positive(field: str, v: int) -> None:
+    _in_range(field, v, 1)
 
 
 def _balance(field: str, v: int) -> None:
-    if v < 0:
-        raise ModelError("InvalidAmount", field=field, value=v)
-    if v > MAX_AMOUNT:
-        raise ModelError("Overflow", field=field, value=v)
+    _in_range(field, v, 0)
 
 
 def _fits(field: str, v: int) -> None:
     if abs(v) > MAX_AMOUNT:
         raise ModelError("Overflow", field=field, value=v)
-
-
-def _short(account: str, amount: int, cash: int, bonus: int, available: int) -> ModelError:
-    """The refusal for ``amount`` from ``account`` when only ``available`` is there."""
-    return ModelError(
-        "InsufficientFunds",
-        account=account,
-        amount=amount,
-        cash=cash,
-        bonus=bonus,
-        available=available,
-        remaining=amount - available,
-    )
 
 
 class _Book:

@@ -225,6 +225,13 @@ def test_quantity_errors_name_the_line() -> None:
         L.price_basket([(100, "1", 20000)])
 
 
+def test_priced_lines_and_vat_lines_show_their_numbers() -> None:
+    b = L.price_basket([(1005, "1", 1900)], 10)
+    assert repr(b.lines[0]) == "PricedLine(gross=1005, discount_percent=10, discount=101, total=904)"
+    assert repr(b.vat[0]) == "VatLine(rate_bp=1900, net=760, vat=144, gross=904)"
+    assert b.lines[0] == L.price_basket([(1005, "1", 1900)], 10).lines[0]
+
+
 def test_empty_basket() -> None:
     b = L.price_basket([])
     assert (b.total, b.lines, b.vat, b.points_earned) == (0, (), (), 0)

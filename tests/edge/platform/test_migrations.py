@@ -19,6 +19,24 @@ def test_fresh_database_gets_every_migration(tmp_path):
     assert {"box_meta", "terminals", "users", "journal", "balances"} <= tables(db)
 
 
+# The released migrations in the order boxes in the field ran them. A new one
+# is appended; reordering or renaming one would re-run or skip DDL on upgrade.
+RELEASED = [
+    "m001_foundation",
+    "m002_ledger",
+    "m_security_pairing_sessions",
+    "m003_customers",
+    "m004_money_indexes",
+    "m005_print_outbox",
+    "m006_fewer_pages_per_operation",
+]
+
+
+def test_released_migrations_keep_their_names_and_order():
+    names = [m.name for m in migrations.migrations._migrations]
+    assert names[: len(RELEASED)] == RELEASED
+
+
 def test_migrate_is_idempotent(tmp_path):
     db = tmp_path / "t.db"
     migrations.apply(db)

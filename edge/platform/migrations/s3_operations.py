@@ -1,0 +1,62 @@
+"""Money indexes, the print outbox, fewer pages written per operation."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from edge.platform.migrations.registry import migrations, run_script
+
+
+@migrations()
+def m004_money_indexes(db: sqlite_utils.Database) -> None:
+    """A receipt is checked out once: look it up by index, not by scanning."""
+    run_script(
+        db,
+        """
+        CREATE INDEX operations_checkout_receipt ON operations (receipt_no)
+            WHERE kind = 'checkout';
+        """,
+    )
+
+
+@migrations()
+def m005_print_outbox(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- Persistent print outbox (edge/printing.py): a job is written in the same
+        -- transaction as the operation it prints, the worker prints after commit.
+        CREATE TABLE print_jobs (
+            id              INTEGER PRIMARY KEY,
+            kind            TEXT NOT NULL,              -- checkout, topup, payout, status, text
+            source_id       TEXT,                       -- e.g. the checkout id
+            document        TEXT NOT NULL,              -- drivers.receipts.Document as JSON
+            state           TEXT NOT NULL DEFAULT 'queued'
+                            CHECK (state IN ('queued','printing','printed','failed')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL DEFAULT 0,    -- unix time
+            last_error      TEXT,
+            created_at      TEXT NOT NULL,
+            updated_at      TEXT NOT NULL,
+            printed_at      TEXT
+        );
+        CREATE INDEX print_jobs_open ON print_jobs (id) WHERE state IN ('queued','printing');
+        CREATE INDEX print_jobs_source ON print_jobs (kind, source_id) WHERE source_id IS NOT NULL;
+        """,
+    )
+
+
+@migrations()
+def m006_fewer_pages_per_operation(db: sqlite_utils.Database) -> None:
+    """Every index a money operation updates is one more page written and
+    synced per commit. Most operations have no ref_id, and idempotency keys are
+    purged in insertion order (edge/retention.py), so neither index needs an
+    entry per operation."""
+    run_script(
+        db,
+        """
+        DROP INDEX operations_ref;
+        CREATE INDEX operations_ref ON operations (ref_id) WHERE ref_id IS NOT NULL;
+        DROP INDEX idempotency_created;
+        """,
+    )
