@@ -30,13 +30,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("edge.ledger", "edge._ledger_core"),
     ("edge.platform",),
     ("edge.customers", "edge.money", "edge.security", "edge.devices"),
+    ("edge.demo",),
     ("edge.api", "web"),
     ("edge.serving",),
     ("edge.cli",),
 )
 WEB_LIBRARIES = ("flask", "werkzeug")
 DOMAIN = ("edge.customers", "edge.money", "edge.security", "edge.devices")
-NO_WEB = (*DOMAIN, "edge.platform", "edge.ledger", "edge.errors", "drivers")
+NO_WEB = (*DOMAIN, "edge.demo", "edge.platform", "edge.ledger", "edge.errors", "drivers")
 
 
 def _modules() -> dict[str, Path]:
@@ -76,8 +77,10 @@ def _imports(name: str) -> Iterator[str]:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
             for alias in node.names:
-                yield _ours(f"{base}.{alias.name}") if f"{base}.{alias.name}" in MODULES else (
-                    _ours(base)
+                yield (
+                    _ours(f"{base}.{alias.name}")
+                    if f"{base}.{alias.name}" in MODULES
+                    else (_ours(base))
                 )
 
 
@@ -92,9 +95,7 @@ def _ours(target: str) -> str:
 
 
 def _graph() -> dict[str, set[str]]:
-    return {
-        name: {t for t in _imports(name) if t in MODULES and t != name} for name in MODULES
-    }
+    return {name: {t for t in _imports(name) if t in MODULES and t != name} for name in MODULES}
 
 
 def _external(name: str) -> set[str]:
@@ -201,7 +202,7 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("flask", "
 
 
 @pytest.mark.parametrize(
-    "package", ["edge.ledger", "drivers", "edge.platform", *DOMAIN]
+    "package", ["edge.errors", "edge.ledger", "drivers", "edge.platform", *DOMAIN, "edge.demo"]
 )
 def test_loads_no_flask(package: str) -> None:
     """The package and every module in it, imported in a fresh interpreter."""

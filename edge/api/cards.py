@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Response
 
-from edge.api import api
-from edge.api.auth import current_actor, now_iso
+from edge.api.auth import current_actor
+from edge.api.context import current_box
 from edge.api.idempotency import commit
+from edge.api.registry import api
 from edge.customers import cards as c
 from edge.customers import fields as m
 from edge.customers import service
-from edge.platform.box import current_box
+from edge.platform.clock import now_iso
 
 TAGS = ("cards",)
 

@@ -8,17 +8,18 @@ from typing import Any
 
 from flask import Response
 
-from edge.api import api
-from edge.api.auth import current_actor, has_scope, now_iso
+from edge.api.auth import current_actor, has_scope
+from edge.api.context import current_box
 from edge.api.idempotency import commit
 from edge.api.problems import ApiError
+from edge.api.registry import api
 from edge.customers import fields as m
 from edge.customers import search as s
 from edge.customers import service
 from edge.customers.validate import normalize_fields
 from edge.errors import NotFound
 from edge.money import merge as merging
-from edge.platform.box import current_box
+from edge.platform.clock import now_iso
 from edge.platform.config import Config
 
 TAGS = ("customers",)

@@ -8,10 +8,11 @@ from typing import Annotated, Any, Literal
 from flask import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from edge.api import api, idempotency
+from edge.api import idempotency
+from edge.api.context import current_box
 from edge.api.problems import ApiError
+from edge.api.registry import api
 from edge.devices import printing
-from edge.platform.box import current_box
 
 TAGS = ("devices",)
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from flask import Response, request, stream_with_context
 from pydantic import BaseModel, Field
 
-from edge.api import api
-from edge.platform.box import current_box
+from edge.api.context import current_box
+from edge.api.registry import api
 from edge.platform.events import EventBus
 
 HEARTBEAT_S = 15.0

@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import Response
 
-from edge.api import api
-from edge.api.auth import now_iso
+from edge.api.context import current_box
 from edge.api.idempotency import commit
 from edge.api.problems import ApiError
+from edge.api.registry import api
 from edge.customers import fields as m
 from edge.customers import groups as gs
-from edge.platform.box import current_box
+from edge.platform.clock import now_iso
 
 TAGS = ("groups",)
 

@@ -8,10 +8,9 @@ from typing import Literal
 from flask import Response, json
 from pydantic import BaseModel
 
-from edge import __version__
-from edge.api import api
-from edge.api.registry import openapi_document
-from edge.platform.box import current_box
+from edge.api.context import current_box
+from edge.api.registry import api, openapi_document
+from edge.platform.version import VERSION
 
 DeviceState = Literal["ok", "offline", "error", "disabled"]
 
@@ -59,7 +58,7 @@ def health() -> Health:
         status = "degraded"
     return Health(
         status=status,
-        version=__version__,
+        version=VERSION,
         db=db_state,
         devices=DevicesHealth(**devices),
         box_id=box_id,
@@ -76,6 +75,6 @@ _doc_cache: dict[str, str] = {}
 def openapi() -> Response:
     if "doc" not in _doc_cache:
         _doc_cache["doc"] = json.dumps(
-            openapi_document(api, title="TillEdge POS API", version=__version__)
+            openapi_document(api, title="TillEdge POS API", version=VERSION)
         )
     return Response(_doc_cache["doc"], mimetype="application/json")

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from edge.api import api
+from edge.api.context import current_box
+from edge.api.registry import api
 from edge.customers.service import load_for_money, parse_id
 from edge.money.journal import entry_out
-from edge.platform.box import current_box
 
 
 class PageQuery(BaseModel):

@@ -14,9 +14,9 @@ import sqlite3
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 
-from edge.api import api
+from edge.api.context import current_box
 from edge.api.problems import ApiError
-from edge.platform.box import current_box
+from edge.api.registry import api
 from edge.security import pairing, throttle
 
 

@@ -160,6 +160,10 @@ class Api:
         return decorate
 
 
+# The one POS API; route modules add to it, edge.api.routes loads them all.
+api = Api()
+
+
 _PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 

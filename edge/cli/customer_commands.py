@@ -6,7 +6,7 @@ import sqlite3
 
 import click
 
-from edge.cli import State, cli, emit, fail, json_option, pass_state
+from edge.cli.group import State, cli, emit, fail, json_option, pass_state
 from edge.customers import service
 from edge.errors import DomainError
 

@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from edge.api.auth import issue_token, parse_scopes
-from edge.cli import State, cli, emit, fail, json_option, pass_state
+from edge.cli.group import State, cli, emit, fail, json_option, pass_state
 from edge.security import pairing, terminals, tls, users
+from edge.security.tokens import issue_token, parse_scopes
 
 
 def _scopes(text: str) -> list[str]:
