@@ -139,6 +139,10 @@ def test_the_graph_sees_the_whole_project() -> None:
     assert "edge.ledger" in graph["edge.money.service"]  # from edge import ledger
     assert "edge.serving.app" in graph["edge"]  # a lazy import inside a function
     assert "flask" in _external("edge.api.registry")
+    assert "flask" in _external("edge.api.context")  # the one Flask-bound current_box
+    assert "edge.api.money" in graph["edge.api.routes"]  # the one place routes load
+    assert "edge.cli.ledger_commands" in graph["edge.cli"]
+    assert "edge.platform.box" in graph["edge.devices.manager"]  # under TYPE_CHECKING
 
 
 def test_no_import_cycles() -> None:
