@@ -9,8 +9,11 @@ from flask import Response, json
 from pydantic import BaseModel
 
 from edge.api.context import current_box
-from edge.api.registry import api, openapi_document
+from edge.api.openapi import openapi_document
+from edge.api.registry import api
 from edge.platform.version import VERSION
+
+routes = api.section("box", scope=None)
 
 DeviceState = Literal["ok", "offline", "error", "disabled"]
 
@@ -39,8 +42,9 @@ def device_states() -> dict[str, str]:
     return devices.summary()  # type: ignore[no-any-return]
 
 
-@api.route("/health", scope=None, summary="Box health", tags=("box",), response=Health)
+@routes.get("/health", response=Health)
 def health() -> Health:
+    """Box health"""
     import time
 
     box = current_box()
@@ -71,8 +75,9 @@ def health() -> Health:
 _doc_cache: dict[str, str] = {}
 
 
-@api.route("/openapi.json", scope=None, summary="This OpenAPI 3.1 document", tags=("box",))
+@routes.get("/openapi.json")
 def openapi() -> Response:
+    """This OpenAPI 3.1 document"""
     if "doc" not in _doc_cache:
         _doc_cache["doc"] = json.dumps(
             openapi_document(api, title="TillEdge POS API", version=VERSION)

@@ -19,6 +19,8 @@ from edge.api.problems import ApiError
 from edge.api.registry import api
 from edge.security import pairing, throttle
 
+routes = api.section("security", scope=None)
+
 
 class PairRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -35,18 +37,9 @@ class PairResponse(BaseModel):
     tls_sha256: str | None = None
 
 
-@api.route(
-    "/pair",
-    "POST",
-    scope=None,
-    summary="Exchange a single-use pairing code for a terminal token",
-    tags=("security",),
-    body=PairRequest,
-    response=PairResponse,
-    status=201,
-    errors=(400, 429),
-)
+@routes.post("/pair", body=PairRequest, response=PairResponse, status=201, errors=(400, 429))
 def pair(body: PairRequest) -> PairResponse:
+    """Exchange a single-use pairing code for a terminal token"""
     box = current_box()
     cfg = box.config.security
     client = request.remote_addr or "unknown"
