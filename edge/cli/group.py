@@ -10,6 +10,7 @@ with a one-line reason on stderr (:func:`fail`). May import click and ``edge.pla
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -64,6 +65,28 @@ def emit(as_json: bool, data: Any, text: str | Callable[[], None]) -> None:
         text()
     else:
         click.echo(text)
+
+
+def list_command(
+    group: click.Group,
+    read: Callable[[sqlite3.Connection], list[dict[str, Any]]],
+    line: Callable[[dict[str, Any]], str],
+    help: str,
+) -> None:
+    """Add ``GROUP list``: the rows ``read`` returns, as JSON or one ``line`` each."""
+
+    @group.command("list", help=help)
+    @json_option
+    @pass_state
+    def list_rows(state: State, as_json: bool) -> None:
+        with state.open_box() as box:
+            rows = read(box.db.reader())
+
+        def text() -> None:
+            for r in rows:
+                click.echo(line(r))
+
+        emit(as_json, rows, text)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -60,12 +60,9 @@ def create(directory: Path, *, customers: int = 200) -> dict[str, Any]:
     )
     config_path.write_text(text, encoding="utf-8")
     config = load_config(config_path, environ={})
-    box = Box.open(config)
-    try:
+    with Box.open(config) as box:
         token = box.db.write(lambda conn: issue_token(conn, "demo-till", ["pos", "manager"]))
         made = demo_customers.seed(box, customers)
-    finally:
-        box.close()
     (directory / "demo-token.txt").write_text(str(token["token"]) + "\n", encoding="utf-8")
     return {
         "config": str(config_path),

@@ -73,6 +73,12 @@ class Box:
     def on_close(self, fn: Callable[[], None]) -> None:
         self._closers.append(fn)
 
+    def __enter__(self) -> Box:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def close(self) -> None:
         while self._closers:
             self._closers.pop()()
