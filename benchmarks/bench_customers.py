@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_customers.py [--customers 1000000] [--write-readme]
 
 1. A child process writes N realistic customers (German and international
-   names, phones, companies, cards; ``edge.platform.demo_data``) straight into a temp
+   names, phones, companies, cards; ``edge.demo.customers``) straight into a temp
    SQLite database through the real schema (migrations) and the same
    derived-column code the API uses (bulk ``executemany``, no per-row
    validation).
@@ -44,7 +44,8 @@ SECTION = "## Customer base"
 
 def generate(db_path: Path, count: int) -> dict[str, Any]:
     """Child process: schema + bulk insert. Large cache and no fsync: it is a fixture."""
-    from edge.platform import demo_data, migrations
+    from edge.demo import customers as demo_data
+    from edge.platform import migrations
 
     t0 = time.perf_counter()
     migrations.apply(db_path)
@@ -140,8 +141,8 @@ def samples(db_path: Path, n: int, rng: random.Random) -> dict[str, list[str]]:
 
 def measure(db_dir: Path, count: int, n: int) -> dict[str, Any]:
     from edge import create_app
-    from edge.api.auth import issue_token
     from edge.platform.config import load_config
+    from edge.security.tokens import issue_token
 
     config = load_config(
         overrides={"box.data_dir": str(db_dir), "devices.nfc.enabled": False}, environ={}

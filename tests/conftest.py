@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from edge import create_app
-from edge.api.auth import issue_token
 from edge.platform.box import Box
 from edge.platform.config import Config, load_config
+from edge.security.tokens import issue_token
 
 
 @pytest.fixture

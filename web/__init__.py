@@ -3,7 +3,7 @@
 ``init_app(app)`` is called by ``edge.create_app``: it registers the ``web``
 blueprint, keys the session cookie with the box's own secret, and installs
 the panel-wide CSRF check and security headers. Later panel modules add
-views to :data:`bp` and guard them with :func:`web.auth.login_required`.
+views to :data:`web.blueprint.bp` and guard them with :func:`web.auth.login_required`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, Request
+from flask import Flask, Request
 from flask.sessions import SecureCookieSessionInterface
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static")
+from web.blueprint import bp
 
 
 class PanelSessions(SecureCookieSessionInterface):

@@ -25,7 +25,8 @@ from typing import Any, TypeVar
 
 from flask import Response, abort, g, redirect, request, session, url_for
 
-from edge.platform.box import Box, current_box
+from edge.api.context import current_box
+from edge.platform.box import Box
 from edge.security.users import RANK, User, load_user
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -14,13 +14,14 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from edge.api.auth import now_iso
+from edge.api.context import current_box
 from edge.errors import DomainError
 from edge.money import service as money
-from edge.platform.box import current_box
-from web import bp, fmt
+from edge.platform.clock import now_iso
 from web import customer_form as cf
+from web import fmt
 from web.auth import current_actor, login_required
+from web.blueprint import bp
 from web.customers import detail_context, load
 from web.i18n import t
 from web.panel import claim_nonce, currency

@@ -9,16 +9,17 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from edge.api.auth import now_iso
+from edge.api.context import current_box
 from edge.api.problems import status_of
 from edge.customers import cards, service
 from edge.customers.validate import normalize_fields
 from edge.errors import DomainError, DuplicateCustomer, FieldErrors
 from edge.money import merge as merging
-from edge.platform.box import current_box
-from web import bp, queries
+from edge.platform.clock import now_iso
 from web import customer_form as cf
+from web import queries
 from web.auth import current_actor, login_required
+from web.blueprint import bp
 from web.i18n import has, t
 from web.panel import expert
 from web.problems import text as problem_text

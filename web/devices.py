@@ -17,11 +17,13 @@ from typing import Any
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-import edge
-from edge.platform.box import Box, current_box
+from edge.api.context import current_box
+from edge.platform.box import Box
+from edge.platform.version import VERSION
 from edge.security import terminals, tls
-from web import bp, fmt
+from web import fmt
 from web.auth import login_required
+from web.blueprint import bp
 from web.i18n import lang, t
 
 KINDS = ("reader", "printer", "display")
@@ -153,7 +155,7 @@ def devices() -> str:
         box=box,
         addresses=addresses(box),
         fingerprint=tls.colons(fingerprint) if fingerprint else None,
-        version=edge.__version__,
+        version=VERSION,
         uptime=_uptime(box),
         terminals=terminals.list_terminals(box.db.reader()),
     )

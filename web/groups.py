@@ -10,14 +10,15 @@ from flask import Response as FlaskResponse
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from edge.api.auth import now_iso
+from edge.api.context import current_box
 from edge.api.problems import status_of
 from edge.customers import groups as service
 from edge.errors import DomainError, NotFound
-from edge.platform.box import current_box
-from web import bp, queries
+from edge.platform.clock import now_iso
 from web import customer_form as cf
+from web import queries
 from web.auth import login_required
+from web.blueprint import bp
 from web.i18n import t
 from web.problems import text as problem_text
 

@@ -12,9 +12,10 @@ from typing import Any
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
-from edge.platform.box import current_box
+from edge.api.context import current_box
 from l10n.formats import exponent
-from web import bp, fmt
+from web import fmt
+from web.blueprint import bp
 from web.i18n import lang, t
 
 MODES = ("normal", "expert")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import current_app, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from web import bp
 from web.auth import _safe_next, public
+from web.blueprint import bp
 from web.i18n import LANG_COOKIE, LANGUAGES
 from web.panel import MODE_COOKIE, MODES
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from edge.platform.box import current_box
+from edge.api.context import current_box
 from edge.security import pairing, users
-from web import bp
 from web.auth import _safe_next, current_user, end_session, login_required, public, start_session
+from web.blueprint import bp
 from web.i18n import t
 
 

@@ -1,18 +1,8 @@
-"""The POS API (``/api/v1``): one :class:`Api` that every route module adds to."""
+"""The POS API (``/api/v1``).
 
-from edge.api.registry import Api
-
-api = Api()
-
-# Route modules register themselves on import.
-from edge.api import (  # noqa: E402,F401
-    cards,
-    customers,
-    devices,
-    events,
-    groups,
-    health,
-    history_views,
-    money,
-    pairing,
-)
+:data:`edge.api.registry.api` is the one :class:`~edge.api.registry.Api` every
+route module adds to; :mod:`edge.api.routes` is the one place that loads them
+all (the app factory registers its blueprint). Importing this package loads
+nothing, so ``edge.api.auth`` or ``edge.api.problems`` come without the routes.
+May import flask and the layers below (``edge/__init__.py``).
+"""

@@ -7,29 +7,23 @@ from typing import Any
 
 from flask import Response
 
-from edge.api import api
-from edge.api.auth import current_actor, now_iso
+from edge.api.auth import current_actor
+from edge.api.context import current_box
 from edge.api.idempotency import commit
+from edge.api.registry import api
 from edge.customers import cards as c
 from edge.customers import fields as m
 from edge.customers import service
-from edge.platform.box import current_box
+from edge.platform.clock import now_iso
 
-TAGS = ("cards",)
+routes = api.section("cards")
 
 
-@api.route(
-    "/customers/<id>/cards",
-    "POST",
-    scope="pos",
-    summary="Register a card (NFC UID or printed number) for a customer",
-    tags=TAGS,
-    body=m.CardCreate,
-    response=m.CardOut,
-    status=201,
-    errors=(404, 409),
+@routes.post(
+    "/customers/<id>/cards", body=m.CardCreate, response=m.CardOut, status=201, errors=(404, 409)
 )
 def add_card(id: str, body: m.CardCreate) -> Response:
+    """Register a card (NFC UID or printed number) for a customer"""
     cid = service.parse_id(id)
     uid = c.parse_uid(body.uid)
     actor = current_actor()
@@ -43,32 +37,18 @@ def add_card(id: str, body: m.CardCreate) -> Response:
     return commit(txn)
 
 
-@api.route(
-    "/cards/<uid>",
-    "GET",
-    scope="pos",
-    summary="Card tap: customer summary, balances, effective discount, lock text, age alert "
-    "(blocked/lost cards: 409 card_blocked)",
-    tags=TAGS,
-    response=m.TapResult,
-    errors=(404, 409, 422),
-)
+@routes.get("/cards/<uid>", response=m.TapResult, errors=(404, 409, 422))
 def tap_card(uid: str) -> dict[str, Any]:
+    """Card tap: customer summary, balances, effective discount, lock text, age alert
+    (blocked/lost cards: 409 card_blocked)
+    """
     box = current_box()
     return c.tap(box.db.reader(), c.parse_uid(uid), config=box.config)
 
 
-@api.route(
-    "/cards/<uid>/block",
-    "POST",
-    scope="pos",
-    summary="Block a card or report it lost; it never resolves to a customer again",
-    tags=TAGS,
-    body=m.CardBlock,
-    response=m.CardOut,
-    errors=(404, 422),
-)
+@routes.post("/cards/<uid>/block", body=m.CardBlock, response=m.CardOut, errors=(404, 422))
 def block_card(uid: str, body: m.CardBlock) -> Response:
+    """Block a card or report it lost; it never resolves to a customer again"""
     norm = c.parse_uid(uid)
     actor = current_actor()
 

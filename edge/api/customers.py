@@ -8,20 +8,21 @@ from typing import Any
 
 from flask import Response
 
-from edge.api import api
-from edge.api.auth import current_actor, has_scope, now_iso
+from edge.api.auth import current_actor, has_scope
+from edge.api.context import current_box
 from edge.api.idempotency import commit
 from edge.api.problems import ApiError
+from edge.api.registry import api
 from edge.customers import fields as m
 from edge.customers import search as s
 from edge.customers import service
 from edge.customers.validate import normalize_fields
-from edge.errors import NotFound
+from edge.errors import FieldErrors, NotFound
 from edge.money import merge as merging
-from edge.platform.box import current_box
+from edge.platform.clock import now_iso
 from edge.platform.config import Config
 
-TAGS = ("customers",)
+routes = api.section("customers")
 THIRD_PARTY_FIELD = "third_party_memo"
 
 
@@ -44,6 +45,15 @@ def _normalized(body: m.CustomerFields) -> dict[str, Any]:
     return normalize_fields(values, box.config.box.country, service.today_utc())
 
 
+def _query_int(raw: str | None, field: str, message: str) -> int | None:
+    """An optional row id in the query (a group, a cursor): digits, at most 18."""
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise FieldErrors.one(field, message)
+    return int(raw)
+
+
 def _record(
     conn: sqlite3.Connection, customer_id: int, config: Config | None = None
 ) -> dict[str, Any]:
@@ -51,26 +61,10 @@ def _record(
     return service.get_customer(conn, customer_id, config=config or current_box().config)
 
 
-@api.route(
-    "/customers",
-    "GET",
-    scope="pos",
-    summary="Search customers as you type (name, number, e-mail, phone, company, card)",
-    tags=TAGS,
-    query=m.SearchQuery,
-    response=m.CustomerPage,
-)
+@routes.get("/customers", query=m.SearchQuery, response=m.CustomerPage)
 def search_customers(query: m.SearchQuery) -> dict[str, Any]:
-    group_id = None
-    if query.group is not None:
-        if not query.group.isdigit() or len(query.group) > 18:
-            raise ApiError(
-                422,
-                "validation_error",
-                "query.group: not a group id",
-                errors=[{"field": "query.group", "message": "not a group id"}],
-            )
-        group_id = int(query.group)
+    """Search customers as you type (name, number, e-mail, phone, company, card)"""
+    group_id = _query_int(query.group, "query.group", "not a group id")
     box = current_box()
     return s.search(
         box.db.reader(),
@@ -83,12 +77,8 @@ def search_customers(query: m.SearchQuery) -> dict[str, Any]:
     )
 
 
-@api.route(
+@routes.post(
     "/customers",
-    "POST",
-    scope="pos",
-    summary="Create a customer (409 duplicate_customer unless ?allow_duplicate=true)",
-    tags=TAGS,
     query=m.CreateQuery,
     body=m.CustomerCreate,
     response=m.Customer,
@@ -96,6 +86,7 @@ def search_customers(query: m.SearchQuery) -> dict[str, Any]:
     errors=(403, 409),
 )
 def create_customer(query: m.CreateQuery, body: m.CustomerCreate) -> Response:
+    """Create a customer (409 duplicate_customer unless ?allow_duplicate=true)"""
     values = _normalized(body)
     box, actor = current_box(), current_actor()
 
@@ -113,30 +104,15 @@ def create_customer(query: m.CreateQuery, body: m.CustomerCreate) -> Response:
     return commit(txn)
 
 
-@api.route(
-    "/customers/<id>",
-    "GET",
-    scope="pos",
-    summary="The full customer record with balances, group, cards and effective discount",
-    tags=TAGS,
-    response=m.Customer,
-    errors=(404,),
-)
+@routes.get("/customers/<id>", response=m.Customer, errors=(404,))
 def get_customer(id: str) -> dict[str, Any]:
+    """The full customer record with balances, group, cards and effective discount"""
     return _record(current_box().db.reader(), service.parse_id(id))
 
 
-@api.route(
-    "/customers/<id>",
-    "PATCH",
-    scope="pos",
-    summary="Change some fields (null unsets); every change is kept in the history",
-    tags=TAGS,
-    body=m.CustomerPatch,
-    response=m.Customer,
-    errors=(403, 404, 409),
-)
+@routes.patch("/customers/<id>", body=m.CustomerPatch, response=m.Customer, errors=(403, 404, 409))
 def patch_customer(id: str, body: m.CustomerPatch) -> Response:
+    """Change some fields (null unsets); every change is kept in the history"""
     cid = service.parse_id(id)
     values = _normalized(body)
     box, actor = current_box(), current_actor()
@@ -159,53 +135,22 @@ def _set_status(id: str, status: str) -> Response:
     return commit(txn)
 
 
-@api.route(
-    "/customers/<id>",
-    "DELETE",
-    scope="manager",
-    summary="Deactivate a customer (data kept; reactivate to undo)",
-    tags=TAGS,
-    response=m.Customer,
-    errors=(404,),
-)
+@routes.delete("/customers/<id>", scope="manager", response=m.Customer, errors=(404,))
 def deactivate_customer(id: str) -> Response:
+    """Deactivate a customer (data kept; reactivate to undo)"""
     return _set_status(id, "inactive")
 
 
-@api.route(
-    "/customers/<id>/reactivate",
-    "POST",
-    scope="manager",
-    summary="Reactivate a deactivated customer",
-    tags=TAGS,
-    response=m.Customer,
-    errors=(404, 409),
-)
+@routes.post("/customers/<id>/reactivate", scope="manager", response=m.Customer, errors=(404, 409))
 def reactivate_customer(id: str) -> Response:
+    """Reactivate a deactivated customer"""
     return _set_status(id, "active")
 
 
-@api.route(
-    "/customers/<id>/history",
-    "GET",
-    scope="pos",
-    summary="Field changes, newest first: who, when, field, old and new value",
-    tags=TAGS,
-    query=m.ListQuery,
-    response=m.HistoryPage,
-    errors=(404,),
-)
+@routes.get("/customers/<id>/history", query=m.ListQuery, response=m.HistoryPage, errors=(404,))
 def customer_history(id: str, query: m.ListQuery) -> dict[str, Any]:
-    after = None
-    if query.cursor is not None:
-        if not query.cursor.isdigit() or len(query.cursor) > 18:
-            raise ApiError(
-                422,
-                "validation_error",
-                "query.cursor: invalid cursor",
-                errors=[{"field": "query.cursor", "message": "invalid cursor"}],
-            )
-        after = int(query.cursor)
+    """Field changes, newest first: who, when, field, old and new value"""
+    after = _query_int(query.cursor, "query.cursor", "invalid cursor")
     return service.history(
         current_box().db.reader(),
         service.parse_id(id),
@@ -223,17 +168,15 @@ class MergeResult(m.BaseModel):
     customer: m.Customer
 
 
-@api.route(
+@routes.post(
     "/customers/<id>/merge",
-    "POST",
     scope="manager",
-    summary="Merge source_id into this customer (cards, history, purchases move)",
-    tags=TAGS,
     body=m.MergeBody,
     response=MergeResult,
     errors=(404, 409),
 )
 def merge_customers(id: str, body: m.MergeBody) -> Response:
+    """Merge source_id into this customer (cards, history, purchases move)"""
     target = service.parse_id(id)
     try:
         source = service.parse_id(body.source_id)
@@ -252,18 +195,18 @@ def merge_customers(id: str, body: m.MergeBody) -> Response:
     return commit(txn)
 
 
-@api.route(
+@routes.post(
     "/customers/purge-without-revenue",
-    "POST",
     scope="manager",
-    summary="Permanently delete customers without journal entries, purchases or balance "
-    "(dry run by default; a real run repeats the dry run's count)",
-    tags=TAGS,
     body=m.PurgeBody,
     response=m.PurgeResult,
     errors=(409,),
 )
 def purge_without_revenue(body: m.PurgeBody) -> Response:
+    """Permanently delete customers without journal entries, purchases or balance (dry run by
+    default; a real run repeats the dry run's count)
+    """
+
     def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
         result = service.purge_without_revenue(
             conn,

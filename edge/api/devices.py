@@ -8,12 +8,13 @@ from typing import Annotated, Any, Literal
 from flask import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from edge.api import api, idempotency
+from edge.api import idempotency
+from edge.api.context import current_box
 from edge.api.problems import ApiError
+from edge.api.registry import api
 from edge.devices import printing
-from edge.platform.box import current_box
 
-TAGS = ("devices",)
+routes = api.section("devices")
 
 
 class _In(BaseModel):
@@ -90,17 +91,9 @@ def _display_out() -> DisplayOut:
     )
 
 
-@api.route(
-    "/display",
-    "POST",
-    scope="pos",
-    summary="Show text on the customer display",
-    tags=TAGS,
-    body=DisplayIn,
-    response=DisplayOut,
-    errors=(409,),
-)
+@routes.post("/display", body=DisplayIn, response=DisplayOut, errors=(409,))
 def post_display(body: DisplayIn) -> DisplayOut:
+    """Show text on the customer display"""
     manager = _manager()
     if manager is None or manager.display is None:
         raise ApiError(409, "device_disabled", "no customer display is configured")
@@ -108,31 +101,17 @@ def post_display(body: DisplayIn) -> DisplayOut:
     return _display_out()
 
 
-@api.route(
-    "/display",
-    "GET",
-    scope="pos",
-    summary="What the customer display shows now (for a mirror in the panel)",
-    tags=TAGS,
-    response=DisplayOut,
-)
+@routes.get("/display", response=DisplayOut)
 def get_display() -> DisplayOut:
+    """What the customer display shows now (for a mirror in the panel)"""
     return _display_out()
 
 
-@api.route(
-    "/receipts",
-    "POST",
-    scope="pos",
-    summary="Print a receipt for a checkout (again), a top-up/payout slip or free text; "
-    "returns the job",
-    tags=TAGS,
-    body=ReceiptIn,
-    response=ReceiptJob,
-    status=201,
-    errors=(404, 409),
-)
+@routes.post("/receipts", body=ReceiptIn, response=ReceiptJob, status=201, errors=(404, 409))
 def post_receipt(body: ReceiptIn) -> Response:
+    """Print a receipt for a checkout (again), a top-up/payout slip or free text; returns the
+    job
+    """
     box = current_box()
     manager = _manager()
     if not box.config.devices.printer.enabled or manager is None or manager.printer is None:
@@ -164,16 +143,9 @@ def post_receipt(body: ReceiptIn) -> Response:
     return idempotency.commit(txn, after=after)
 
 
-@api.route(
-    "/receipts/<job_id>",
-    "GET",
-    scope="pos",
-    summary="A print job's state: queued, printing, printed or failed (with reason)",
-    tags=TAGS,
-    response=ReceiptJob,
-    errors=(404,),
-)
+@routes.get("/receipts/<job_id>", response=ReceiptJob, errors=(404,))
 def get_receipt(job_id: str) -> dict[str, Any]:
+    """A print job's state: queued, printing, printed or failed (with reason)"""
     found = printing.job(current_box().db.reader(), job_id)
     if found is None:
         raise ApiError(404, "not_found", f"no print job {job_id}")
@@ -187,15 +159,9 @@ class DevicesOut(BaseModel):
     display: dict[str, Any] | None
 
 
-@api.route(
-    "/devices",
-    "GET",
-    scope="pos",
-    summary="Configured hardware with state and detail",
-    tags=TAGS,
-    response=DevicesOut,
-)
+@routes.get("/devices", response=DevicesOut)
 def get_devices() -> dict[str, Any]:
+    """Configured hardware with state and detail"""
     manager = _manager()
     if manager is None:
         disabled = {"nfc": "disabled", "printer": "disabled", "display": "disabled"}

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from flask import Response, request, stream_with_context
 from pydantic import BaseModel, Field
 
-from edge.api import api
-from edge.platform.box import current_box
+from edge.api.context import current_box
+from edge.api.registry import api
 from edge.platform.events import EventBus
+
+routes = api.section("events")
 
 HEARTBEAT_S = 15.0
 
@@ -30,16 +32,11 @@ def _start_id(bus: EventBus) -> int:
         return 0  # unknown id: replay everything still held
 
 
-@api.route(
-    "/events",
-    scope="pos",
-    summary="Event stream (card.tapped, device.status, receipt.status); "
-    "Last-Event-ID replays what was missed",
-    tags=("events",),
-    query=EventsQuery,
-    content_type="text/event-stream",
-)
+@routes.get("/events", query=EventsQuery, content_type="text/event-stream")
 def events(query: EventsQuery) -> Response:
+    """Event stream (card.tapped, device.status, receipt.status); Last-Event-ID replays what was
+    missed
+    """
     bus: EventBus = current_box().services["events"]
     last = _start_id(bus)
     terminal = query.terminal

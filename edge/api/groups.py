@@ -7,41 +7,26 @@ from typing import Any
 
 from flask import Response
 
-from edge.api import api
-from edge.api.auth import now_iso
+from edge.api.context import current_box
 from edge.api.idempotency import commit
-from edge.api.problems import ApiError
+from edge.api.registry import api
 from edge.customers import fields as m
 from edge.customers import groups as gs
-from edge.platform.box import current_box
+from edge.errors import FieldErrors
+from edge.platform.clock import now_iso
 
-TAGS = ("groups",)
+routes = api.section("groups")
 
 
-@api.route(
-    "/groups",
-    "GET",
-    scope="pos",
-    summary="Customer groups by sort order",
-    tags=TAGS,
-    response=m.GroupPage,
-)
+@routes.get("/groups", response=m.GroupPage)
 def list_groups() -> dict[str, Any]:
+    """Customer groups by sort order"""
     return gs.list_groups(current_box().db.reader())
 
 
-@api.route(
-    "/groups",
-    "POST",
-    scope="pos",
-    summary="Create a customer group",
-    tags=TAGS,
-    body=m.GroupCreate,
-    response=m.GroupOut,
-    status=201,
-    errors=(409,),
-)
+@routes.post("/groups", body=m.GroupCreate, response=m.GroupOut, status=201, errors=(409,))
 def create_group(body: m.GroupCreate) -> Response:
+    """Create a customer group"""
     values = body.model_dump()
 
     def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
@@ -50,27 +35,16 @@ def create_group(body: m.GroupCreate) -> Response:
     return commit(txn)
 
 
-@api.route(
-    "/groups/<id>",
-    "PATCH",
-    scope="manager",
-    summary="Change a customer group",
-    tags=TAGS,
-    body=m.GroupPatch,
-    response=m.GroupOut,
-    errors=(404, 409),
+@routes.patch(
+    "/groups/<id>", scope="manager", body=m.GroupPatch, response=m.GroupOut, errors=(404, 409)
 )
 def patch_group(id: str, body: m.GroupPatch) -> Response:
+    """Change a customer group"""
     gid = gs.parse_group_id(id)
     values = body.model_dump(exclude_unset=True)
     for key in ("name", "sort_order"):
         if key in values and values[key] is None:
-            raise ApiError(
-                422,
-                "validation_error",
-                f"{key}: may not be null",
-                errors=[{"field": key, "message": "may not be null"}],
-            )
+            raise FieldErrors.one(key, "may not be null")
 
     def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
         return gs.update_group(conn, gid, values, now_iso()), 200
@@ -78,16 +52,9 @@ def patch_group(id: str, body: m.GroupPatch) -> Response:
     return commit(txn)
 
 
-@api.route(
-    "/groups/<id>",
-    "DELETE",
-    scope="manager",
-    summary="Delete an empty customer group (409 while customers belong to it)",
-    tags=TAGS,
-    errors=(404, 409),
-    status=204,
-)
+@routes.delete("/groups/<id>", scope="manager", errors=(404, 409), status=204)
 def delete_group(id: str) -> Response:
+    """Delete an empty customer group (409 while customers belong to it)"""
     gid = gs.parse_group_id(id)
 
     def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:

@@ -8,10 +8,12 @@ from typing import Literal
 from flask import Response, json
 from pydantic import BaseModel
 
-from edge import __version__
-from edge.api import api
-from edge.api.registry import openapi_document
-from edge.platform.box import current_box
+from edge.api.context import current_box
+from edge.api.openapi import openapi_document
+from edge.api.registry import api
+from edge.platform.version import VERSION
+
+routes = api.section("box", scope=None)
 
 DeviceState = Literal["ok", "offline", "error", "disabled"]
 
@@ -40,8 +42,9 @@ def device_states() -> dict[str, str]:
     return devices.summary()  # type: ignore[no-any-return]
 
 
-@api.route("/health", scope=None, summary="Box health", tags=("box",), response=Health)
+@routes.get("/health", response=Health)
 def health() -> Health:
+    """Box health"""
     import time
 
     box = current_box()
@@ -59,7 +62,7 @@ def health() -> Health:
         status = "degraded"
     return Health(
         status=status,
-        version=__version__,
+        version=VERSION,
         db=db_state,
         devices=DevicesHealth(**devices),
         box_id=box_id,
@@ -72,10 +75,11 @@ def health() -> Health:
 _doc_cache: dict[str, str] = {}
 
 
-@api.route("/openapi.json", scope=None, summary="This OpenAPI 3.1 document", tags=("box",))
+@routes.get("/openapi.json")
 def openapi() -> Response:
+    """This OpenAPI 3.1 document"""
     if "doc" not in _doc_cache:
         _doc_cache["doc"] = json.dumps(
-            openapi_document(api, title="TillEdge POS API", version=__version__)
+            openapi_document(api, title="TillEdge POS API", version=VERSION)
         )
     return Response(_doc_cache["doc"], mimetype="application/json")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from edge.api import api
+from edge.api.context import current_box
+from edge.api.registry import api
 from edge.customers.service import load_for_money, parse_id
 from edge.money.journal import entry_out
-from edge.platform.box import current_box
+
+routes = api.section("money")
 
 
 class PageQuery(BaseModel):
@@ -28,64 +32,74 @@ def _cursor(raw: str | None) -> int:
         return 0
 
 
-@api.route(
-    "/customers/<customer_id>/transactions",
-    scope="pos",
-    summary="Credit and points journal, newest first",
-    tags=("money",),
-    query=PageQuery,
-    errors=(404,),
+@dataclass(frozen=True)
+class _Page:
+    rows: list[sqlite3.Row]
+    next: str | None
+    totals: sqlite3.Row  # over all the customer's rows, not just this page
+    currency: str
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """A customer's rows of one table, paged newest first by its integer key."""
+
+    table: str
+    key: str  # the page order and the cursor
+    columns: str
+    totals: str
+
+    def page(self, customer_id: str, query: PageQuery) -> _Page:
+        """One page and the totals, read in one snapshot; an unknown customer is a 404."""
+        box = current_box()
+        cid = parse_id(customer_id)
+        with box.db.snapshot() as conn:
+            load_for_money(conn, cid, box.config)
+            rows = conn.execute(
+                f"SELECT {self.columns} FROM {self.table} WHERE customer_id = ?"
+                f" AND {self.key} < ? ORDER BY {self.key} DESC LIMIT ?",
+                [cid, _cursor(query.cursor), query.limit + 1],
+            ).fetchall()
+            sums = conn.execute(
+                f"SELECT {self.totals} FROM {self.table} WHERE customer_id = ?", [cid]
+            ).fetchone()
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        return _Page(rows, str(rows[-1][self.key]) if more else None, sums, box.config.box.currency)
+
+
+JOURNAL = _Listing(
+    "journal",
+    "seq",
+    "seq, operation_id, type, account, amount, cash_after, bonus_after, points_after,"
+    " receipt_no, actor, reason, reverses, created_at",
+    "count(*)",
 )
+PURCHASES = _Listing(
+    "purchases",
+    "id",
+    "id, operation_id, receipt_no, total, points_earned, created_at",
+    "coalesce(sum(total), 0), count(*), max(created_at)",
+)
+
+
+@routes.get("/customers/<customer_id>/transactions", query=PageQuery, errors=(404,))
 def transactions(customer_id: str, query: PageQuery) -> dict[str, Any]:
-    box = current_box()
-    cid = parse_id(customer_id)
-    with box.db.snapshot() as conn:
-        load_for_money(conn, cid, box.config)
-        rows = conn.execute(
-            "SELECT seq, operation_id, type, account, amount, cash_after, bonus_after,"
-            " points_after, receipt_no, actor, reason, reverses, created_at FROM journal"
-            " WHERE customer_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
-            [cid, _cursor(query.cursor), query.limit + 1],
-        ).fetchall()
-        total = conn.execute(
-            "SELECT count(*) FROM journal WHERE customer_id = ?", [cid]
-        ).fetchone()[0]
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    items = [entry_out(r) for r in rows]
+    """Credit and points journal, newest first"""
+    page = JOURNAL.page(customer_id, query)
     return {
-        "items": items,
-        "total": total,
-        "next": str(rows[-1]["seq"]) if more else None,
-        "currency": box.config.box.currency,
+        "items": [entry_out(r) for r in page.rows],
+        "total": page.totals[0],
+        "next": page.next,
+        "currency": page.currency,
     }
 
 
-@api.route(
-    "/customers/<customer_id>/purchases",
-    scope="pos",
-    summary="Purchases with stats (total, count, average, last purchase)",
-    tags=("money",),
-    query=PageQuery,
-    errors=(404,),
-)
+@routes.get("/customers/<customer_id>/purchases", query=PageQuery, errors=(404,))
 def purchases(customer_id: str, query: PageQuery) -> dict[str, Any]:
-    box = current_box()
-    cid = parse_id(customer_id)
-    with box.db.snapshot() as conn:
-        load_for_money(conn, cid, box.config)
-        rows = conn.execute(
-            "SELECT id, operation_id, receipt_no, total, points_earned, created_at FROM purchases"
-            " WHERE customer_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
-            [cid, _cursor(query.cursor), query.limit + 1],
-        ).fetchall()
-        total, count, last = conn.execute(
-            "SELECT coalesce(sum(total), 0), count(*), max(created_at) FROM purchases"
-            " WHERE customer_id = ?",
-            [cid],
-        ).fetchone()
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
+    """Purchases with stats (total, count, average, last purchase)"""
+    page = PURCHASES.page(customer_id, query)
+    total, count, last = page.totals
     # Average rounded half up to the cent, in integers.
     average = (2 * total + count) // (2 * count) if count else 0
     return {
@@ -98,10 +112,10 @@ def purchases(customer_id: str, query: PageQuery) -> dict[str, Any]:
                 "points_earned": r["points_earned"],
                 "created_at": r["created_at"],
             }
-            for r in rows
+            for r in page.rows
         ],
         "total": count,
-        "next": str(rows[-1]["id"]) if more else None,
+        "next": page.next,
         "stats": {"total": total, "count": count, "average": average, "last_purchase_at": last},
-        "currency": box.config.box.currency,
+        "currency": page.currency,
     }

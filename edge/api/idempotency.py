@@ -19,9 +19,9 @@ from typing import Any
 from flask import Response, g, request
 
 from edge.api.auth import current_actor, now_iso
+from edge.api.context import current_box
 from edge.api.problems import PROBLEM_MIME, ApiError, problem
 from edge.errors import DomainError
-from edge.platform.box import current_box
 
 MAX_KEY = 255
 

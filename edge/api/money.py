@@ -12,13 +12,15 @@ from typing import Annotated, Any, Literal
 from flask import Response, g
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
-from edge.api import api, idempotency
+from edge.api import idempotency
 from edge.api.auth import current_actor, now_iso
+from edge.api.context import current_box
 from edge.api.problems import ApiError
+from edge.api.registry import api
 from edge.customers.service import parse_id
 from edge.money import checkout as checkout_service
 from edge.money import service
-from edge.platform.box import Box, current_box
+from edge.platform.box import Box
 from edge.platform.config import Config
 
 Amount = Annotated[StrictInt, Field(gt=0, le=10**12, description="minor units, > 0")]

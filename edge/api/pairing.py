@@ -14,10 +14,12 @@ import sqlite3
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 
-from edge.api import api
+from edge.api.context import current_box
 from edge.api.problems import ApiError
-from edge.platform.box import current_box
+from edge.api.registry import api
 from edge.security import pairing, throttle
+
+routes = api.section("security", scope=None)
 
 
 class PairRequest(BaseModel):
@@ -35,18 +37,9 @@ class PairResponse(BaseModel):
     tls_sha256: str | None = None
 
 
-@api.route(
-    "/pair",
-    "POST",
-    scope=None,
-    summary="Exchange a single-use pairing code for a terminal token",
-    tags=("security",),
-    body=PairRequest,
-    response=PairResponse,
-    status=201,
-    errors=(400, 429),
-)
+@routes.post("/pair", body=PairRequest, response=PairResponse, status=201, errors=(400, 429))
 def pair(body: PairRequest) -> PairResponse:
+    """Exchange a single-use pairing code for a terminal token"""
     box = current_box()
     cfg = box.config.security
     client = request.remote_addr or "unknown"

@@ -1,46 +1,76 @@
 """Route registration that validates and documents from the same schemas.
 
 A route declares its scope, query/body/response pydantic models and whether
-it takes an ``Idempotency-Key``. The wrapper authenticates, validates (a bad
-field becomes a field-level 422 problem), calls the view, and serialises the
-result. :func:`openapi_document` turns the same declarations into the served
-OpenAPI 3.1 document, so the contract cannot drift from what is enforced.
+it takes an ``Idempotency-Key``; its summary is the first paragraph of the
+view's docstring. The wrapper authenticates, validates (a bad field becomes a
+field-level 422 problem), calls the view, and serialises the result.
+:func:`edge.api.openapi.openapi_document` turns the same declarations into the
+served OpenAPI 3.1 document. :data:`api` is the one POS API; a route module
+declares its routes through a :class:`Section` (its tag and usual scope).
+May import flask, pydantic, ``edge.api.auth``, ``edge.api.idempotency`` and
+``edge.api.problems``.
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
+import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import wraps
-from typing import Any, Literal
+from dataclasses import dataclass
+from functools import partial, wraps
+from typing import Any, Literal, TypedDict, TypeVar, Unpack
 
 from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ValidationError
-from pydantic.json_schema import models_json_schema
 
 from edge.api import auth, idempotency
-from edge.api.problems import TITLES, ApiError
+from edge.api.problems import ApiError
 
 Idem = Literal["required", "optional"] | None
+View = TypeVar("View", bound=Callable[..., Any])
 
 
-@dataclass
-class Operation:
-    rule: str
-    method: str
-    endpoint: str
-    scope: str | None
-    summary: str
+class RouteSpec(TypedDict, total=False):
+    """What a route declares besides its rule, method and scope."""
+
+    summary: str  # default: the view docstring's first paragraph
     tags: tuple[str, ...]
     body: type[BaseModel] | None
     query: type[BaseModel] | None
     response: type[BaseModel] | None
     status: int
-    idempotency: Idem
+    idempotency_key: Idem
     errors: tuple[int, ...]
+    content_type: str
+
+
+class SectionSpec(RouteSpec, total=False):
+    scope: str | None  # default: the section's
+
+
+@dataclass(frozen=True)
+class Operation:
+    rule: str
+    method: str
+    scope: str | None
+    endpoint: str = ""
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    idempotency_key: Idem = None
+    errors: tuple[int, ...] = ()
     content_type: str = "application/json"
-    extra_params: list[dict[str, Any]] = field(default_factory=list)
+
+
+def summary_of(fn: Callable[..., Any]) -> str:
+    """The first paragraph of ``fn``'s docstring on one line."""
+    doc = inspect.getdoc(fn)
+    if not doc:
+        raise TypeError(f"route {fn.__name__}: give it a summary= or a docstring")
+    return " ".join(doc.split("\n\n", 1)[0].split())
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -105,195 +135,70 @@ class Api:
         self.operations: list[Operation] = []
 
     def route(
-        self,
-        rule: str,
-        method: str = "GET",
-        *,
-        scope: str | None,
-        summary: str,
-        tags: tuple[str, ...] = (),
-        body: type[BaseModel] | None = None,
-        query: type[BaseModel] | None = None,
-        response: type[BaseModel] | None = None,
-        status: int = 200,
-        idempotency_key: Idem = None,
-        errors: tuple[int, ...] = (),
-        content_type: str = "application/json",
-    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        if method == "POST" and idempotency_key is None:
-            idempotency_key = "optional"  # API.md: every POST honours the header
+        self, rule: str, method: str = "GET", *, scope: str | None, **spec: Unpack[RouteSpec]
+    ) -> Callable[[View], View]:
+        if method == "POST" and spec.get("idempotency_key") is None:
+            spec["idempotency_key"] = "optional"  # API.md: every POST honours the header
+        return partial(self._add, Operation(rule, method, scope, **spec))
 
-        def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-            endpoint = fn.__name__
+    def section(self, *tags: str, scope: str | None = "pos") -> Section:
+        return Section(self, tags, scope)
 
-            @wraps(fn)
-            def view(**path_args: Any) -> Response:
-                auth.require(scope)
-                kwargs = dict(path_args)
-                if query is not None:
-                    kwargs["query"] = parse_query(query)
-                if body is not None:
-                    kwargs["body"] = parse_body(body)
-                g.idempotency = idempotency.from_request(idempotency_key)
-                return to_response(fn(**kwargs), status)
-
-            self.blueprint.add_url_rule(rule, endpoint, view, methods=[method])
-            self.operations.append(
-                Operation(
-                    rule=rule,
-                    method=method,
-                    endpoint=f"{self.blueprint.name}.{endpoint}",
-                    scope=scope,
-                    summary=summary,
-                    tags=tags,
-                    body=body,
-                    query=query,
-                    response=response,
-                    status=status,
-                    idempotency=idempotency_key,
-                    errors=errors,
-                    content_type=content_type,
-                )
-            )
-            return fn
-
-        return decorate
+    def _add(self, op: Operation, fn: View) -> View:
+        op = dataclasses.replace(
+            op,
+            endpoint=f"{self.blueprint.name}.{fn.__name__}",
+            summary=op.summary or summary_of(fn),
+        )
+        self.blueprint.add_url_rule(op.rule, fn.__name__, _view(op, fn), methods=[op.method])
+        self.operations.append(op)
+        return fn
 
 
-_PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
-
-
-def _openapi_path(rule: str) -> str:
-    return _PATH_PARAM.sub(lambda m: "{" + m.group(2) + "}", rule)
-
-
-def _problem_ref() -> dict[str, Any]:
-    return {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-
-
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "RFC 9457 problem details",
-    "required": ["type", "title", "status", "code"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "code": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-                "required": ["field", "message"],
-            },
-        },
-    },
-    "additionalProperties": True,
-}
-
-
-def openapi_document(api: Api, *, title: str, version: str) -> dict[str, Any]:
-    models: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = []
-    for op in api.operations:
-        for m in (op.body, op.query):
-            if m is not None and (m, "validation") not in models:
-                models.append((m, "validation"))
-        if op.response is not None and (op.response, "serialization") not in models:
-            models.append((op.response, "serialization"))
-    refs, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")
-    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
-    schemas["Problem"] = PROBLEM_SCHEMA
-
-    paths: dict[str, dict[str, Any]] = {}
-    for op in api.operations:
-        path = _openapi_path(api.url_prefix + op.rule)
-        item: dict[str, Any] = {
-            "operationId": op.endpoint.split(".", 1)[1],
-            "summary": op.summary,
-            "tags": list(op.tags),
-            "parameters": [],
-            "responses": {},
-        }
-        for m in _PATH_PARAM.finditer(op.rule):
-            conv = m.group(1)
-            item["parameters"].append(
-                {
-                    "name": m.group(2),
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "integer" if conv == "int" else "string"},
-                }
-            )
+def _view(op: Operation, fn: Callable[..., Any]) -> Callable[..., Response]:
+    @wraps(fn)
+    def view(**path_args: Any) -> Response:
+        auth.require(op.scope)
+        kwargs = dict(path_args)
         if op.query is not None:
-            qschema = op.query.model_json_schema()
-            required = set(qschema.get("required", []))
-            for name, prop in qschema.get("properties", {}).items():
-                prop = {k: v for k, v in prop.items() if k != "title"}
-                item["parameters"].append(
-                    {"name": name, "in": "query", "required": name in required, "schema": prop}
-                )
-        if op.idempotency is not None:
-            item["parameters"].append(
-                {
-                    "name": "Idempotency-Key",
-                    "in": "header",
-                    "required": op.idempotency == "required",
-                    "description": "Repeating a key with the same body returns the first "
-                    "response; a different body is refused with idempotency_conflict.",
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-                }
-            )
+            kwargs["query"] = parse_query(op.query)
         if op.body is not None:
-            item["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
-            }
-        ok: dict[str, Any] = {"description": "OK"}
-        if op.response is not None:
-            ok["content"] = {op.content_type: {"schema": refs[(op.response, "serialization")]}}
-        elif op.content_type != "application/json":
-            ok["content"] = {op.content_type: {"schema": {"type": "string"}}}
-        item["responses"][str(op.status)] = ok
-        error_statuses = set(op.errors)
-        if op.scope is not None:
-            error_statuses |= {401, 403}
-            item["security"] = [{"bearer": [op.scope]}]
-        else:
-            item["security"] = []
-        if op.body is not None or op.query is not None:
-            error_statuses |= {422}
-        if op.body is not None:
-            error_statuses |= {400, 415}
-        if op.idempotency == "required":
-            error_statuses |= {400}
-        for st in sorted(error_statuses):
-            item["responses"][str(st)] = {
-                "description": TITLES.get(st, "Error"),
-                "content": _problem_ref(),
-            }
-        if not item["parameters"]:
-            del item["parameters"]
-        paths.setdefault(path, {})[op.method.lower()] = item
+            kwargs["body"] = parse_body(op.body)
+        g.idempotency = idempotency.from_request(op.idempotency_key)
+        return to_response(fn(**kwargs), op.status)
 
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": title,
-            "version": version,
-            "description": "TillEdge POS API. Money is in integer minor units.",
-        },
-        "servers": [{"url": "/"}],
-        "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {
-                "bearer": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "Terminal token; scopes: pos, manager, thirdparty, admin",
-                }
-            },
-        },
-    }
+    return view
+
+
+@dataclass(frozen=True)
+class Section:
+    """One route module's routes: their tags and usual scope, declared once.
+
+    ``cards = api.section("cards")`` then ``@cards.post("/cards/<uid>/block",
+    body=…, response=…)``; a route may still name another ``scope=``.
+    """
+
+    api: Api
+    tags: tuple[str, ...]
+    scope: str | None
+
+    def _route(self, method: str, rule: str, spec: SectionSpec) -> Callable[[View], View]:
+        scope = spec.pop("scope", self.scope)
+        spec.setdefault("tags", self.tags)
+        return self.api.route(rule, method, scope=scope, **spec)  # type: ignore[misc]
+
+    def get(self, rule: str, **spec: Unpack[SectionSpec]) -> Callable[[View], View]:
+        return self._route("GET", rule, spec)
+
+    def post(self, rule: str, **spec: Unpack[SectionSpec]) -> Callable[[View], View]:
+        return self._route("POST", rule, spec)
+
+    def patch(self, rule: str, **spec: Unpack[SectionSpec]) -> Callable[[View], View]:
+        return self._route("PATCH", rule, spec)
+
+    def delete(self, rule: str, **spec: Unpack[SectionSpec]) -> Callable[[View], View]:
+        return self._route("DELETE", rule, spec)
+
+
+# The one POS API; route modules add to it, edge.api.routes loads them all.
+api = Api()

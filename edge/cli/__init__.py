@@ -1,90 +1,14 @@
 """The ``tilledge`` command line for technicians.
 
-Every command that prints data takes ``--json`` and then prints exactly one
-JSON document on stdout; failures exit non-zero with a one-line reason on
-stderr. Command groups live in the modules imported at the bottom.
+The root group and its shared helpers are :mod:`edge.cli.group`; the command
+modules add to it and are all loaded here, the one place that does, so
+:data:`cli` (and the ``tilledge = edge.cli:main`` entry point) is complete.
+May import every ``edge.cli`` module.
 """
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Callable
-from typing import Any, NoReturn
-
-import click
-
-from edge import __version__
-from edge.platform.box import Box
-from edge.platform.config import Config, ConfigError, load_config
-
-
-class State:
-    """What the root group hands its commands: the config path, loaded lazily."""
-
-    def __init__(self, config_path: str | None) -> None:
-        self.config_path = config_path
-        self._config: Config | None = None
-
-    @property
-    def config(self) -> Config:
-        if self._config is None:
-            try:
-                self._config = load_config(self.config_path)
-            except ConfigError as e:
-                fail(f"configuration: {e}")
-        return self._config
-
-    def open_box(self) -> Box:
-        try:
-            return Box.open(self.config)
-        except OSError as e:
-            fail(f"cannot open the data directory {self.config.box.data_dir}: {e}")
-
-
-pass_state = click.make_pass_decorator(State)
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(f"tilledge: {message}", err=True)
-    sys.exit(code)
-
-
-def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(fn)
-
-
-def emit(as_json: bool, data: Any, text: str | Callable[[], None]) -> None:
-    """Print ``data`` as JSON, or the human text (a string or a printer)."""
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    elif callable(text):
-        text()
-    else:
-        click.echo(text)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    envvar="TILLEDGE_CONFIG",
-    help="TOML config file (default: $TILLEDGE_CONFIG or /etc/tilledge/tilledge.toml).",
-)
-@click.version_option(__version__, prog_name="tilledge")
-@click.pass_context
-def cli(ctx: click.Context, config_path: str | None) -> None:
-    """TillEdge — the box beside the till."""
-    ctx.obj = State(config_path)
-
-
-def main() -> None:
-    cli(prog_name="tilledge")
-
-
-# Command modules register on import.
-from edge.cli import (  # noqa: E402,F401
+from edge.cli import (  # noqa: F401  (imported for their commands)
     customer_commands,
     db_commands,
     device_commands,
@@ -92,3 +16,10 @@ from edge.cli import (  # noqa: E402,F401
     security_commands,
     serve_commands,
 )
+from edge.cli.group import cli
+
+__all__ = ["cli", "main"]
+
+
+def main() -> None:
+    cli(prog_name="tilledge")

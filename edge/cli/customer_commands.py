@@ -6,7 +6,7 @@ import sqlite3
 
 import click
 
-from edge.cli import State, cli, emit, fail, json_option, pass_state
+from edge.cli.group import State, cli, emit, fail, json_option, pass_state
 from edge.customers import service
 from edge.errors import DomainError
 
@@ -27,15 +27,12 @@ def next_number(state: State, number: int | None, as_json: bool) -> None:
     out a number below it. Numbers already taken are skipped.
     """
     floor = state.config.customers.next_number
-    box = state.open_box()
-    try:
+    with state.open_box() as box:
         if number is not None:
             if number < floor:
                 fail(f"{number} is below customers.next_number = {floor} in the config")
             box.db.write(lambda conn: service.set_next_number(conn, number))
         current = service.next_number(box.db.reader(), floor)
-    finally:
-        box.close()
     emit(
         as_json,
         {"next_number": current, "config_floor": floor},
@@ -57,8 +54,7 @@ def purge_without_revenue(
     Counts first; deletes only after confirmation (or --yes), and only if the
     count is unchanged when the deletion runs.
     """
-    box = state.open_box()
-    try:
+    with state.open_box() as box:
         count = service.purge_without_revenue(
             box.db.reader(), dry_run=True, expected_count=None, only_inactive=only_inactive
         )["count"]
@@ -83,6 +79,4 @@ def purge_without_revenue(
             result = box.db.write(txn)
         except DomainError as e:
             fail(e.detail)
-    finally:
-        box.close()
     emit(as_json, result, f"deleted {result['deleted']} customer(s) without revenue")

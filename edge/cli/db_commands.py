@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from edge.cli import State, cli, emit, fail, json_option, pass_state
+from edge.cli.group import State, cli, emit, fail, json_option, pass_state
 from edge.platform import migrations
 from edge.platform.db import connect
 

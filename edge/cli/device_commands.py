@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from edge.cli import State, cli, emit, fail, json_option, pass_state
+from edge.cli.group import State, cli, emit, fail, json_option, pass_state
 from edge.platform.config import Config
 from edge.serving.server import is_loopback, split_listen
 

@@ -8,7 +8,7 @@ import sys
 import click
 
 from edge import ledger
-from edge.cli import State, cli, emit, fail, json_option, pass_state
+from edge.cli.group import State, cli, emit, fail, json_option, pass_state
 
 
 @cli.group("ledger")

@@ -3,13 +3,18 @@ accounts, the TLS certificate and discovery of boxes on the network."""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
-from edge.api.auth import issue_token, parse_scopes
-from edge.cli import State, cli, emit, fail, json_option, pass_state
+from edge.cli.group import State, cli, emit, fail, json_option, list_command, pass_state
 from edge.security import pairing, terminals, tls, users
+from edge.security.tokens import issue_token, parse_scopes
+
+T = TypeVar("T")
 
 
 def _scopes(text: str) -> list[str]:
@@ -35,11 +40,8 @@ def terminal() -> None:
 def terminal_add(state: State, name: str, scope: str, as_json: bool) -> None:
     """Issue a token for terminal NAME (shown once, stored hashed)."""
     scopes = _scopes(scope)
-    box = state.open_box()
-    try:
+    with state.open_box() as box:
         info = box.db.write(lambda c: issue_token(c, name, scopes))
-    finally:
-        box.close()
     emit(
         as_json,
         info,
@@ -48,24 +50,17 @@ def terminal_add(state: State, name: str, scope: str, as_json: bool) -> None:
     )
 
 
-@terminal.command("list")
-@json_option
-@pass_state
-def terminal_list(state: State, as_json: bool) -> None:
-    """List terminals (tokens are never shown again)."""
-    box = state.open_box()
-    try:
-        rows = terminals.list_terminals(box.db.reader())
-    finally:
-        box.close()
+def _terminal_line(r: dict[str, Any]) -> str:
+    state = f"revoked {r['revoked_at']}" if r["revoked_at"] else "active"
+    return f"{r['id']:>4}  {r['name']:<24} {','.join(r['scopes']):<28} {state}"
 
-    def text() -> None:
-        for r in rows:
-            state_ = f"revoked {r['revoked_at']}" if r["revoked_at"] else "active"
-            scopes = ",".join(r["scopes"])  # type: ignore[arg-type]
-            click.echo(f"{r['id']:>4}  {r['name']:<24} {scopes:<28} {state_}")
 
-    emit(as_json, rows, text)
+list_command(
+    terminal,
+    terminals.list_terminals,
+    _terminal_line,
+    "List terminals (tokens are never shown again).",
+)
 
 
 @terminal.command("revoke")
@@ -74,11 +69,8 @@ def terminal_list(state: State, as_json: bool) -> None:
 @pass_state
 def terminal_revoke(state: State, terminal_id: str, as_json: bool) -> None:
     """Revoke terminal ID's token; it is refused from the next request on."""
-    box = state.open_box()
-    try:
+    with state.open_box() as box:
         ok = box.db.write(lambda c: terminals.revoke(c, terminal_id))
-    finally:
-        box.close()
     if not ok:
         fail(f"no active terminal with id {terminal_id}")
     emit(as_json, {"id": terminal_id, "revoked": True}, f"terminal {terminal_id} revoked")
@@ -99,11 +91,8 @@ def pair(state: State, scope: str, name: str | None, minutes: int | None, as_jso
     """Issue a single-use pairing code a terminal exchanges at POST /api/v1/pair."""
     scopes = _scopes(scope)
     minutes = minutes or state.config.security.pairing_code_minutes
-    box = state.open_box()
-    try:
+    with state.open_box() as box:
         info = box.db.write(lambda c: pairing.issue(c, scopes=scopes, minutes=minutes, name=name))
-    finally:
-        box.close()
     emit(
         as_json,
         info,
@@ -118,6 +107,15 @@ def pair(state: State, scope: str, name: str | None, minutes: int | None, as_jso
 @cli.group()
 def user() -> None:
     """Staff accounts for the web panel."""
+
+
+def _change_users(state: State, change: Callable[[sqlite3.Connection], T]) -> T:
+    """One write to the staff accounts; a refusal ends the command with its reason."""
+    try:
+        with state.open_box() as box:
+            return box.db.write(change)
+    except users.UserError as e:
+        fail(str(e))
 
 
 @user.command("add")
@@ -136,33 +134,16 @@ def user_add(state: State, name: str, role: str, password_stdin: bool, as_json: 
         users.check_password_policy(password)
     except users.UserError as e:
         fail(str(e))
-    box = state.open_box()
-    try:
-        info = box.db.write(lambda c: users.create_user(c, name, role, password))
-    except users.UserError as e:
-        fail(str(e))
-    finally:
-        box.close()
+    info = _change_users(state, lambda c: users.create_user(c, name, role, password))
     emit(as_json, info, f"user {info['name']!r} created (role {role})")
 
 
-@user.command("list")
-@json_option
-@pass_state
-def user_list(state: State, as_json: bool) -> None:
-    """List staff accounts."""
-    box = state.open_box()
-    try:
-        rows = users.list_users(box.db.reader())
-    finally:
-        box.close()
+def _user_line(r: dict[str, Any]) -> str:
+    flags = [f for f, on in (("totp", r["totp"]), ("disabled", r["disabled"])) if on]
+    return f"{r['name']:<24} {r['role']:<8} {' '.join(flags)}"
 
-    def text() -> None:
-        for r in rows:
-            flags = [f for f, on in (("totp", r["totp"]), ("disabled", r["disabled"])) if on]
-            click.echo(f"{r['name']:<24} {r['role']:<8} {' '.join(flags)}")
 
-    emit(as_json, rows, text)
+list_command(user, users.list_users, _user_line, "List staff accounts.")
 
 
 @user.command("totp")
@@ -171,13 +152,7 @@ def user_list(state: State, as_json: bool) -> None:
 @pass_state
 def user_totp(state: State, name: str, as_json: bool) -> None:
     """Enable (or replace) TOTP two-factor login for NAME; prints the secret once."""
-    box = state.open_box()
-    try:
-        info = box.db.write(lambda c: users.enable_totp(c, name))
-    except users.UserError as e:
-        fail(str(e))
-    finally:
-        box.close()
+    info = _change_users(state, lambda c: users.enable_totp(c, name))
     emit(
         as_json,
         info,
@@ -191,13 +166,7 @@ def user_totp(state: State, name: str, as_json: bool) -> None:
 @pass_state
 def user_unlock(state: State, name: str, as_json: bool) -> None:
     """Lift a login lockout for NAME."""
-    box = state.open_box()
-    try:
-        box.db.write(lambda c: users.unlock(c, name))
-    except users.UserError as e:
-        fail(str(e))
-    finally:
-        box.close()
+    _change_users(state, lambda c: users.unlock(c, name))
     emit(as_json, {"name": name, "unlocked": True}, f"{name!r} unlocked")
 
 
@@ -228,11 +197,8 @@ def tls_generate(state: State, force: bool, as_json: bool) -> None:
     """Generate the self-signed certificate (done at provisioning)."""
     if tls.current(state.config) is not None and not force:
         fail("a certificate exists; --force replaces it and every terminal must re-pin")
-    box = state.open_box()
-    try:
+    with state.open_box() as box:
         box_id = box.box_id
-    finally:
-        box.close()
     info = tls.generate_for(state.config, box_id)
     emit(as_json, info.to_dict(), _tls_text(info))
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from edge.cli import State, cli, emit, fail, json_option, pass_state
-from edge.platform import demo
+from edge.cli.group import State, cli, emit, fail, json_option, pass_state
+from edge.demo import box as demo
 from edge.platform.box import Box
 from edge.security import tls
 from edge.serving import boot, discovery, primary_writes, workers

@@ -13,9 +13,10 @@ from typing import Any
 
 from edge.customers import records as r
 from edge.customers.history import log_change
-from edge.customers.lookup import balances, card_out, customer_row, group_out, group_row, today_utc
+from edge.customers.lookup import balances, card_out, customer_row, group_out, group_row
 from edge.customers.normalize import FieldError, normalize_uid
 from edge.errors import CardBlocked, Conflict, CustomerInactive, FieldErrors, NotFound
+from edge.platform.clock import today_utc
 from edge.platform.config import Config
 
 

@@ -6,14 +6,9 @@ group and a card in answers. Imports ``edge.errors``.
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, date, datetime
 from typing import Any
 
 from edge.errors import NotFound
-
-
-def today_utc() -> date:
-    return datetime.now(UTC).date()
 
 
 def parse_id(raw: str | int) -> int:

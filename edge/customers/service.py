@@ -35,11 +35,11 @@ from edge.customers.lookup import (
     group_row,
     memo,
     parse_id,
-    today_utc,
 )
 from edge.customers.money_view import MoneyCustomer, load_for_money
 from edge.customers.numbers import allocate_number, next_number, set_next_number
 from edge.customers.purge import purge_without_revenue, without_revenue_ids
+from edge.platform.clock import today_utc
 from edge.platform.config import Config
 
 __all__ = [

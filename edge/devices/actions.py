@@ -2,53 +2,52 @@
 
 Owns the panel's device actions (a test print, a test text on the display, a
 simulated card tap) and the status slip queued at every service start. Each
-works on a running :class:`edge.devices.manager.DeviceManager` and reports a
-missing device as :class:`RuntimeError`. May import ``drivers``,
-``edge.platform``, ``edge.devices.printing`` and ``edge.security.tls`` (the
-fingerprint's printed form); no Flask.
+works on the running devices (:class:`edge.devices.attached.AttachedDevices`)
+and reports a missing device as :class:`RuntimeError`. May import
+``drivers``, ``edge.platform``, ``edge.devices.{attached,printing}`` and
+``edge.security.tls`` (the fingerprint's printed form); no Flask.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from drivers.nfc_sim import present_card
 from drivers.receipts import status_slip
 from drivers.uids import nfc_uid
-from edge import __version__
 from edge.devices import printing
+from edge.devices.attached import AttachedDevices
+from edge.platform.clock import now_iso
+from edge.platform.version import VERSION
 from edge.security.tls import colons
-
-if TYPE_CHECKING:
-    from edge.devices.manager import DeviceManager
 
 log = logging.getLogger(__name__)
 
 __all__ = ["print_boot_slip", "show_text", "simulate_tap", "test_print"]
 
 
-def show_text(devices: DeviceManager, lines: list[str]) -> None:
+def show_text(devices: AttachedDevices, lines: list[str]) -> None:
     """Staff test text on the display (panel); falls back to idle like a greeting."""
     if devices.display is None:
         raise RuntimeError("no customer display is configured")
     devices.show_message([str(x) for x in lines])
 
 
-def test_print(devices: DeviceManager) -> str:
+def test_print(devices: AttachedDevices) -> str:
     """Queue a short test receipt; returns the job id."""
     if devices.printer is None:
         raise RuntimeError("no receipt printer is configured")
     config = devices.box.config
     title = "Testdruck" if config.devices.language == "de" else "Test print"
-    lines = [config.box.name, printing._now_iso(), "ÄÖÜ äöü ß €"]
+    lines = [config.box.name, now_iso(), "ÄÖÜ äöü ß €"]
     job_id = devices.box.db.write(lambda conn: printing.enqueue_text(conn, config, lines, title))
     devices.job_queued(job_id, "text")
     return job_id
 
 
-def simulate_tap(devices: DeviceManager, uid: str, reader: str | None = None) -> None:
+def simulate_tap(devices: AttachedDevices, uid: str, reader: str | None = None) -> None:
     """A tap without a card: over the air for a udp reader, else injected."""
     norm = nfc_uid(uid)
     readers = list(devices.readers) if reader is None else [devices.readers.get(reader)]
@@ -71,7 +70,7 @@ def simulate_tap(devices: DeviceManager, uid: str, reader: str | None = None) ->
 
 
 def print_boot_slip(
-    devices: DeviceManager, *, addresses: list[str], tls_fingerprint: str | None
+    devices: AttachedDevices, *, addresses: list[str], tls_fingerprint: str | None
 ) -> str | None:
     """Queue the status slip for this start; older unprinted ones are superseded."""
     config = devices.box.config
@@ -89,7 +88,7 @@ def print_boot_slip(
         addresses=addresses,
         tls_fingerprint=colons(tls_fingerprint, upper=False) if tls_fingerprint else no_tls,
         pairing_hint=hint,
-        version=__version__,
+        version=VERSION,
         locale=config.devices.language,
         width=config.devices.printer.width,
     )
@@ -98,7 +97,7 @@ def print_boot_slip(
         conn.execute(
             "UPDATE print_jobs SET state = 'failed', last_error = 'superseded by a newer"
             " status slip', updated_at = ? WHERE kind = 'status' AND state = 'queued'",
-            [printing._now_iso()],
+            [now_iso()],
         )
         return printing.enqueue(conn, doc, kind="status")
 

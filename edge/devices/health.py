@@ -5,18 +5,16 @@ Owns the mapping of driver states to the API's ``ok|offline|error``, the
 built from the drivers' last known states: ``/health``'s summary, ``GET
 /devices`` (and ``tilledge devices``) and the panel's states. Reads only what
 the drivers already hold, so a request never touches hardware. May import
-``drivers`` and ``edge.platform``; no Flask.
+``drivers``, ``edge.platform`` and ``edge.devices.attached``; no Flask.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from drivers.device import ERROR, OFFLINE, OK, StateCallback
+from edge.devices.attached import AttachedDevices
 from edge.platform.events import EventBus
-
-if TYPE_CHECKING:
-    from edge.devices.manager import DeviceManager
 
 __all__ = ["DISABLED", "ERROR", "OFFLINE", "OK", "details", "health_state", "states", "summary"]
 
@@ -43,7 +41,7 @@ def status_events(bus: EventBus, kind: str) -> StateCallback:
     return callback
 
 
-def summary(devices: DeviceManager) -> dict[str, str]:
+def summary(devices: AttachedDevices) -> dict[str, str]:
     """``/health``: one state per kind (the worst reader counts)."""
     out = {"nfc": DISABLED, "printer": DISABLED, "display": DISABLED}
     if len(devices.readers):
@@ -58,7 +56,7 @@ def summary(devices: DeviceManager) -> dict[str, str]:
     return out
 
 
-def details(devices: DeviceManager) -> dict[str, Any]:
+def details(devices: AttachedDevices) -> dict[str, Any]:
     """``GET /devices`` and ``tilledge devices``: every device with its state."""
     config = devices.config
     readers = [
@@ -105,7 +103,7 @@ def details(devices: DeviceManager) -> dict[str, Any]:
     }
 
 
-def states(devices: DeviceManager) -> dict[str, dict[str, str]]:
+def states(devices: AttachedDevices) -> dict[str, dict[str, str]]:
     """Per kind ``{state, detail}`` (the panel's devices page)."""
     detail = {
         "nfc": "; ".join(f"{r.name}: {r.detail}" for r in devices.readers if r.detail),

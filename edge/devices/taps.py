@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import l10n
 from edge.customers import cards
 from edge.errors import CardBlocked, NotFound
+from edge.platform.clock import now_iso
 from edge.platform.config import Config
 from edge.platform.db import Database
 from edge.platform.events import EventBus
@@ -107,7 +107,7 @@ class TapHandler:
             "uid": uid,
             "customer": customer,
             "card_status": card_status or None,
-            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "at": now_iso(),
         }
         self.bus.publish("card.tapped", data, terminal=terminal)
         if self.show is not None:

@@ -1,8 +1,8 @@
 """The running box: config, database and long-lived services in one object.
 
 ``create_app`` builds one and stores it in ``app.extensions["tilledge"]``;
-views reach it through :func:`current_box`. CLI commands build one without
-Flask. Keeping it in one place means start-up and shutdown of every service
+views reach it through :func:`edge.api.context.current_box`. CLI commands
+build one without Flask. Keeping it in one place means start-up and shutdown of every service
 (writer thread, device workers, discovery) happen in one order.
 """
 
@@ -14,8 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-from flask import current_app
 
 from edge.platform import migrations, retention
 from edge.platform.config import Config
@@ -75,11 +73,13 @@ class Box:
     def on_close(self, fn: Callable[[], None]) -> None:
         self._closers.append(fn)
 
+    def __enter__(self) -> Box:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def close(self) -> None:
         while self._closers:
             self._closers.pop()()
         self.db.close()
-
-
-def current_box() -> Box:
-    return current_app.extensions["tilledge"]  # type: ignore[no-any-return]

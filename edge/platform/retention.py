@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+
+from edge.platform.clock import iso
+from edge.platform.clock import now as utc_now
 
 #: API.md: idempotency keys are kept at least 7 days.
 IDEMPOTENCY_KEYS = timedelta(days=8)
@@ -18,7 +21,7 @@ def purge_idempotency_keys(conn: sqlite3.Connection, now: datetime | None = None
     never deleted before its time, even if the clock once went backwards (it
     is then kept longer).
     """
-    cutoff = ((now or datetime.now(UTC)) - IDEMPOTENCY_KEYS).isoformat().replace("+00:00", "Z")
+    cutoff = iso((now or utc_now()) - IDEMPOTENCY_KEYS, "auto")
     # The scalar subquery runs once (the largest rowid when every key has
     # expired); rowid < it is then a range scan from the oldest key.
     return conn.execute(

@@ -14,9 +14,9 @@ import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from edge.api.auth import issue_token, parse_scopes
+from edge.platform.clock import iso_at
+from edge.security.tokens import issue_token, parse_scopes
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
@@ -34,10 +34,6 @@ def normalize(code: str) -> str:
 
 def code_hash(code: str) -> str:
     return hashlib.sha256(normalize(code).encode()).hexdigest()
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def issue(
@@ -58,7 +54,7 @@ def issue(
         " VALUES (?, ?, ?, ?, ?)",
         [code_hash(code), name, ",".join(scopes), now, expires],
     )
-    return {"code": code, "name": name, "scopes": scopes, "expires_at": _iso(expires)}
+    return {"code": code, "name": name, "scopes": scopes, "expires_at": iso_at(expires)}
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
-"""Terminal management beyond issuing (which lives in ``edge.api.auth``)."""
+"""Terminal management beyond issuing (which lives in ``edge.security.tokens``)."""
 
 from __future__ import annotations
 
 import sqlite3
 
-from edge.api.auth import now_iso
+from edge.platform.clock import now_iso
 
 
 def list_terminals(conn: sqlite3.Connection) -> list[dict[str, object]]:

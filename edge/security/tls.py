@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from edge.platform.clock import iso
 from edge.platform.config import Config
 
 VALID_DAYS = 3650
@@ -95,7 +96,7 @@ def load_info(cert_path: Path, key_path: Path) -> CertInfo:
         cert_path=cert_path,
         key_path=key_path,
         fingerprint=fingerprint_der(cert.public_bytes(serialization.Encoding.DER)),
-        not_after=cert.not_valid_after_utc.isoformat().replace("+00:00", "Z"),
+        not_after=iso(cert.not_valid_after_utc, "auto"),
         names=names,
     )
 

@@ -13,13 +13,13 @@ import hmac
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Literal
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from edge.platform.clock import iso_at
 from edge.platform.config import SecurityConfig
 from edge.platform.db import Database
 from edge.security import throttle
@@ -38,10 +38,6 @@ _DUMMY_HASH = _hasher.hash("not a password: equalises timing for unknown names")
 
 class UserError(ValueError):
     """A refused account operation (bad role, weak password, duplicate name)."""
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def hash_password(password: str) -> str:
@@ -65,7 +61,7 @@ def create_user(conn: sqlite3.Connection, name: str, role: str, password: str) -
     try:
         cur = conn.execute(
             "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
-            [name, role, hash_password(password), _iso(time.time())],
+            [name, role, hash_password(password), iso_at(time.time())],
         )
     except sqlite3.IntegrityError as e:
         raise UserError(f"a user named {name!r} exists") from e
@@ -178,7 +174,7 @@ def authenticate(
         " disabled FROM users WHERE name = ?",
         [name.strip()],
     ).fetchone()
-    if row is not None and row["locked_until"] and row["locked_until"] > _iso(now):
+    if row is not None and row["locked_until"] and row["locked_until"] > iso_at(now):
         db.write(lambda c: throttle.record_failure(c, "login", client, now=now))
         return LoginResult("locked")
 
@@ -214,7 +210,7 @@ def authenticate(
             conn.execute(
                 "UPDATE users SET failed_logins = 0, locked_until = ?"
                 " WHERE id = ? AND failed_logins >= ?",
-                [_iso(now + cfg.login_lockout_seconds), row["id"], cfg.login_max_failures],
+                [iso_at(now + cfg.login_lockout_seconds), row["id"], cfg.login_max_failures],
             )
         return False
 

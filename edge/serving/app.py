@@ -37,7 +37,7 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["tilledge"] = box
 
-    from edge.api import api
+    from edge.api.routes import api
 
     app.register_blueprint(api.blueprint)
     from web import init_app as init_web  # the staff panel (login, sessions, CSRF)

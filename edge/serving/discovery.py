@@ -20,6 +20,8 @@ from typing import Any
 
 from zeroconf import ServiceBrowser, ServiceInfo, ServiceStateChange, Zeroconf
 
+from edge.platform.version import VERSION
+
 log = logging.getLogger(__name__)
 
 SERVICE_TYPE = "_tilledge._tcp.local."
@@ -147,8 +149,6 @@ def start_for_box(
     box: Any, *, port: int, listen_host: str, tls_sha256: str | None
 ) -> Announcer | None:
     """Start announcing when ``[discovery] enabled``; withdrawn on ``box.close()``."""
-    from edge import __version__
-
     cfg = box.config.discovery
     if not cfg.enabled or not cfg.interfaces:
         return None
@@ -156,7 +156,7 @@ def start_for_box(
         interfaces=list(cfg.interfaces),
         box_id=box.box_id,
         name=box.config.box.name,
-        version=__version__,
+        version=VERSION,
         port=port,
         listen_host=listen_host,
         tls_sha256=tls_sha256,

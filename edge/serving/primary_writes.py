@@ -170,13 +170,12 @@ class WritesServer:
                     self._answer(peer, answer)
 
     def _accept(self) -> None:
-        while True:
-            try:
+        # Take every connection already waiting; BlockingIOError: none left.
+        with suppress(BlockingIOError):
+            while True:
                 sock, _ = self._listener.accept()
-            except BlockingIOError:
-                return
-            sock.setblocking(False)
-            self._selector.register(sock, selectors.EVENT_READ, _Peer(sock))
+                sock.setblocking(False)
+                self._selector.register(sock, selectors.EVENT_READ, _Peer(sock))
 
     def _close(self, peer: _Peer) -> None:
         with suppress(KeyError, ValueError):

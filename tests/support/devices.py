@@ -18,10 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from edge.api.auth import issue_token
 from edge.devices.manager import DeviceManager, attach
 from edge.platform.box import Box
 from edge.platform.config import Config, load_config
+from edge.security.tokens import issue_token
 from edge.serving.app import create_app
 from edge.serving.server import Server
 from tests.support.fakes import NetworkPrinter, Pty, wait_until

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from edge.api.auth import now_iso
 from edge.customers import service
 from edge.platform.box import Box
+from edge.platform.clock import now_iso
 from edge.security import users
 
 PASSWORD = "correct horse battery"

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from edge.api.auth import now_iso
 from edge.money import service as money
+from edge.platform.clock import now_iso
 from tests.support.browser import SIZES, Live, launch, live_panel, missing, shot
 from tests.support.panel import PASSWORD, add_user, make_customer
 

@@ -7,11 +7,11 @@ import re
 import pytest
 from flask import Flask
 
-from edge.api.auth import now_iso
 from edge.customers import groups
 from edge.devices import printing
 from edge.money import service as money
 from edge.platform.box import Box
+from edge.platform.clock import now_iso
 from tests.support.panel import HTTPS, Panel, make_customer
 
 

@@ -1,6 +1,6 @@
 """Every route in the app's URL map is proven to enforce its declared auth.
 
-API routes take their scope from ``edge.api.api.operations`` (what the
+API routes take their scope from ``edge.api.routes.api.operations`` (what the
 OpenAPI document declares); a route missing from it fails the test, so routes
 added later are covered without editing this file. Panel routes must be
 declared with ``web.auth.login_required(role)`` or ``web.auth.public``.
@@ -16,8 +16,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from edge.api import api
-from edge.api.auth import SCOPES
+from edge.api.routes import api
+from edge.security.tokens import SCOPES
 
 OPEN_API_ROUTES = {"api.health", "api.openapi", "api.pair"}
 # A token that lacks ``scope``: everything but the scope itself and admin.
@@ -136,7 +136,7 @@ def test_every_panel_route_is_declared_and_enforced(app: Flask, client: FlaskCli
 
 @pytest.mark.parametrize(("granted", "needed"), list(itertools.product(SCOPES, SCOPES)))
 def test_scope_matrix(granted: str, needed: str) -> None:
-    from edge.api.auth import Principal
+    from edge.security.tokens import Principal
 
     p = Principal(1, "t", frozenset([granted]))
     assert p.has(needed) == (granted == needed or granted == "admin")

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from edge.cli import cli
 from edge.customers.fields import CustomerCreate
 from edge.customers.validate import normalize_fields
-from edge.platform import demo_data
+from edge.demo import customers as demo_data
 
 
 @pytest.fixture

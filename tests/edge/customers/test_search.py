@@ -120,7 +120,7 @@ def test_a_customer_matching_several_ways_is_listed_once(pos, mk):
 
 
 def test_stable_pagination_with_cursor_and_offset(pos, box):
-    from edge.platform import demo_data
+    from edge.demo import customers as demo_data
 
     box.db.write(
         lambda conn: demo_data.bulk_insert(
@@ -156,7 +156,7 @@ def test_stable_pagination_with_cursor_and_offset(pos, box):
 
 def test_total_is_capped(pos, box, monkeypatch):
     from edge.customers import search
-    from edge.platform import demo_data
+    from edge.demo import customers as demo_data
 
     monkeypatch.setattr(search, "TOTAL_LIMIT", 10)
     box.db.write(

@@ -151,14 +151,3 @@ def test_drivers_load_no_flask_and_nothing_from_edge() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
-
-
-def test_edge_devices_load_no_flask() -> None:
-    code = (
-        "import sys, edge.devices.manager, edge.devices.health, edge.devices.actions;"
-        " print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'werkzeug'}))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]"

@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from drivers.nfc_sim import free_udp_port
-from edge.platform.demo import DEMO_CONFIG
+from edge.demo.box import DEMO_CONFIG
 from tests.support.devices import SSEClient, simulate_tap, terminal_token, wait_until
 from tests.support.live import TILLEDGE, free_tcp_port, serve_env, serving
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from edge.api.auth import lookup
 from edge.cli import cli
 from edge.platform.config import load_config
 from edge.platform.db import connect
+from edge.security.tokens import lookup
 
 
 @pytest.fixture

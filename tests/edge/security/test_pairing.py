@@ -7,9 +7,9 @@ import time
 from flask import Flask
 from flask.testing import FlaskClient
 
-from edge.api.auth import lookup
 from edge.platform.box import Box
 from edge.security import pairing
+from edge.security.tokens import lookup
 
 
 def issue(box: Box, *, minutes: int = 10, now: float | None = None, scopes=("pos",)) -> str:  # type: ignore[no-untyped-def]

@@ -10,9 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from edge.api.auth import issue_token
+from edge.demo import customers as demo_customers
 from edge.platform.box import Box
 from edge.platform.config import load_config
+from edge.security.tokens import issue_token
 
 DEMO_CONFIG = """\
 # TillEdge demo box: simulated hardware, loopback only.
@@ -49,15 +50,6 @@ interfaces = ["127.0.0.1"]
 """
 
 
-def seed_customers(box: Box, count: int) -> int:
-    """Create ``count`` demo customers; a no-op until the customer base exists."""
-    try:
-        from edge.platform import demo_data
-    except ImportError:
-        return 0
-    return int(demo_data.seed(box, count))
-
-
 def create(directory: Path, *, customers: int = 200) -> dict[str, Any]:
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
@@ -68,12 +60,9 @@ def create(directory: Path, *, customers: int = 200) -> dict[str, Any]:
     )
     config_path.write_text(text, encoding="utf-8")
     config = load_config(config_path, environ={})
-    box = Box.open(config)
-    try:
+    with Box.open(config) as box:
         token = box.db.write(lambda conn: issue_token(conn, "demo-till", ["pos", "manager"]))
-        made = seed_customers(box, customers)
-    finally:
-        box.close()
+        made = demo_customers.seed(box, customers)
     (directory / "demo-token.txt").write_text(str(token["token"]) + "\n", encoding="utf-8")
     return {
         "config": str(config_path),

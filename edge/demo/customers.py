@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from stdnum import iban as stdnum_iban
@@ -22,6 +22,7 @@ from stdnum import iban as stdnum_iban
 from edge.customers import records as r
 from edge.customers import service
 from edge.platform.box import Box
+from edge.platform.clock import now_iso
 
 FIRST_DE = (
     "Thomas Michael Andreas Stefan Peter Frank Markus Christian Jürgen Klaus Wolfgang Uwe "
@@ -205,7 +206,7 @@ def bulk_insert(
     The caller owns the transaction. Returns the number of customers written;
     the customer-number counter is moved past them.
     """
-    now = now or datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    now = now or now_iso("seconds")
     max_id = conn.execute("SELECT coalesce(max(id), 0) FROM customers").fetchone()[0]
     rows: list[list[Any]] = []
     phones: list[tuple[int, str]] = []
@@ -264,7 +265,7 @@ def seed(box: Box, count: int = 200) -> int:
     """Demo customers for ``tilledge demo`` (fast: 200 by default, 1,000,000 works)."""
 
     def txn(conn: sqlite3.Connection) -> int:
-        now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        now = now_iso("seconds")
         groups = ensure_groups(conn, now)
         first = service.next_number(conn, box.config.customers.next_number)
         existing = conn.execute("SELECT count(*) FROM customers").fetchone()[0]

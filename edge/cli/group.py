@@ -1,0 +1,104 @@
+"""The ``tilledge`` root group and what every command shares.
+
+Owns :data:`cli` (the click group the command modules add to), the
+:class:`State` it hands them (the config, loaded lazily, and the box), and the
+output helpers: every command that prints data takes ``--json`` (:func:`json_option`)
+and then prints exactly one JSON document (:func:`emit`); failures exit non-zero
+with a one-line reason on stderr (:func:`fail`). May import click and ``edge.platform``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import click
+
+from edge.platform.box import Box
+from edge.platform.config import Config, ConfigError, load_config
+from edge.platform.version import VERSION
+
+
+class State:
+    """What the root group hands its commands: the config path, loaded lazily."""
+
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            try:
+                self._config = load_config(self.config_path)
+            except ConfigError as e:
+                fail(f"configuration: {e}")
+        return self._config
+
+    def open_box(self) -> Box:
+        try:
+            return Box.open(self.config)
+        except OSError as e:
+            fail(f"cannot open the data directory {self.config.box.data_dir}: {e}")
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"tilledge: {message}", err=True)
+    sys.exit(code)
+
+
+def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(fn)
+
+
+def emit(as_json: bool, data: Any, text: str | Callable[[], None]) -> None:
+    """Print ``data`` as JSON, or the human text (a string or a printer)."""
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    elif callable(text):
+        text()
+    else:
+        click.echo(text)
+
+
+def list_command(
+    group: click.Group,
+    read: Callable[[sqlite3.Connection], list[dict[str, Any]]],
+    line: Callable[[dict[str, Any]], str],
+    help: str,
+) -> None:
+    """Add ``GROUP list``: the rows ``read`` returns, as JSON or one ``line`` each."""
+
+    @group.command("list", help=help)
+    @json_option
+    @pass_state
+    def list_rows(state: State, as_json: bool) -> None:
+        with state.open_box() as box:
+            rows = read(box.db.reader())
+
+        def text() -> None:
+            for r in rows:
+                click.echo(line(r))
+
+        emit(as_json, rows, text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="TILLEDGE_CONFIG",
+    help="TOML config file (default: $TILLEDGE_CONFIG or /etc/tilledge/tilledge.toml).",
+)
+@click.version_option(VERSION, prog_name="tilledge")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """TillEdge — the box beside the till."""
+    ctx.obj = State(config_path)
