@@ -227,7 +227,8 @@ def test_quantity_errors_name_the_line() -> None:
 
 def test_priced_lines_and_vat_lines_show_their_numbers() -> None:
     b = L.price_basket([(1005, "1", 1900)], 10)
-    assert repr(b.lines[0]) == "PricedLine(gross=1005, discount_percent=10, discount=101, total=904)"
+    line = "PricedLine(gross=1005, discount_percent=10, discount=101, total=904)"
+    assert repr(b.lines[0]) == line
     assert repr(b.vat[0]) == "VatLine(rate_bp=1900, net=760, vat=144, gross=904)"
     assert b.lines[0] == L.price_basket([(1005, "1", 1900)], 10).lines[0]
 
