@@ -12,7 +12,7 @@ from edge.api import idempotency
 from edge.api.context import current_box
 from edge.api.problems import ApiError
 from edge.api.registry import api
-from edge.devices import printing
+from edge.devices import printing, reprints
 
 routes = api.section("devices")
 
@@ -122,12 +122,12 @@ def post_receipt(body: ReceiptIn) -> Response:
         if body.checkout_id is not None:
             doc = printing.latest_document_for(conn, "checkout", body.checkout_id)
             if doc is None:
-                doc = printing.rebuild_checkout(conn, config, body.checkout_id)
+                doc = reprints.rebuild_checkout(conn, config, body.checkout_id)
             if doc is None:
                 raise ApiError(404, "not_found", f"no checkout {body.checkout_id}")
             job_id = printing.enqueue(conn, doc, kind="checkout", source_id=body.checkout_id)
         elif body.operation_id is not None:
-            doc = printing.operation_slip(conn, config, body.operation_id)
+            doc = reprints.operation_slip(conn, config, body.operation_id)
             if doc is None:
                 raise ApiError(404, "not_found", f"no top-up or payout {body.operation_id}")
             job_id = printing.enqueue(conn, doc, source_id=body.operation_id)
