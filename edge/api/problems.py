@@ -89,6 +89,7 @@ class ApiError(Exception):
 #: (tests/edge/api/test_problem_codes.py checks that none is missing).
 STATUS: dict[str, int] = {
     "validation_error": 422,
+    "idempotency_conflict": 422,
     "limit_exceeded": 422,
     "not_found": 404,
     "conflict": 409,

@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from edge.api.idempotency import IdemKey, Outcome
+from edge.api.idempotency import IdemKey, Outcome, of_problem
 from edge.api.problems import ApiError
 from edge.errors import DomainError, Unavailable
 from edge.platform.actor import Actor
@@ -222,7 +222,7 @@ class WritesServer:
                     raise error
                 outcome = settle_operation(box, key, name, committed)
             except (DomainError, ApiError) as err:
-                outcome = Outcome.of_problem(err)
+                outcome = of_problem(err)
             except Exception:
                 log.exception("operation %r from a worker failed", name)
                 answers[i] = {"failed": True}
@@ -248,7 +248,7 @@ class WritesServer:
 
 
 class PrimaryWrites:
-    """A worker's end: :meth:`run` is ``edge.api.money.run_operation`` in the primary."""
+    """A worker's end: :meth:`run` is ``edge.money.operations.submit`` in the primary."""
 
     def __init__(self, path: Path, *, timeout: float = 120) -> None:
         self.path = str(path)

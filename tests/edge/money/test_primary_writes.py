@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 
 from edge import create_app
-from edge.api.money import BasketIn
+from edge.money.basket import BasketIn
 from edge.platform.box import Box
 from edge.platform.config import Config
 from edge.serving.primary_writes import PrimaryWrites, WritesServer

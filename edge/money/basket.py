@@ -1,0 +1,49 @@
+"""The basket a quote or checkout prices: lines, tenders, points to redeem.
+
+A pydantic model because the API validates its body with it and documents
+it in OpenAPI, and an API worker hands a checkout to the primary as its
+JSON (edge/serving/primary_writes.py); :func:`edge.money.checkout.price`
+reads its fields. Imports no project module.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+ReceiptNo = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class StrictIn(BaseModel):
+    """A request part: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LineIn(StrictIn):
+    sku: Annotated[str, Field(max_length=64)] | None = None
+    name: Annotated[str, Field(max_length=200)] | None = None
+    quantity: Annotated[str, Field(max_length=32)] | StrictInt = Field(
+        "1", description='decimal with up to 3 places, e.g. "2" or "0.250"'
+    )
+    unit_price: Annotated[StrictInt, Field(ge=0, le=10**12)]
+    vat_rate_bp: Annotated[StrictInt, Field(ge=0, le=10000)] = 0
+    discountable: StrictBool = True
+
+
+class TenderIn(StrictIn):
+    type: Literal["credit", "cash", "card", "voucher", "other"]
+    amount: Annotated[StrictInt, Field(ge=0, le=10**12)] | None = Field(
+        None, description="null on credit: as much of the open total as the balances allow"
+    )
+
+
+class BasketIn(StrictIn):
+    customer_id: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    card_uid: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    receipt_no: ReceiptNo | None = None
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
+    redeem_points: Annotated[StrictInt, Field(ge=0, le=10**12)] = 0
+    tenders: list[TenderIn] = Field(default_factory=list, max_length=10)
+    print_receipt: StrictBool = False
