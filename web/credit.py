@@ -1,13 +1,17 @@
 """Credit tab actions: top-up (cashier+), payout and correction (manager+).
 
-Each runs the money service directly on the writer (no HTTP round trip),
-exactly like the API does, so limits, bonus tiers and blocked-customer rules
-are the same. A form nonce keeps a double click from booking twice.
+Each books through the same operation path as the POS API
+(:func:`edge.money.operations.submit`): the same operations, limits, bonus
+tiers and blocked-customer rules, the same single writer (or the primary's).
+The form's nonce is a durable idempotency key in the staff member's scope
+(``user:NAME``, which no terminal has), stored in the booking's own
+transaction: a double click, a reload or a re-post after a restart books
+once and shows the first outcome again.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,30 +19,50 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from edge.api.context import current_box
+from edge.api.idempotency import PROBLEMS
 from edge.errors import DomainError
-from edge.money import service as money
+from edge.money import operations
+from edge.platform.actor import Actor
 from edge.platform.clock import now_iso
+from edge.platform.idempotency import IdemKey, IdempotencyConflict, request_hash
 from web import customer_form as cf
 from web import fmt
 from web.auth import current_actor, login_required
 from web.blueprint import bp
 from web.customers import detail_context, load
 from web.i18n import t
-from web.panel import claim_nonce, currency
+from web.panel import currency
 from web.panel import money as show_money
 from web.problems import text as problem_text
 
-Op = Callable[[sqlite3.Connection, Any, money.Actor], tuple[dict[str, Any], int]]
+MAX_NONCE = 64
+# Members of a stored problem document that are not the refusal's numbers.
+_PROBLEM_MEMBERS = {"type", "title", "status", "detail", "code", "errors", "message", "details"}
 
 
-def _amount(name: str, *, signed: bool = False) -> tuple[int | None, str | None]:
+def _amount(*, signed: bool = False) -> tuple[int | None, dict[str, str]]:
     try:
-        value = fmt.parse_money(request.form.get(name, ""), currency=currency(), signed=signed)
+        value = fmt.parse_money(request.form.get("amount", ""), currency=currency(), signed=signed)
     except ValueError as e:
-        return None, cf.message(str(e))
+        return None, {"amount": cf.message(str(e))}
     if value == 0:
-        return None, cf.message("err_amount_positive")
-    return value, None
+        return None, {"amount": cf.message("err_amount_positive")}
+    return value, {}
+
+
+def _points() -> tuple[int | None, dict[str, str]]:
+    raw = request.form.get("amount", "").strip().replace(".", "").replace(",", "")
+    try:
+        value = int(raw)
+    except ValueError:
+        return None, {"amount": cf.message("not_int")}
+    if value == 0:
+        return None, {"amount": cf.message("err_amount_positive")}
+    return value, {}
+
+
+def _text(name: str, limit: int) -> str | None:
+    return request.form.get(name, "").strip()[:limit] or None
 
 
 def _redisplay(customer_id: str, form: str, errors: dict[str, str]) -> tuple[str, int]:
@@ -49,75 +73,71 @@ def _redisplay(customer_id: str, form: str, errors: dict[str, str]) -> tuple[str
     ), 422
 
 
-def _book(customer_id: str, form: str, op: Op) -> dict[str, Any] | tuple[str, int] | Response:
-    """Run ``op`` once; on a refusal show why next to the form."""
+def _refusal(doc: dict[str, Any]) -> DomainError:
+    """The refusal a stored problem document describes, for its sentence."""
+    numbers = {k: v for k, v in doc.items() if k not in _PROBLEM_MEMBERS}
+    return DomainError(doc["code"], doc.get("detail", ""), errors=doc.get("errors"), **numbers)
+
+
+def _book(
+    customer_id: str, form: str, args: tuple[Any, ...], done: Callable[[dict[str, Any]], str]
+) -> tuple[str, int] | Response:
+    """Submit operation ``form`` once per form nonce; flash ``done(body)`` or
+    show the refusal next to the form."""
     cid = int(load(customer_id)["id"])
     nonce = request.form.get("nonce", "")
-    if not nonce:
+    if not nonce or len(nonce) > MAX_NONCE or not nonce.isprintable():
         abort(400)  # every money form carries one; without it a retry could book twice
-    if not claim_nonce(nonce):
-        # Second submit of the same form (double click, reload): already booked.
-        return redirect(url_for("web.customer_detail", customer_id=cid, tab="credit"))
-    box = current_box()
-    actor = money.Actor(current_actor(), now_iso())
+    actor = Actor(current_actor(), now_iso())
+    fingerprint = request_hash(request.path, json.dumps([form, cid, *args]))
+    booking = operations.Booking(IdemKey(actor.name, nonce, fingerprint), form, actor, (cid, *args))
+    credit_tab = redirect(url_for("web.customer_detail", customer_id=cid, tab="credit"))
     try:
-        body, _ = box.db.write(lambda conn: op(conn, box.config, actor))
-    except DomainError as e:
+        outcome = operations.submit(current_box(), booking, PROBLEMS)
+    except IdempotencyConflict:
+        return credit_tab  # this form was booked already (then edited and sent again)
+    except DomainError as e:  # the primary could not confirm it: the same form may be resent
+        return _redisplay(customer_id, form, {"amount": problem_text(e)})
+    if outcome.problem:
         # Refusals (blocked, not enough credit, over a limit) are about the amount.
-        fields = [x.get("field") for x in e.errors]
-        return _redisplay(
-            customer_id, form, {"reason" if "reason" in fields else "amount": problem_text(e)}
-        )
-    return body
+        refusal = _refusal(outcome.body())
+        field = "reason" if "reason" in [x.get("field") for x in refusal.errors] else "amount"
+        return _redisplay(customer_id, form, {field: problem_text(refusal)})
+    flash(done(outcome.body()), "ok")
+    return credit_tab
 
 
-def _done(customer_id: str, result: dict[str, Any] | tuple[str, int] | Response, msg: str) -> Any:
-    if not isinstance(result, dict):
-        return result
-    flash(msg, "ok")
-    return redirect(url_for("web.customer_detail", customer_id=customer_id, tab="credit"))
+def _topup_done(body: dict[str, Any]) -> str:
+    amount = show_money(body["amount"])
+    if body.get("bonus_granted"):
+        return t("topup_done_bonus", amount=amount, bonus=show_money(body["bonus_granted"]))
+    return t("topup_done", amount=amount)
+
+
+def _amount_form(
+    customer_id: str, form: str, text: tuple[str, int], done: Callable[[dict[str, Any]], str]
+) -> tuple[str, int] | Response:
+    """A form of an amount and one optional text field (``text``: name, length)."""
+    amount, errors = _amount()
+    if errors:
+        return _redisplay(customer_id, form, errors)
+    return _book(customer_id, form, (amount, _text(*text)), done)
 
 
 @bp.route("/customers/<customer_id>/topup", methods=["POST"])
 @login_required("cashier")
 def credit_topup(customer_id: str) -> Any:
-    amount, error = _amount("amount")
-    if error or amount is None:
-        return _redisplay(customer_id, "topup", {"amount": error or ""})
-    receipt = request.form.get("receipt_no", "").strip()[:64] or None
-    result = _book(
-        customer_id,
-        "topup",
-        lambda conn, config, actor: money.topup(
-            conn, config, actor, int(customer_id), amount, receipt
-        ),
-    )
-    if isinstance(result, dict) and result.get("bonus_granted"):
-        msg = t(
-            "topup_done_bonus",
-            amount=show_money(amount),
-            bonus=show_money(result["bonus_granted"]),
-        )
-    else:
-        msg = t("topup_done", amount=show_money(amount))
-    return _done(customer_id, result, msg)
+    return _amount_form(customer_id, "topup", ("receipt_no", 64), _topup_done)
+
+
+def _payout_done(body: dict[str, Any]) -> str:
+    return t("payout_done", amount=show_money(body["amount"]))
 
 
 @bp.route("/customers/<customer_id>/payout", methods=["POST"])
 @login_required("manager")
 def credit_payout(customer_id: str) -> Any:
-    amount, error = _amount("amount")
-    if error or amount is None:
-        return _redisplay(customer_id, "payout", {"amount": error or ""})
-    reason = request.form.get("reason", "").strip()[:500] or None
-    result = _book(
-        customer_id,
-        "payout",
-        lambda conn, config, actor: money.payout(
-            conn, config, actor, int(customer_id), amount, reason
-        ),
-    )
-    return _done(customer_id, result, t("payout_done", amount=show_money(amount)))
+    return _amount_form(customer_id, "payout", ("reason", 500), _payout_done)
 
 
 @bp.route("/customers/<customer_id>/correction", methods=["POST"])
@@ -126,29 +146,12 @@ def credit_correction(customer_id: str) -> Any:
     account = request.form.get("account", "cash")
     if account not in ("cash", "bonus", "points"):
         account = "cash"
-    errors: dict[str, str] = {}
-    if account == "points":
-        raw = request.form.get("amount", "").strip().replace(".", "").replace(",", "")
-        try:
-            amount: int | None = int(raw)
-        except ValueError:
-            amount, errors["amount"] = None, cf.message("not_int")
-        if amount == 0:
-            errors["amount"] = cf.message("err_amount_positive")
-    else:
-        amount, error = _amount("amount", signed=True)
-        if error:
-            errors["amount"] = error
-    reason = request.form.get("reason", "").strip()[:500]
+    amount, errors = _points() if account == "points" else _amount(signed=True)
+    reason = _text("reason", 500)
     if not reason:
         errors["reason"] = t("reason") + ": " + cf.message("err_reason_missing")
-    if errors or amount is None:
+    if errors:
         return _redisplay(customer_id, "correction", errors)
-    result = _book(
-        customer_id,
-        "correction",
-        lambda conn, config, actor: money.correction(
-            conn, config, actor, int(customer_id), account, amount, reason
-        ),
+    return _book(
+        customer_id, "correction", (account, amount, reason), lambda _: t("correction_done")
     )
-    return _done(customer_id, result, t("correction_done"))

@@ -1,12 +1,9 @@
 """What every panel page shares: the mode (Normal/Expert), formatting helpers
-for templates, error pages, and a guard against submitting a form twice."""
+for templates, error pages, and the nonce each money form carries."""
 
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections import OrderedDict
 from typing import Any
 
 from flask import render_template, request
@@ -58,30 +55,13 @@ def template_globals() -> dict[str, Any]:
 
 
 # -- one submission per form ----------------------------------------------------------
-# A double click or a reload must not top up twice. Each money form carries a
-# random nonce; the first POST with it wins. Kept in memory (one process owns
-# the box), bounded, and the nonce is useless without the session's CSRF token.
-
-_USED: OrderedDict[str, float] = OrderedDict()
-_USED_LOCK = threading.Lock()
-_USED_MAX = 10_000
+# A double click, a reload or a re-post after a restart must not top up twice:
+# each money form carries a random nonce, booked as a durable idempotency key
+# (web/credit.py). It is useless without the session's CSRF token.
 
 
 def form_nonce() -> str:
     return secrets.token_urlsafe(16)
-
-
-def claim_nonce(nonce: str) -> bool:
-    """True the first time ``nonce`` is seen (empty nonces are never accepted twice)."""
-    if not nonce or len(nonce) > 64:
-        return False
-    with _USED_LOCK:
-        if nonce in _USED:
-            return False
-        _USED[nonce] = time.time()
-        while len(_USED) > _USED_MAX:
-            _USED.popitem(last=False)
-    return True
 
 
 # -- error pages (panel views only; the API answers problem+json) -------------------

@@ -203,32 +203,27 @@ for _route in MONEY_ROUTES:
     _register(_route)
 
 
-@api.route(
-    "/quotes",
-    "POST",
-    scope="pos",
-    summary="Price a basket without side effects",
-    tags=("sales",),
-    body=BasketIn,
-    errors=MONEY_ERRORS,
-)
+def _sale(rule: str, summary: str, **idempotent: Any) -> Callable[[Any], Any]:
+    return api.route(
+        rule,
+        "POST",
+        scope="pos",
+        summary=summary,
+        tags=("sales",),
+        body=BasketIn,
+        errors=MONEY_ERRORS,
+        **idempotent,
+    )
+
+
+@_sale("/quotes", "Price a basket without side effects")
 def create_quote(body: BasketIn) -> tuple[dict[str, Any], int]:
     box = current_box()
     with box.db.snapshot() as conn:
         return checkout_service.price(conn, box.config, body, commit=False)
 
 
-@api.route(
-    "/checkouts",
-    "POST",
-    scope="pos",
-    summary="The whole sale in one transaction",
-    tags=("sales",),
-    body=BasketIn,
-    status=201,
-    idempotency_key="required",
-    errors=MONEY_ERRORS,
-)
+@_sale("/checkouts", "The whole sale in one transaction", status=201, idempotency_key="required")
 def create_checkout(body: BasketIn) -> Response:
     return _run("checkout", body)
 

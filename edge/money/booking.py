@@ -1,6 +1,6 @@
 """What every money operation shares: the customer it may book for, the
 operation it refers to, the shape of its answer. Imports ``edge.customers``,
-``edge.errors`` and ``edge.platform``.
+``edge.errors``, ``edge.platform`` and the money package's journal.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 
 from edge.customers.service import MoneyCustomer, load_for_money
 from edge.errors import NotFound
+from edge.money.journal import Balances, load_balances
 from edge.platform.config import Config
 
 
@@ -18,6 +19,13 @@ def transactable(conn: sqlite3.Connection, config: Config, customer_id: int) -> 
     customer = load_for_money(conn, customer_id, config)
     customer.require_transactable()
     return customer
+
+
+def balances_to_book(conn: sqlite3.Connection, config: Config, customer_id: int) -> Balances:
+    """The balances an operation on the customer's credit starts from, once
+    the customer may book at all."""
+    transactable(conn, config, customer_id)
+    return load_balances(conn, customer_id)
 
 
 def stored_operation(conn: sqlite3.Connection, op_id: int, kind: str) -> sqlite3.Row:

@@ -16,7 +16,7 @@ from typing import Any
 from edge import ledger
 from edge.customers.service import touch_last_visit
 from edge.money import journal
-from edge.money.booking import answer, transactable
+from edge.money.booking import answer, balances_to_book
 from edge.money.journal import Balances
 from edge.money.reversals import refund, void_topup
 from edge.platform.actor import Actor
@@ -41,8 +41,7 @@ def topup(
     amount: int,
     receipt_no: str | None,
 ) -> tuple[dict[str, Any], int]:
-    transactable(conn, config, customer_id)
-    bal = journal.load_balances(conn, customer_id)
+    bal = balances_to_book(conn, config, customer_id)
     lc = config.ledger
     r = ledger.topup(
         bal.cash,
@@ -107,8 +106,7 @@ def payment(
     receipt_no: str | None,
     allow_partial: bool,
 ) -> tuple[dict[str, Any], int]:
-    transactable(conn, config, customer_id)
-    bal = journal.load_balances(conn, customer_id)
+    bal = balances_to_book(conn, config, customer_id)
     op, s, entries = pay(
         conn, actor, customer_id, bal, amount, allow_partial=allow_partial, receipt_no=receipt_no
     )
@@ -136,8 +134,7 @@ def payout(
     amount: int,
     reason: str | None,
 ) -> tuple[dict[str, Any], int]:
-    transactable(conn, config, customer_id)
-    bal = journal.load_balances(conn, customer_id)
+    bal = balances_to_book(conn, config, customer_id)
     r = ledger.payout(bal.cash, bal.bonus, amount)
     op = journal.new_operation(conn, "payout", customer_id, amount, actor, {"reason": reason})
     entries = op.post(customer_id, r.entries, bal, reason=reason)
@@ -155,8 +152,7 @@ def correction(
     amount: int,
     reason: str,
 ) -> tuple[dict[str, Any], int]:
-    transactable(conn, config, customer_id)
-    bal = journal.load_balances(conn, customer_id)
+    bal = balances_to_book(conn, config, customer_id)
     r = ledger.correction(
         bal.cash, bal.bonus, bal.points, account=account, amount=amount, reason=reason
     )
