@@ -50,6 +50,16 @@ class Panel:
         return str(resp.get_data(as_text=True))
 
 
+def balances(box: Box, cid: int) -> tuple[int, int, int]:
+    """A customer's cached (cash, bonus, points)."""
+    row = (
+        box.db.reader()
+        .execute("SELECT cash, bonus, points FROM balances WHERE customer_id = ?", [cid])
+        .fetchone()
+    )
+    return tuple(row) if row else (0, 0, 0)  # type: ignore[return-value]
+
+
 def make_customer(box: Box, **values: Any) -> int:
     record = {"last_name": "Müller", "first_name": "Thomas", **values}
     return int(

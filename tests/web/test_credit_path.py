@@ -17,7 +17,7 @@ from flask import Flask
 from edge import create_app
 from edge.platform.box import Box
 from edge.platform.config import Config, load_config
-from tests.support.panel import Panel, add_user, make_customer
+from tests.support.panel import Panel, add_user, balances, make_customer
 
 TIERS = [{"from": 0, "rate_bp": 0}, {"from": 5000, "rate_bp": 1000}]
 
@@ -30,15 +30,6 @@ def config(tmp_path: Path) -> Config:
         "ledger.max_topup": 20000,
     }
     return load_config(overrides=overrides, environ={})
-
-
-def balances(box: Box, cid: int) -> tuple[int, int, int]:
-    row = (
-        box.db.reader()
-        .execute("SELECT cash, bonus, points FROM balances WHERE customer_id = ?", [cid])
-        .fetchone()
-    )
-    return tuple(row) if row else (0, 0, 0)  # type: ignore[return-value]
 
 
 def operations(box: Box, cid: int) -> list[tuple[str, int, str]]:

@@ -13,15 +13,7 @@ from edge.money import service as money
 from edge.platform.box import Box
 from edge.platform.clock import now_iso
 from tests.support.panel import HTTPS, Panel, make_customer
-
-
-def balance(box: Box, cid: int) -> tuple[int, int, int]:
-    row = (
-        box.db.reader()
-        .execute("SELECT cash, bonus, points FROM balances WHERE customer_id = ?", [cid])
-        .fetchone()
-    )
-    return tuple(row) if row else (0, 0, 0)  # type: ignore[return-value]
+from tests.support.panel import balances as balance
 
 
 def topup(box: Box, cid: int, amount: int) -> None:
