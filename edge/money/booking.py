@@ -6,12 +6,25 @@ operation it refers to, the shape of its answer. Imports ``edge.customers``,
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import Any, NamedTuple
 
 from edge.customers.service import MoneyCustomer, load_for_money
 from edge.errors import NotFound
 from edge.money.journal import Balances, load_balances
+from edge.platform.actor import Actor
 from edge.platform.config import Config
+
+#: A booked operation's answer: its JSON body and status.
+Answer = tuple[dict[str, Any], int]
+
+
+class Txn(NamedTuple):
+    """What every operation books with: the writer's connection (inside its
+    transaction), the box's configuration, and who books."""
+
+    conn: sqlite3.Connection
+    config: Config
+    actor: Actor
 
 
 def transactable(conn: sqlite3.Connection, config: Config, customer_id: int) -> MoneyCustomer:
@@ -40,7 +53,7 @@ def stored_operation(conn: sqlite3.Connection, op_id: int, kind: str) -> sqlite3
     return row  # type: ignore[no-any-return]
 
 
-def answer(config: Config, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def answer(config: Config, body: dict[str, Any]) -> Answer:
     """A booked operation's answer: 201 with the box's currency."""
     body["currency"] = config.box.currency
     return body, 201

@@ -19,21 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 from edge.money import checkout, reversals, service
 from edge.money.basket import BasketIn
+from edge.money.booking import Answer, Txn
 from edge.platform import idempotency
 from edge.platform.actor import Actor
-from edge.platform.config import Config
 from edge.platform.idempotency import IdemKey, Outcome, Refusals
 
 if TYPE_CHECKING:  # edge.platform.box imports Flask; the domain uses only its attributes
     from edge.platform.box import Box
 
 
-def _checkout(
-    conn: sqlite3.Connection, config: Config, actor: Actor, basket: BasketIn | dict[str, Any]
-) -> tuple[dict[str, Any], int]:
+def _checkout(txn: Txn, basket: BasketIn | dict[str, Any]) -> Answer:
     if isinstance(basket, dict):  # from an API worker, already validated there
         basket = BasketIn.model_validate(basket)
-    return checkout.price(conn, config, basket, commit=True, actor=actor)
+    return checkout.price(txn.conn, txn.config, basket, commit=True, actor=txn.actor)
 
 
 def _after_checkout(box: Box, body: dict[str, Any]) -> None:
@@ -44,7 +42,7 @@ def _after_checkout(box: Box, body: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class Operation:
-    run: Callable[..., tuple[dict[str, Any], int]]  # run(conn, config, actor, *args)
+    run: Callable[..., Answer]  # run(txn, *args)
     after: Callable[[Box, dict[str, Any]], None] | None = None  # once durable, first time only
 
 
@@ -77,7 +75,7 @@ def operation_txn(
     op = OPERATIONS[booking.name]
     return idempotency.guarded(
         booking.key,
-        lambda conn: op.run(conn, box.config, booking.actor, *booking.args),
+        lambda conn: op.run(Txn(conn, box.config, booking.actor), *booking.args),
         refusals,
     )
 

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
 
 from edge import ledger
 from edge.money import journal
-from edge.money.booking import answer, stored_operation, transactable
-from edge.platform.actor import Actor
-from edge.platform.config import Config
+from edge.money.booking import Answer, Txn, answer, stored_operation, transactable
 
 
 def _refunded_before(conn: sqlite3.Connection, payment_id: int) -> tuple[int, int, int]:
@@ -48,13 +45,8 @@ def _clawback(
     )
 
 
-def refund(
-    conn: sqlite3.Connection,
-    config: Config,
-    actor: Actor,
-    payment_id: int,
-    amount: int,
-) -> tuple[dict[str, Any], int]:
+def refund(txn: Txn, payment_id: int, amount: int) -> Answer:
+    conn, config, actor = txn
     pay = stored_operation(conn, payment_id, "payment")
     customer_id = int(pay["customer_id"])
     transactable(conn, config, customer_id)
@@ -105,13 +97,8 @@ def refund(
     )
 
 
-def void_topup(
-    conn: sqlite3.Connection,
-    config: Config,
-    actor: Actor,
-    topup_id: int,
-    reason: str | None,
-) -> tuple[dict[str, Any], int]:
+def void_topup(txn: Txn, topup_id: int, reason: str | None) -> Answer:
+    conn, config, actor = txn
     top = stored_operation(conn, topup_id, "topup")
     customer_id = int(top["customer_id"])
     transactable(conn, config, customer_id)

@@ -1,8 +1,8 @@
 """Money operations on a customer's credit: top-up, payment, payout,
 correction; refunds and voids are in :mod:`edge.money.reversals`.
 
-Each function runs inside one write transaction (``conn`` belongs to the
-writer) and returns ``(json_body, status)``; a refusal raises a
+Each function runs inside one write transaction (``txn.conn`` belongs to
+the writer) and returns ``(json_body, status)``; a refusal raises a
 :class:`edge.errors.DomainError` (the core's own refusals included) and
 leaves nothing behind (the caller rolls back to its savepoint). Imports
 ``edge.ledger``, ``edge.errors``, ``edge.platform`` and ``edge.customers``.
@@ -16,14 +16,14 @@ from typing import Any
 from edge import ledger
 from edge.customers.service import touch_last_visit
 from edge.money import journal
-from edge.money.booking import answer, balances_to_book
+from edge.money.booking import Answer, Txn, answer, balances_to_book
 from edge.money.journal import Balances
 from edge.money.reversals import refund, void_topup
 from edge.platform.actor import Actor
-from edge.platform.config import Config
 
 __all__ = [
     "Actor",
+    "Txn",
     "correction",
     "payment",
     "payout",
@@ -33,14 +33,8 @@ __all__ = [
 ]
 
 
-def topup(
-    conn: sqlite3.Connection,
-    config: Config,
-    actor: Actor,
-    customer_id: int,
-    amount: int,
-    receipt_no: str | None,
-) -> tuple[dict[str, Any], int]:
+def topup(txn: Txn, customer_id: int, amount: int, receipt_no: str | None) -> Answer:
+    conn, config, actor = txn
     bal = balances_to_book(conn, config, customer_id)
     lc = config.ledger
     r = ledger.topup(
@@ -98,14 +92,9 @@ def pay(
 
 
 def payment(
-    conn: sqlite3.Connection,
-    config: Config,
-    actor: Actor,
-    customer_id: int,
-    amount: int,
-    receipt_no: str | None,
-    allow_partial: bool,
-) -> tuple[dict[str, Any], int]:
+    txn: Txn, customer_id: int, amount: int, receipt_no: str | None, allow_partial: bool
+) -> Answer:
+    conn, config, actor = txn
     bal = balances_to_book(conn, config, customer_id)
     op, s, entries = pay(
         conn, actor, customer_id, bal, amount, allow_partial=allow_partial, receipt_no=receipt_no
@@ -126,14 +115,8 @@ def payment(
     )
 
 
-def payout(
-    conn: sqlite3.Connection,
-    config: Config,
-    actor: Actor,
-    customer_id: int,
-    amount: int,
-    reason: str | None,
-) -> tuple[dict[str, Any], int]:
+def payout(txn: Txn, customer_id: int, amount: int, reason: str | None) -> Answer:
+    conn, config, actor = txn
     bal = balances_to_book(conn, config, customer_id)
     r = ledger.payout(bal.cash, bal.bonus, amount)
     op = journal.new_operation(conn, "payout", customer_id, amount, actor, {"reason": reason})
@@ -143,15 +126,8 @@ def payout(
     )
 
 
-def correction(
-    conn: sqlite3.Connection,
-    config: Config,
-    actor: Actor,
-    customer_id: int,
-    account: str,
-    amount: int,
-    reason: str,
-) -> tuple[dict[str, Any], int]:
+def correction(txn: Txn, customer_id: int, account: str, amount: int, reason: str) -> Answer:
+    conn, config, actor = txn
     bal = balances_to_book(conn, config, customer_id)
     r = ledger.correction(
         bal.cash, bal.bonus, bal.points, account=account, amount=amount, reason=reason

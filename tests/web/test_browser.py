@@ -73,7 +73,9 @@ def plain(text: str) -> str:
 def topup(live: Live, cid: int, amount: int) -> None:
     box = live.box
     box.db.write(
-        lambda c: money.topup(c, box.config, money.Actor("test", now_iso()), cid, amount, None)
+        lambda c: money.topup(
+            money.Txn(c, box.config, money.Actor("test", now_iso())), cid, amount, None
+        )
     )
 
 

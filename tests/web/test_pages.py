@@ -19,7 +19,9 @@ from tests.support.panel import balances as balance
 def topup(box: Box, cid: int, amount: int) -> None:
     """Credit by correction: no top-up limit, no bonus (keeps numbers simple)."""
     actor = money.Actor("test", now_iso())
-    box.db.write(lambda c: money.correction(c, box.config, actor, cid, "cash", amount, "setup"))
+    box.db.write(
+        lambda c: money.correction(money.Txn(c, box.config, actor), cid, "cash", amount, "setup")
+    )
 
 
 def test_pages_render_for_a_cashier(cashier: Panel, staff: Box) -> None:
