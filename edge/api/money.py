@@ -180,18 +180,20 @@ MONEY_ROUTES = (
 )
 
 
+money = api.section("money")
+sales = api.section("sales")
+
+
 def _register(route: MoneyRoute) -> None:
     def view(body: BaseModel, **path: str) -> Response:
         (target,) = path.values()
         return _run(route.op, route.target(target), *(getattr(body, f) for f in route.fields))
 
     view.__name__ = view.__qualname__ = route.endpoint
-    api.route(
+    money.post(
         route.rule,
-        "POST",
         scope=route.scope,
         summary=route.summary,
-        tags=("money",),
         body=route.body,
         status=201,
         idempotency_key="required",
@@ -203,28 +205,19 @@ for _route in MONEY_ROUTES:
     _register(_route)
 
 
-def _sale(rule: str, summary: str, **idempotent: Any) -> Callable[[Any], Any]:
-    return api.route(
-        rule,
-        "POST",
-        scope="pos",
-        summary=summary,
-        tags=("sales",),
-        body=BasketIn,
-        errors=MONEY_ERRORS,
-        **idempotent,
-    )
-
-
-@_sale("/quotes", "Price a basket without side effects")
+@sales.post("/quotes", body=BasketIn, errors=MONEY_ERRORS)
 def create_quote(body: BasketIn) -> tuple[dict[str, Any], int]:
+    """Price a basket without side effects"""
     box = current_box()
     with box.db.snapshot() as conn:
         return checkout_service.price(conn, box.config, body, commit=False)
 
 
-@_sale("/checkouts", "The whole sale in one transaction", status=201, idempotency_key="required")
+@sales.post(
+    "/checkouts", body=BasketIn, status=201, idempotency_key="required", errors=MONEY_ERRORS
+)
 def create_checkout(body: BasketIn) -> Response:
+    """The whole sale in one transaction"""
     return _run("checkout", body)
 
 

@@ -15,17 +15,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from edge.money import checkout, reversals, service
 from edge.money.basket import BasketIn
 from edge.money.booking import Answer, Txn
 from edge.platform import idempotency
 from edge.platform.actor import Actor
+from edge.platform.box import Box
 from edge.platform.idempotency import IdemKey, Outcome, Refusals
-
-if TYPE_CHECKING:  # edge.platform.box imports Flask; the domain uses only its attributes
-    from edge.platform.box import Box
 
 
 def _checkout(txn: Txn, basket: BasketIn | dict[str, Any]) -> Answer:

@@ -7,8 +7,8 @@ Every client with keys uses this: the POS API (a terminal's
 ``Idempotency-Key``, scope ``terminal:NAME``) and the staff panel (a money
 form's nonce, scope ``user:NAME``), so the two can never share a key. There
 is no HTTP here: an answer is kept as a status and its JSON text, and how a
-refusal is answered is the caller's (:class:`Refusals`). Imports only
-``edge.errors``.
+refusal is answered is the caller's (:class:`Refusals`). Imports
+``edge.errors`` and the platform's clock.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from edge.errors import CodedError
+from edge.platform.clock import now_iso
 
 
 @dataclass(frozen=True)
@@ -137,9 +137,8 @@ def _replay(row: sqlite3.Row, key: IdemKey) -> Outcome:
 
 
 def _store(conn: sqlite3.Connection, key: IdemKey, status: int, text: str) -> None:
-    now = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     conn.execute(
         "INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        [key.scope, key.key, key.request_hash, status, text, now],
+        [key.scope, key.key, key.request_hash, status, text, now_iso()],
     )
