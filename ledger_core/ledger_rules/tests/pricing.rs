@@ -299,32 +299,37 @@ fn full_discount_and_zero_discount() {
 
 // ------------------------------------------------- VAT after points (§4)
 
-/// A basket redeeming `points` (worth 1 each) from a large enough balance.
-fn redeeming(points: i64, net_mode: bool) -> PricingOptions {
-    PricingOptions {
+type Row = (i64, i64, i64, i64, i64);
+
+/// `(rate_bp, points_share, gross, vat, net)` of each VAT row of `lines`
+/// redeeming `points` (worth 1 each, from a large enough balance), and the
+/// basket.
+fn priced(lines: &[Line], points: i64, net_mode: bool) -> (Vec<Row>, PricedBasket) {
+    let o = PricingOptions {
         points_to_redeem: points,
         points_balance: 1_000_000,
         net_mode,
         ..opts(0)
-    }
+    };
+    let b = price_basket(lines, &o).unwrap();
+    let rows = b.vat.iter();
+    let rows = rows.map(|v| (v.rate_bp, v.points_share, v.gross, v.vat, v.net));
+    (rows.collect(), b)
 }
 
-/// `(rate_bp, points_share, gross, vat, net)` of each VAT row.
-fn rows(b: &PricedBasket) -> Vec<(i64, i64, i64, i64, i64)> {
-    b.vat
-        .iter()
-        .map(|v| (v.rate_bp, v.points_share, v.gross, v.vat, v.net))
-        .collect()
+/// SPEC §4's example basket: 5000 at 19 %, 2000 at 7 %.
+fn spec_lines() -> [Line; 2] {
+    [line(5000, "1", 1900, true), line(2000, "1", 700, true)]
 }
 
 #[test]
 fn spec_example_spreads_the_redemption_over_the_rates() {
     // 1000 * 5000 / 7000 = 714 rest 2000; 1000 * 2000 / 7000 = 285 rest 5000:
     // the one unit left goes to 7 %, the larger remainder
-    let lines = [line(5000, "1", 1900, true), line(2000, "1", 700, true)];
-    let b = price_basket(&lines, &redeeming(1000, false)).unwrap();
+    let lines = spec_lines();
+    let (rows, b) = priced(&lines, 1000, false);
     assert_eq!(
-        rows(&b),
+        rows,
         vec![(700, 286, 1714, 112, 1602), (1900, 714, 4286, 684, 3602)]
     );
     assert_eq!((b.subtotal, b.points_value, b.total), (7000, 1000, 6000));
@@ -335,31 +340,31 @@ fn equal_remainders_go_to_the_larger_sum_then_the_higher_rate() {
     // 2 * 3000 / 4000 = 1 rest 2000 and 2 * 1000 / 4000 = 0 rest 2000: the
     // larger sum (at the lower rate) gets the unit
     let lines = [line(3000, "1", 700, true), line(1000, "1", 1900, true)];
-    let b = price_basket(&lines, &redeeming(2, false)).unwrap();
-    let shares: Vec<_> = rows(&b).iter().map(|r| (r.0, r.1)).collect();
+    let (rows, _) = priced(&lines, 2, false);
+    let shares: Vec<_> = rows.iter().map(|r| (r.0, r.1)).collect();
     assert_eq!(shares, vec![(700, 2), (1900, 0)]);
     // equal sums, equal remainders: the higher rate gets it
     let lines = [line(1000, "1", 700, true), line(1000, "1", 1900, true)];
-    let b = price_basket(&lines, &redeeming(1, false)).unwrap();
+    let (rows, _) = priced(&lines, 1, false);
     assert_eq!(
-        rows(&b),
+        rows,
         vec![(700, 0, 1000, 65, 935), (1900, 1, 999, 160, 839)]
     );
 }
 
 #[test]
 fn nothing_redeemed_everything_redeemed_one_rate() {
-    let lines = [line(5000, "1", 1900, true), line(2000, "1", 700, true)];
-    let b = price_basket(&lines, &redeeming(0, false)).unwrap();
+    let lines = spec_lines();
+    let (rows, _) = priced(&lines, 0, false);
     assert_eq!(
-        rows(&b),
+        rows,
         vec![(700, 0, 2000, 131, 1869), (1900, 0, 5000, 798, 4202)]
     );
-    let b = price_basket(&lines, &redeeming(7000, false)).unwrap();
-    assert_eq!(rows(&b), vec![(700, 2000, 0, 0, 0), (1900, 5000, 0, 0, 0)]);
+    let (rows, b) = priced(&lines, 7000, false);
+    assert_eq!(rows, vec![(700, 2000, 0, 0, 0), (1900, 5000, 0, 0, 0)]);
     assert_eq!(b.total, 0);
-    let b = price_basket(&[line(1190, "1", 1900, true)], &redeeming(190, false)).unwrap();
-    assert_eq!(rows(&b), vec![(1900, 190, 1000, 160, 840)]);
+    let (rows, _) = priced(&[line(1190, "1", 1900, true)], 190, false);
+    assert_eq!(rows, vec![(1900, 190, 1000, 160, 840)]);
 }
 
 #[test]
@@ -367,9 +372,9 @@ fn net_mode_spreads_over_the_net_sums_with_vat_zero() {
     // net line totals 1000 (19 %) and 2000 (7 %); 100 * 2000 / 3000 = 66 rest
     // 2000 beats 33 rest 1000
     let lines = [line(1190, "1", 1900, true), line(2140, "1", 700, true)];
-    let b = price_basket(&lines, &redeeming(100, true)).unwrap();
+    let (rows, b) = priced(&lines, 100, true);
     assert_eq!(
-        rows(&b),
+        rows,
         vec![(700, 67, 1933, 0, 1933), (1900, 33, 967, 0, 967)]
     );
     assert_eq!(b.total, 2900);
