@@ -142,10 +142,14 @@ class PricedLine:
 
 @final
 class VatLine:
+    """One VAT rate: ``gross`` is what is paid for it (its line totals less
+    ``points_share``, its part of the points redemption), ``net + vat == gross``."""
+
     rate_bp: Final[int]
     net: Final[int]
     vat: Final[int]
     gross: Final[int]
+    points_share: Final[int]
 
 @final
 class PricedBasket:

@@ -62,6 +62,8 @@ def verify(state: State, as_json: bool) -> None:
             emit(True, data, "")
         where = f"entry {report.first_bad_seq}" if report.first_bad_seq else "balances"
         who = f" (customer {report.bad_customer})" if report.bad_customer else ""
+        if (report.reason or "").startswith(where):  # "entry 5 missing …" names it already
+            fail(f"journal verification failed: {report.reason}", code=2)
         fail(f"journal verification failed at {where}{who}: {report.reason}", code=2)
     emit(
         as_json,

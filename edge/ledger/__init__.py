@@ -16,8 +16,9 @@ Rules chosen where SPEC.md is silent (keep them in sync with the Rust core):
   ``max_balance`` is checked on cash + bonus after the top-up, new bonus
   included. Among tiers with the same ``from`` the last listed wins; bonus and
   VAT rates must be 0..10000 bp (InvalidRate).
-- Payment with ``allow_partial`` on empty balances writes nothing and reports
-  ``remaining = amount``.
+- Payment with ``allow_partial`` on empty balances (cash and bonus 0) is
+  refused with InsufficientFunds like any uncovered payment: it could take
+  nothing, and an operation without entries is not a payment.
 - Points taken back on a refund are posted as Earned (0) with a negative
   amount. For several partial refunds of one checkout pass
   ``already_refunded``: the due points are computed on the cumulative refund,
@@ -30,11 +31,15 @@ Rules chosen where SPEC.md is silent (keep them in sync with the Rust core):
   (requesting 0 is fine); ``point_value`` must be >= 1.
 - Pricing: a quantity is ``digits[.1-3 digits]`` and > 0 (no sign, exponent,
   comma or spaces; an ``int`` is a whole quantity; floats are refused);
-  ``unit_price`` must be >= 0. VAT is computed on the line totals (SPEC §4);
-  a points redemption lowers what is paid and the points earned, not the VAT
-  rows. In net mode every VAT row has ``vat = 0`` and ``net = gross`` = the
-  sum of the net line totals.
-- Verification checks, in ``seq`` order: type code valid for the account,
+  ``unit_price`` must be >= 0. A points redemption is a price reduction
+  (SPEC §4): its value is spread over the VAT rates by largest remainder
+  (``VatLine.points_share``), and each row's ``gross`` is the rate's sum of
+  line totals less its share, so the rows' gross add up to ``total``; VAT is
+  computed on that gross. In net mode every VAT row has ``vat = 0`` and
+  ``net = gross`` (the net line totals less the share).
+- Verification checks, in ``seq`` order: ``seq`` counts 1, 2, 3, … (a gap
+  is reported at the first missing seq, "entry 5 missing", not at the entry
+  after it whose hash no longer chains), type code valid for the account,
   amount non-zero and <= MAX_AMOUNT, the hash chain, no balance below zero,
   the ``*_after`` columns (credit rows need cash/bonus_after, points rows
   points_after), then every ``balances`` row against the replay (a customer

@@ -67,7 +67,8 @@ def settle(cash: int, bonus: int, amount: int, *, allow_partial: bool = False) -
     """Payment from credit, bonus first: ``from_bonus = min(bonus, amount)``,
     ``from_cash = amount - from_bonus``. Entries: Bonus Usage (4) -from_bonus,
     Usage (1) -from_cash (each omitted when 0). Not covered: InsufficientFunds,
-    or with ``allow_partial`` everything is taken and ``remaining`` is set."""
+    or with ``allow_partial`` everything is taken and ``remaining`` is set;
+    with nothing to take (cash and bonus 0) InsufficientFunds all the same."""
     return _core.settle(cash, bonus, amount, allow_partial)
 
 

@@ -84,7 +84,7 @@ def price(
                     "credit tender exceeds the total",
                     f"credit tender {wanted} is more than the open amount {open_after_others}",
                 )
-            credit = wanted
+            credit = min(wanted, available)  # empty balances: no settlement, it would be refused
     split = ledger.settle(bal.cash, bal.bonus, credit, allow_partial=True) if credit else None
     from_bonus = split.from_bonus if split else 0
     from_cash = split.from_cash if split else 0

@@ -231,12 +231,14 @@ result_class! {
 }
 
 result_class! {
-    /// VAT of one rate: `gross` is the sum of the rate's line totals.
+    /// VAT of one rate: `gross` is what is paid for the rate (the sum of its
+    /// line totals less `points_share`, its part of the points redemption).
     VatLine (eq) from pricing::VatLine, |v| {
         rate_bp: i64 = v.rate_bp,
         net: i64 = v.net,
         vat: i64 = v.vat,
         gross: i64 = v.gross,
+        points_share: i64 = v.points_share,
     }
 }
 

@@ -31,8 +31,10 @@
 //!
 //! # Replay
 //!
-//! [`Verifier`] takes entries in `seq` order, checks that `seq` increases,
-//! that the type code fits the account, that the amount is non-zero and
+//! [`Verifier`] takes entries in `seq` order, checks that `seq` counts 1, 2,
+//! 3, … without a gap (the box numbers each entry one past the head, so a
+//! gap is a deleted entry, reported as missing, not as the entry after it
+//! whose hash no longer chains), that the type code fits the account, that the amount is non-zero and
 //! within `MAX_AMOUNT`, that no balance goes negative, that the `*_after`
 //! columns equal the replayed balances (credit rows: `cash_after` and
 //! `bonus_after` required, `points_after` checked when present; points rows:
@@ -248,12 +250,50 @@ pub struct Replay {
     checked: u64,
 }
 
+/// Why the entry with `seq` cannot come next when `next` is due.
+fn missing(next: i64, seq: i64) -> String {
+    if seq - 1 == next {
+        format!("entry {next} missing (the next entry has seq {seq})")
+    } else {
+        format!(
+            "entries {next} to {} missing (the next entry has seq {seq})",
+            seq - 1
+        )
+    }
+}
+
 impl Replay {
+    /// The `seq` the next entry must have: 1 first, then one past the last.
+    pub fn next_seq(&self) -> i64 {
+        self.last_seq.map_or(1, |s| s.saturating_add(1))
+    }
+
+    /// `failure`, or the missing entries when it is about an entry past the
+    /// next due one: a deleted entry breaks the chain at the entry after it,
+    /// but the deleted one is what is wrong. Readers that check hashes ahead
+    /// of the replay report such a failure; the replay knows what is due.
+    pub fn explain(&self, failure: Failure) -> Failure {
+        let next = self.next_seq();
+        match failure.seq {
+            Some(seq) if seq > next => Failure {
+                seq: Some(next),
+                customer_id: None,
+                reason: missing(next, seq),
+            },
+            _ => failure,
+        }
+    }
+
     pub fn apply(&mut self, r: &Rec) -> Result<(), String> {
-        if let Some(last) = self.last_seq {
-            if r.seq <= last {
-                return Err(format!("seq {} does not follow {last}", r.seq));
-            }
+        let next = self.next_seq();
+        if r.seq > next {
+            return Err(missing(next, r.seq));
+        }
+        if r.seq < next {
+            return Err(match self.last_seq {
+                Some(last) => format!("seq {} does not follow {last}", r.seq),
+                None => format!("seq {} is below 1, the first entry's", r.seq),
+            });
         }
         let bal = self.balances.entry(r.customer_id).or_insert([0; 3]);
         let idx = r.account as usize;
@@ -309,7 +349,7 @@ impl Replay {
     where
         I: IntoIterator<Item = Result<(i64, [i64; 3]), String>>,
     {
-        let mut failure = failure;
+        let mut failure = failure.map(|f| self.explain(f));
         let mut balances_checked = 0u64;
         if failure.is_none() {
             let mut seen: FxHashMap<i64, ()> = FxHashMap::default();

@@ -275,7 +275,9 @@ pub fn split_payment(
         });
     }
     let available = bonus + cash;
-    if !allow_partial {
+    // A partial payment that can take nothing would be an operation without
+    // entries: it is refused like any payment the balances do not cover.
+    if !allow_partial || available == 0 {
         return Err(insufficient("cash+bonus", amount, cash, bonus, available));
     }
     Ok(Split {
@@ -295,7 +297,8 @@ pub struct Settlement {
 /// Payment from credit, bonus first: Bonus Usage (4) `-from_bonus`, then
 /// Usage (1) `-from_cash`, each omitted when 0. Without `allow_partial` a
 /// payment the balances do not cover is refused with `InsufficientFunds`;
-/// with it, everything is taken and `remaining` reports the rest.
+/// with it, everything is taken and `remaining` reports the rest, unless
+/// there is nothing to take (cash and bonus 0): that is refused too.
 pub fn settle(bal: Balances, amount: i64, allow_partial: bool) -> Result<Settlement, LedgerError> {
     let split = split_payment(bal.cash, bal.bonus, amount, allow_partial)?;
     let (postings, after) = posted(

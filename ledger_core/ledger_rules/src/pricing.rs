@@ -7,8 +7,9 @@
 //! `round_half_up(total * 10000 / (10000 + rate_bp))`. VAT per rate is
 //! `round_half_up(sum * rate_bp / (10000 + rate_bp))` on the sum of that
 //! rate's line totals (0 in net mode). Points are redeemed after discounts
-//! against the basket total; VAT stays computed on the line totals (SPEC:
-//! "VAT per rate is computed on the sum of that rate's line totals").
+//! against the basket total; the redeemed value is a price reduction, so it
+//! is spread over the rates ([`spread_redemption`]) and each rate's VAT is
+//! computed on what is paid for it: the VAT rows' gross add up to the total.
 
 use crate::error::LedgerError;
 use crate::money::{
@@ -35,12 +36,15 @@ pub struct PricedLine {
     pub total: i64,
 }
 
+/// The VAT of one rate. `gross` is what is paid for the rate: the sum of its
+/// line totals less `points_share`, its part of the points redemption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VatLine {
     pub rate_bp: i64,
     pub net: i64,
     pub vat: i64,
     pub gross: i64,
+    pub points_share: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,25 +231,6 @@ pub fn price_basket(lines: &[Line], opts: &PricingOptions) -> Result<PricedBaske
         return Err(over("total", subtotal));
     }
     let subtotal = subtotal as i64;
-    rates.sort_unstable_by_key(|(r, _)| *r);
-    let mut vat = Vec::with_capacity(rates.len());
-    for (rate, sum) in rates {
-        let sum = sum as i64;
-        let v = if opts.net_mode {
-            0
-        } else {
-            div_round_half_up(
-                i128::from(sum) * i128::from(rate),
-                i128::from(10_000 + rate),
-            )?
-        };
-        vat.push(VatLine {
-            rate_bp: rate,
-            net: sum - v,
-            vat: v,
-            gross: sum,
-        });
-    }
     let balance = check_non_negative("points_balance", opts.points_balance)?;
     let points_value = check_redeem(
         balance,
@@ -254,6 +239,29 @@ pub fn price_basket(lines: &[Line], opts: &PricingOptions) -> Result<PricedBaske
         opts.point_value,
         opts.points_blocked,
     )?;
+    rates.sort_unstable_by_key(|(r, _)| *r);
+    // Each sum is at most the subtotal, checked above.
+    let sums: Vec<(i64, i64)> = rates.into_iter().map(|(r, s)| (r, s as i64)).collect();
+    let shares = spread_redemption(points_value, &sums);
+    let mut vat = Vec::with_capacity(sums.len());
+    for (&(rate, sum), share) in sums.iter().zip(shares) {
+        let gross = sum - share;
+        let v = if opts.net_mode {
+            0
+        } else {
+            div_round_half_up(
+                i128::from(gross) * i128::from(rate),
+                i128::from(10_000 + rate),
+            )?
+        };
+        vat.push(VatLine {
+            rate_bp: rate,
+            net: gross - v,
+            vat: v,
+            gross,
+            points_share: share,
+        });
+    }
     let total = subtotal - points_value;
     let earned = points_earned(total, opts.points_per_eur, opts.points_blocked)?;
     Ok(PricedBasket {
@@ -267,4 +275,32 @@ pub fn price_basket(lines: &[Line], opts: &PricingOptions) -> Result<PricedBaske
         points_earned: earned,
         net_mode: opts.net_mode,
     })
+}
+
+/// Spreads the redeemed value `r` over the rates `(rate_bp, T_i)` in
+/// proportion to their sums (SPEC §4, largest remainder): `floor(r * T_i / T)`
+/// each, then the units still left one each to the largest remainders
+/// `r * T_i mod T`, ties to the larger `T_i`, then the higher rate. The shares
+/// (in the order of `sums`) add up to `r`; with `r <= T` none exceeds its
+/// `T_i`, because a unit only goes to a rate whose remainder is non-zero.
+pub fn spread_redemption(r: i64, sums: &[(i64, i64)]) -> Vec<i64> {
+    let total: i128 = sums.iter().map(|&(_, t)| i128::from(t)).sum();
+    if r == 0 || total == 0 {
+        return vec![0; sums.len()];
+    }
+    let r = i128::from(r);
+    let mut shares: Vec<i64> = Vec::with_capacity(sums.len());
+    let mut remainders: Vec<(i128, i64, i64, usize)> = Vec::with_capacity(sums.len());
+    for (i, &(rate, t)) in sums.iter().enumerate() {
+        let exact = r * i128::from(t);
+        // r <= T, so every share fits in i64.
+        shares.push((exact / total) as i64);
+        remainders.push((exact % total, t, rate, i));
+    }
+    let left = r - shares.iter().map(|&s| i128::from(s)).sum::<i128>();
+    remainders.sort_unstable_by_key(|&(rest, t, rate, _)| std::cmp::Reverse((rest, t, rate)));
+    for &(_, _, _, i) in remainders.iter().take(left as usize) {
+        shares[i] += 1;
+    }
+    shares
 }

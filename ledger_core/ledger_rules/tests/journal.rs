@@ -104,10 +104,25 @@ fn tampering_is_found_at_the_right_entry() {
     assert_eq!(r.entries_checked, 3);
 
     let mut rows = good.clone();
-    rows.remove(2); // removed entry: the next one no longer chains
+    rows.remove(2); // removed entry: named as missing, not the next one
+    let r = run(&rows, balances.clone());
+    let f = r.failure.unwrap();
+    assert_eq!((f.seq, f.customer_id), (Some(3), None));
+    assert_eq!(f.reason, "entry 3 missing (the next entry has seq 4)");
+    assert_eq!(r.entries_checked, 2);
+    // the first entry, or several in a row
+    let f = run(&good[1..], balances.clone()).failure.unwrap();
+    assert_eq!(
+        (f.seq, f.reason.as_str()),
+        (Some(1), "entry 1 missing (the next entry has seq 2)")
+    );
+    let rows = [good[0], good[1], good[4], good[5]];
     let f = run(&rows, balances.clone()).failure.unwrap();
-    assert_eq!(f.seq, Some(4));
-    assert!(f.reason.contains("hash"));
+    assert_eq!(f.seq, Some(3));
+    assert_eq!(
+        f.reason,
+        "entries 3 to 4 missing (the next entry has seq 5)"
+    );
 
     let mut rows = good.clone();
     rows[4].0.cash_after = Some(4900); // wrong *_after
@@ -122,21 +137,37 @@ fn tampering_is_found_at_the_right_entry() {
     let mut rows = good.clone();
     rows.swap(1, 2);
     let f = run(&rows, balances.clone()).failure.unwrap();
-    assert_eq!(f.seq, Some(3)); // seq 3 no longer chains to seq 1
-    assert!(f.reason.contains("hash"));
-    // re-hashed out of order: the seq check catches it
-    let es = [good[0].0, good[2].0, good[1].0];
-    let mut prev = GENESIS;
-    let rows: Vec<_> = es
-        .iter()
-        .map(|e| {
-            prev = entry_hash(&prev, e);
-            (*e, prev)
-        })
-        .collect();
+    assert_eq!(f.seq, Some(2)); // seq 3 where 2 is due
+    assert!(f.reason.contains("missing"));
+    // re-hashed with a gap, or with a seq repeated: the seq check catches it
+    let rehashed = |es: &[EntryRef<'static>]| -> Vec<_> {
+        let mut prev = GENESIS;
+        es.iter()
+            .map(|e| {
+                prev = entry_hash(&prev, e);
+                (*e, prev)
+            })
+            .collect()
+    };
+    let rows = rehashed(&[good[0].0, good[2].0, good[3].0]);
+    let f = run(&rows, balances.clone()).failure.unwrap();
+    assert_eq!(
+        (f.seq, f.reason.as_str()),
+        (Some(2), "entry 2 missing (the next entry has seq 3)")
+    );
+    let mut again = good[2].0;
+    again.seq = 2;
+    let rows = rehashed(&[good[0].0, good[1].0, again]);
     let f = run(&rows, balances.clone()).failure.unwrap();
     assert_eq!(f.seq, Some(2));
-    assert!(f.reason.contains("does not follow"));
+    assert_eq!(f.reason, "seq 2 does not follow 2");
+    let mut zero = good[0].0;
+    zero.seq = 0;
+    let f = run(&rehashed(&[zero]), balances.clone()).failure.unwrap();
+    assert_eq!(
+        (f.seq, f.reason.as_str()),
+        (Some(0), "seq 0 is below 1, the first entry's")
+    );
 
     // balances table differs from the replay
     let f = run(&good, vec![(7, [4800, 1, 7]), (8, [100, 0, 0])])

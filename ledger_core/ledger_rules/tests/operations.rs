@@ -205,9 +205,28 @@ fn settle_partial_takes_everything() {
         }
     );
     assert_eq!(r.after, bal(0, 0, 0));
-    let r = settle(bal(0, 0, 0), 500, true).unwrap();
-    assert_eq!(r.split.remaining, 500);
-    assert!(r.postings.is_empty());
+    // bonus alone, or cash alone, is something to take
+    let r = settle(bal(0, 1, 0), 500, true).unwrap();
+    assert_eq!((r.split.from_bonus, r.split.remaining), (1, 499));
+    let r = settle(bal(1, 0, 0), 500, true).unwrap();
+    assert_eq!((r.split.from_cash, r.split.remaining), (1, 499));
+}
+
+#[test]
+fn settle_partial_that_can_take_nothing_is_refused() {
+    for amount in [1, 500] {
+        assert_eq!(
+            settle(bal(0, 0, 7), amount, true).unwrap_err(),
+            LedgerError::InsufficientFunds {
+                account: "cash+bonus",
+                amount,
+                cash: 0,
+                bonus: 0,
+                available: 0,
+                remaining: amount
+            }
+        );
+    }
 }
 
 #[test]
@@ -254,9 +273,16 @@ fn settle_batch_counts_and_statuses() {
     );
     assert_eq!((t.settled, t.refused, t.invalid), (1, 2, 1));
     assert_eq!((t.from_bonus, t.from_cash), (50, 70));
+    // with allow_partial the row with empty balances (10 from 0/0) is still
+    // refused: there is nothing to take
     let t = settle_batch(&cash, &bonus, &amounts, true, &mut out, &mut st);
-    assert_eq!((t.settled, t.refused, t.invalid), (3, 0, 1));
-    assert_eq!(t.remaining, 10 + 10);
+    assert_eq!(
+        st,
+        vec![BATCH_OK, BATCH_INSUFFICIENT, BATCH_OK, BATCH_INVALID]
+    );
+    assert_eq!((t.settled, t.refused, t.invalid), (2, 1, 1));
+    assert_eq!(t.remaining, 10);
+    assert_eq!(out[1], Split::default());
 }
 
 // ------------------------------------------------------------------ refund

@@ -138,13 +138,15 @@ fn vat_per_rate_on_rate_sums() {
                 rate_bp: 700,
                 net: 201,
                 vat: 14,
-                gross: 215
+                gross: 215,
+                points_share: 0
             },
             VatLine {
                 rate_bp: 1900,
                 net: 1100,
                 vat: 209,
-                gross: 1309
+                gross: 1309,
+                points_share: 0
             },
         ]
     );
@@ -184,7 +186,8 @@ fn net_mode_converts_line_totals_and_zeroes_vat() {
             rate_bp: 1900,
             net: 1660,
             vat: 0,
-            gross: 1660
+            gross: 1660,
+            points_share: 0
         }]
     );
     assert_eq!(b.total, 1660);
@@ -207,8 +210,17 @@ fn points_after_discounts_and_earning_on_paid_total() {
         (100, 200, 1600)
     );
     assert_eq!(b.points_earned, 16);
-    // VAT stays on the line totals
-    assert_eq!(b.vat[0].gross, 1800);
+    // the redemption lowers the VAT base: the VAT row is what is paid
+    assert_eq!(
+        b.vat,
+        vec![VatLine {
+            rate_bp: 1900,
+            net: 1345,
+            vat: 255,
+            gross: 1600,
+            points_share: 200
+        }]
+    );
     // redemption above the basket total or the balance is refused
     let o2 = PricingOptions {
         points_to_redeem: 901,
@@ -283,4 +295,113 @@ fn full_discount_and_zero_discount() {
     assert_eq!((b.lines[0].discount, b.total), (999, 0));
     let b = price_basket(&[line(999, "1", 1900, true)], &opts(0)).unwrap();
     assert_eq!(b.total, 999);
+}
+
+// ------------------------------------------------- VAT after points (§4)
+
+type Row = (i64, i64, i64, i64, i64);
+
+/// `(rate_bp, points_share, gross, vat, net)` of each VAT row of `lines`
+/// redeeming `points` (worth 1 each, from a large enough balance), and the
+/// basket.
+fn priced(lines: &[Line], points: i64, net_mode: bool) -> (Vec<Row>, PricedBasket) {
+    let o = PricingOptions {
+        points_to_redeem: points,
+        points_balance: 1_000_000,
+        net_mode,
+        ..opts(0)
+    };
+    let b = price_basket(lines, &o).unwrap();
+    let rows = b.vat.iter();
+    let rows = rows.map(|v| (v.rate_bp, v.points_share, v.gross, v.vat, v.net));
+    (rows.collect(), b)
+}
+
+/// SPEC §4's example basket: 5000 at 19 %, 2000 at 7 %.
+fn spec_lines() -> [Line; 2] {
+    [line(5000, "1", 1900, true), line(2000, "1", 700, true)]
+}
+
+#[test]
+fn spec_example_spreads_the_redemption_over_the_rates() {
+    // 1000 * 5000 / 7000 = 714 rest 2000; 1000 * 2000 / 7000 = 285 rest 5000:
+    // the one unit left goes to 7 %, the larger remainder
+    let lines = spec_lines();
+    let (rows, b) = priced(&lines, 1000, false);
+    assert_eq!(
+        rows,
+        vec![(700, 286, 1714, 112, 1602), (1900, 714, 4286, 684, 3602)]
+    );
+    assert_eq!((b.subtotal, b.points_value, b.total), (7000, 1000, 6000));
+}
+
+#[test]
+fn equal_remainders_go_to_the_larger_sum_then_the_higher_rate() {
+    // 2 * 3000 / 4000 = 1 rest 2000 and 2 * 1000 / 4000 = 0 rest 2000: the
+    // larger sum (at the lower rate) gets the unit
+    let lines = [line(3000, "1", 700, true), line(1000, "1", 1900, true)];
+    let (rows, _) = priced(&lines, 2, false);
+    let shares: Vec<_> = rows.iter().map(|r| (r.0, r.1)).collect();
+    assert_eq!(shares, vec![(700, 2), (1900, 0)]);
+    // equal sums, equal remainders: the higher rate gets it
+    let lines = [line(1000, "1", 700, true), line(1000, "1", 1900, true)];
+    let (rows, _) = priced(&lines, 1, false);
+    assert_eq!(
+        rows,
+        vec![(700, 0, 1000, 65, 935), (1900, 1, 999, 160, 839)]
+    );
+}
+
+#[test]
+fn nothing_redeemed_everything_redeemed_one_rate() {
+    let lines = spec_lines();
+    let (rows, _) = priced(&lines, 0, false);
+    assert_eq!(
+        rows,
+        vec![(700, 0, 2000, 131, 1869), (1900, 0, 5000, 798, 4202)]
+    );
+    let (rows, b) = priced(&lines, 7000, false);
+    assert_eq!(rows, vec![(700, 2000, 0, 0, 0), (1900, 5000, 0, 0, 0)]);
+    assert_eq!(b.total, 0);
+    let (rows, _) = priced(&[line(1190, "1", 1900, true)], 190, false);
+    assert_eq!(rows, vec![(1900, 190, 1000, 160, 840)]);
+}
+
+#[test]
+fn net_mode_spreads_over_the_net_sums_with_vat_zero() {
+    // net line totals 1000 (19 %) and 2000 (7 %); 100 * 2000 / 3000 = 66 rest
+    // 2000 beats 33 rest 1000
+    let lines = [line(1190, "1", 1900, true), line(2140, "1", 700, true)];
+    let (rows, b) = priced(&lines, 100, true);
+    assert_eq!(
+        rows,
+        vec![(700, 67, 1933, 0, 1933), (1900, 33, 967, 0, 967)]
+    );
+    assert_eq!(b.total, 2900);
+}
+
+#[test]
+fn shares_are_a_largest_remainder_apportionment() {
+    // every split of small sums over three rates, every redemption up to T
+    for a in 0..7_i64 {
+        for b in 0..7_i64 {
+            for c in 0..7_i64 {
+                let sums = [(0, a), (700, b), (1900, c)];
+                let t = a + b + c;
+                for r in 0..=t {
+                    let shares = spread_redemption(r, &sums);
+                    assert_eq!(shares.iter().sum::<i64>(), r, "{sums:?} r={r}");
+                    for (&(_, ti), &s) in sums.iter().zip(&shares) {
+                        assert!(s >= 0 && s <= ti, "{sums:?} r={r} {shares:?}");
+                        // within one unit of the exact proportion
+                        assert!(
+                            (s * t - r * ti).abs() < t.max(1),
+                            "{sums:?} r={r} {shares:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(spread_redemption(0, &[]), Vec::<i64>::new());
 }

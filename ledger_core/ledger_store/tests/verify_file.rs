@@ -125,6 +125,28 @@ fn verify_from_sqlite_file() {
             );
         }
     }
+    // a deleted entry (the third, or the first) is named as missing by every
+    // reader, not the entry after it
+    for (gone, want) in [
+        (2, "entry 3 missing (the next entry has seq 4)"),
+        (0, "entry 1 missing (the next entry has seq 2)"),
+    ] {
+        let mut gap = rows.clone();
+        gap.remove(gone);
+        write_db(&path, &gap, &good);
+        for method in [Method::Pages, Method::Sql, Method::Auto] {
+            for threads in [1, 2] {
+                let r = verify_with(path.to_str().unwrap(), threads, method, |_| true).unwrap();
+                let f = r.failure.as_ref().unwrap();
+                assert_eq!(
+                    (f.seq, f.customer_id, f.reason.as_str()),
+                    (Some(gone as i64 + 1), None, want),
+                    "{method:?} {threads}"
+                );
+                assert_eq!(r.entries_checked, gone as u64);
+            }
+        }
+    }
     write_db(&path, &rows, &good);
     for method in [Method::Pages, Method::Sql, Method::Auto] {
         let r = verify_with(path.to_str().unwrap(), 2, method, |_| true).unwrap();

@@ -146,7 +146,7 @@ def settle(cash: int, bonus: int, amount: int, allow_partial: bool = False) -> d
     from_cash = amount - from_bonus
     remaining = 0
     if from_cash > cash:
-        if not allow_partial:
+        if not allow_partial or cash + bonus == 0:
             raise _short("cash+bonus", amount, cash, bonus, cash + bonus)
         from_cash = cash
         remaining = amount - from_bonus - from_cash
@@ -323,6 +323,22 @@ def parse_quantity(text: str, line: int = 0) -> int:
     return value
 
 
+def redemption_shares(redeemed: int, sums: dict[int, int]) -> dict[int, int]:
+    """SPEC §4: each rate's share of the redeemed value, ``floor(R * T_i / T)``
+    plus one unit each for the largest remainders ``R * T_i mod T`` (ties:
+    larger ``T_i``, then higher rate) until the shares add up to ``R``."""
+    total = sum(sums.values())
+    if not total:
+        return dict.fromkeys(sums, 0)
+    shares = {rate: redeemed * t // total for rate, t in sums.items()}
+    by_remainder = sorted(
+        sums, key=lambda rate: (redeemed * sums[rate] % total, sums[rate], rate), reverse=True
+    )
+    for rate in by_remainder[: redeemed - sum(shares.values())]:
+        shares[rate] += 1
+    return shares
+
+
 def price_basket(
     lines: list[tuple[int, str, int, bool]],
     discount_percent: int = 0,
@@ -348,14 +364,15 @@ def price_basket(
         sums[rate] = sums.get(rate, 0) + total
     subtotal = sum(p[3] for p in priced)
     _fits("total", subtotal)
-    vat = []
-    for rate in sorted(sums):
-        s = sums[rate]
-        v = 0 if net_mode else round_half_up(s * rate, 10000 + rate)
-        vat.append((rate, s - v, v, s))
     value = redeem_points(points_balance, points_to_redeem, subtotal, point_value, points_blocked)[
         "value"
     ]
+    shares = redemption_shares(value, sums)
+    vat = []
+    for rate in sorted(sums):
+        paid = sums[rate] - shares[rate]
+        v = 0 if net_mode else round_half_up(paid * rate, 10000 + rate)
+        vat.append((rate, paid - v, v, paid, shares[rate]))
     total = subtotal - value
     return {
         "lines": priced,
@@ -439,7 +456,10 @@ def verify_rows(
     for row in rows:
         seq, cid, _op, code, account, amount, ca, ba, pa = row[:9]
         stored = row[14]
-        if last is not None and seq <= last:
+        due = 1 if last is None else last + 1
+        if seq > due:  # entries deleted: the first missing one is the bad entry
+            return bad(due, None, "missing")
+        if seq < due:
             return bad(seq, cid, "order")
         if account not in idx or code not in CREDIT_CODES[account]:
             return bad(seq, cid, "code")

@@ -88,6 +88,29 @@ def test_settle_bonus_first_and_insufficient() -> None:
     )
 
 
+def test_partial_payment_that_can_take_nothing_is_refused() -> None:
+    """An allow_partial payment on empty balances would be an operation
+    without entries: refused like any uncovered payment, in core and model."""
+    for amount in (1, 500):
+        with pytest.raises(L.InsufficientFunds) as e:
+            L.settle(0, 0, amount, allow_partial=True)
+        err = e.value
+        assert err.code == "insufficient_funds"
+        assert (err.account, err.amount, err.available, err.remaining) == (
+            "cash+bonus",
+            amount,
+            0,
+            amount,
+        )
+        with pytest.raises(M.ModelError) as m:
+            M.settle(0, 0, amount, allow_partial=True)
+        assert m.value.kind == "InsufficientFunds"
+        assert m.value.details["remaining"] == amount
+    # one unit of either balance is something to take
+    assert L.settle(0, 1, 500, allow_partial=True).remaining == 499
+    assert L.settle(1, 0, 500, allow_partial=True).remaining == 499
+
+
 def test_refund_cash_first_and_cap() -> None:
     r = L.refund(800, 0, paid_cash=200, paid_bonus=300, amount=250)
     assert (r.to_cash, r.to_bonus) == (200, 50)
@@ -229,7 +252,7 @@ def test_priced_lines_and_vat_lines_show_their_numbers() -> None:
     b = L.price_basket([(1005, "1", 1900)], 10)
     line = "PricedLine(gross=1005, discount_percent=10, discount=101, total=904)"
     assert repr(b.lines[0]) == line
-    assert repr(b.vat[0]) == "VatLine(rate_bp=1900, net=760, vat=144, gross=904)"
+    assert repr(b.vat[0]) == "VatLine(rate_bp=1900, net=760, vat=144, gross=904, points_share=0)"
     assert b.lines[0] == L.price_basket([(1005, "1", 1900)], 10).lines[0]
 
 
@@ -307,6 +330,22 @@ def test_verify_entries_in_memory() -> None:
     assert (ref["ok"], ref["first_bad_seq"]) == (False, 101)
 
 
+def test_verify_entries_names_a_deleted_entry_as_missing() -> None:
+    rows, bal = journal_gen.make_rows(500, 20)
+    hashed = journal_gen.hashed(rows)
+    for gone, want in (
+        ([100], "entry 101 missing (the next entry has seq 102)"),
+        ([0], "entry 1 missing (the next entry has seq 2)"),
+        ([100, 101, 102], "entries 101 to 103 missing (the next entry has seq 104)"),
+    ):
+        kept = [row for i, row in enumerate(hashed) if i not in gone]
+        r = L.verify_entries(kept, bal)
+        assert (r.ok, r.first_bad_seq, r.bad_customer, r.reason) == (False, gone[0] + 1, None, want)
+        assert r.entries_checked == gone[0]
+        ref = M.verify_rows(kept, bal)
+        assert (ref["ok"], ref["first_bad_seq"], ref["bad_customer"]) == (False, gone[0] + 1, None)
+
+
 def _db(
     tmp_path: Path, n: int, customers: int = 50
 ) -> tuple[Path, dict[int, tuple[int, int, int]]]:
@@ -365,6 +404,13 @@ def test_verify_journal_finds_tampering(tmp_path: Path) -> None:
     # a wrong *_after with a recomputed chain: found by the replay
     _tamper(path, "UPDATE journal SET actor = 'pos-1' WHERE seq = 1234")
     assert _all_agree(path)[0]
+    # deleted entries, inside the journal or its first: named as missing
+    _tamper(path, "DELETE FROM journal WHERE seq = 700")
+    assert _all_agree(path) == (False, 700, None, 699)
+    assert "entry 700 missing" in (L.verify_journal(path).reason or "")
+    _tamper(path, "DELETE FROM journal WHERE seq = 1")
+    assert _all_agree(path) == (False, 1, None, 0)
+    assert M.verify_db(str(path))["first_bad_seq"] == 1
 
 
 def test_verify_journal_types_and_overflow_pages(tmp_path: Path) -> None:
@@ -409,13 +455,12 @@ def test_verify_journal_across_chunks_with_threads(tmp_path: Path) -> None:
     assert r.ok, r.reason
     assert len(calls) >= 3 and calls[-1] == n
     assert _all_agree(path) == (True, None, None, n)
-    # a deleted row at a chunk boundary breaks the chain at the next one
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.execute("DELETE FROM journal WHERE seq = 65536")
-    conn.close()
-    ok, seq, _cid, checked = _all_agree(path)
-    assert (ok, seq, checked) == (False, 65537, 65535)
+    # a deleted row at a chunk boundary breaks the chain at the next one, but
+    # the deleted row is what every reader names
+    _tamper(path, "DELETE FROM journal WHERE seq = 65536")
+    assert _all_agree(path) == (False, 65536, None, 65535)
+    assert L.verify_journal(path).reason == "entry 65536 missing (the next entry has seq 65537)"
+    assert M.verify_db(str(path))["first_bad_seq"] == 65536
 
 
 def test_verify_journal_progress_can_stop(tmp_path: Path) -> None:
@@ -466,7 +511,10 @@ def test_settle_batch() -> None:
     assert list(b.status) == [0, 1, 1, 2]
     assert (b.settled, b.refused, b.invalid) == (1, 2, 1)
     assert (b.from_bonus, b.from_cash) == ([50, 0, 0, 0], [70, 0, 0, 0])
+    # with allow_partial row 1 (10 from empty balances) is still refused
     b = L.settle_batch([100, 0, 50, 10], [50, 0, 0, 0], [120, 10, 60, 0], allow_partial=True)
-    assert (b.total_remaining, b.remaining) == (20, [0, 10, 10, 0])
+    assert list(b.status) == [0, 1, 0, 2]
+    assert (b.settled, b.refused, b.invalid) == (2, 1, 1)
+    assert (b.total_remaining, b.remaining) == (10, [0, 0, 10, 0])
     with pytest.raises(TypeError):
         L.settle_batch([1], [1, 2], [1])

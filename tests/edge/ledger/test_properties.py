@@ -103,7 +103,36 @@ def test_settle(cash: int, bonus: int, amount: int, partial: bool) -> None:
     assert r.cash_after >= 0 and r.bonus_after >= 0
     assert (r.cash_after, r.bonus_after) == (cash - r.from_cash, bonus - r.from_bonus)
     assert partial or r.remaining == 0
+    assert r.entries, "a payment always takes something"
     check_postings(r)
+
+
+@HEAVY
+@given(rows=st.lists(st.tuples(balances, balances, amounts), max_size=30), partial=st.booleans())
+def test_settle_batch_matches_settle(rows: list[tuple[int, int, int]], partial: bool) -> None:
+    """Each batch row is what the model's single settlement says: settled with
+    its split, refused (1, insufficient funds — also a partial payment that
+    can take nothing) or invalid (2)."""
+    b = L.settle_batch(
+        [c for c, _, _ in rows],
+        [x for _, x, _ in rows],
+        [a for _, _, a in rows],
+        allow_partial=partial,
+    )
+    for i, row in enumerate(rows):
+        kind, m = outcome(lambda row=row: M.settle(*row, partial))
+        if kind == "ok":
+            assert b.status[i] == 0
+            assert (b.from_bonus[i], b.from_cash[i], b.remaining[i]) == (
+                m["from_bonus"],
+                m["from_cash"],
+                m["remaining"],
+            )
+            assert b.from_bonus[i] + b.from_cash[i] > 0
+        else:
+            assert b.status[i] == (1 if m.kind == "InsufficientFunds" else 2), (m.kind, rows[i])
+            assert (b.from_bonus[i], b.from_cash[i], b.remaining[i]) == (0, 0, 0)
+    assert b.settled == sum(1 for s in b.status if s == 0)
 
 
 tiers = st.lists(
@@ -374,7 +403,7 @@ def test_price_basket(
         return
     r, m = both
     assert [(x.gross, x.discount_percent, x.discount, x.total) for x in r.lines] == m["lines"]
-    assert [(v.rate_bp, v.net, v.vat, v.gross) for v in r.vat] == m["vat"]
+    assert [(v.rate_bp, v.net, v.vat, v.gross, v.points_share) for v in r.vat] == m["vat"]
     assert (r.subtotal, r.points_value, r.total, r.points_earned) == (
         m["subtotal"],
         m["points_value"],
@@ -383,7 +412,8 @@ def test_price_basket(
     )
     # invariants
     assert r.total >= 0 and r.points_value <= r.subtotal
-    assert sum(v.gross for v in r.vat) == r.subtotal
+    assert sum(v.gross for v in r.vat) == r.total
+    assert sum(v.points_share for v in r.vat) == r.points_value
     assert all(v.net + v.vat == v.gross for v in r.vat)
     # dicts give the same result as tuples
     as_dicts = [
@@ -391,6 +421,51 @@ def test_price_basket(
         for p, q, v, d in lines
     ]
     assert L.price_basket(as_dicts, pct, **kwargs).total == r.total  # type: ignore[arg-type]
+
+
+sale_lines = st.lists(
+    st.tuples(
+        st.one_of(st.integers(0, 100_000), st.sampled_from([1, 5, 1005, 10**9])),
+        st.sampled_from(["1", "2", "3", "0.5", "1.255", "0.001", "12"]),
+        st.sampled_from([0, 700, 1900, 2000, 550]),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@CORE
+@given(lines=sale_lines, pct=st.integers(0, 100), net=st.booleans(), data=st.data())
+def test_vat_after_points(
+    lines: list[tuple[int, str, int, bool]], pct: int, net: bool, data: st.DataObject
+) -> None:
+    """Any redemption the basket allows (0 to all of it): core and model agree
+    on every VAT row, the shares are a non-negative split of the redeemed
+    value, and the rows add up to what is paid (SPEC §4)."""
+    subtotal = M.price_basket(lines, pct, net_mode=net)["subtotal"]
+    redeem = data.draw(
+        st.one_of(st.integers(0, subtotal), st.sampled_from([0, subtotal])), label="redeem"
+    )
+    kwargs = dict(net_mode=net, points_to_redeem=redeem, points_balance=redeem)
+    r = L.price_basket(lines, pct, **kwargs)  # type: ignore[arg-type]
+    m = M.price_basket(lines, pct, **kwargs)  # type: ignore[arg-type]
+    assert [(v.rate_bp, v.net, v.vat, v.gross, v.points_share) for v in r.vat] == m["vat"]
+    assert (r.subtotal, r.points_value, r.total) == (subtotal, redeem, subtotal - redeem)
+    sums: dict[int, int] = {}
+    for (_, _, rate, _), line in zip(lines, r.lines, strict=True):
+        sums[rate] = sums.get(rate, 0) + line.total
+    for v in r.vat:
+        assert 0 <= v.points_share <= sums[v.rate_bp]
+        assert v.gross == sums[v.rate_bp] - v.points_share
+        # within one unit of the exact proportion R * T_i / T
+        assert abs(v.points_share * subtotal - redeem * sums[v.rate_bp]) < max(subtotal, 1)
+        if net:
+            assert (v.vat, v.net) == (0, v.gross)
+        else:
+            assert v.vat == M.round_half_up(v.gross * v.rate_bp, 10_000 + v.rate_bp)
+    assert sum(v.points_share for v in r.vat) == redeem
+    assert sum(v.gross for v in r.vat) == r.total
 
 
 @HEAVY
