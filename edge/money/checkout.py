@@ -113,7 +113,14 @@ def price(
             for ln, p in zip(req.lines, basket.lines, strict=True)
         ],
         "vat": [
-            {"rate_bp": v.rate_bp, "net": v.net, "vat": v.vat, "gross": v.gross} for v in basket.vat
+            {
+                "rate_bp": v.rate_bp,
+                "net": v.net,
+                "vat": v.vat,
+                "gross": v.gross,
+                "points_share": v.points_share,
+            }
+            for v in basket.vat
         ],
         "net_mode": net_mode,
         "subtotal": basket.subtotal,

@@ -77,9 +77,9 @@ def test_quantities_and_vat_per_rate(pos, new_customer):
     assert r.json["lines"][0]["gross"] == 250
     vat = {v["rate_bp"]: v for v in r.json["vat"]}
     # 7 %: sum 500 -> vat round(500 * 700 / 10700) = round(32.71) = 33
-    assert vat[700] == {"rate_bp": 700, "net": 467, "vat": 33, "gross": 500}
+    assert vat[700] == {"rate_bp": 700, "net": 467, "vat": 33, "gross": 500, "points_share": 0}
     # 19 %: 3000 -> round(3000 * 1900 / 11900) = round(478.99) = 479
-    assert vat[1900] == {"rate_bp": 1900, "net": 2521, "vat": 479, "gross": 3000}
+    assert vat[1900] == {"rate_bp": 1900, "net": 2521, "vat": 479, "gross": 3000, "points_share": 0}
     assert r.json["total"] == 3500
 
 

@@ -15,8 +15,8 @@ SPEC_LINES = [
     {"quantity": "1", "unit_price": 2000, "vat_rate_bp": 700},
 ]
 SPEC_VAT = [
-    {"rate_bp": 700, "net": 1602, "vat": 112, "gross": 1714},
-    {"rate_bp": 1900, "net": 3602, "vat": 684, "gross": 4286},
+    {"rate_bp": 700, "net": 1602, "vat": 112, "gross": 1714, "points_share": 286},
+    {"rate_bp": 1900, "net": 3602, "vat": 684, "gross": 4286, "points_share": 714},
 ]
 
 
@@ -60,6 +60,6 @@ def test_without_redemption_the_rows_are_the_line_totals(pos, points_customer):
     r = pos.post("/quotes", {"customer_id": cid, "lines": SPEC_LINES})
     assert r.status_code == 200, r.json
     assert r.json["vat"] == [
-        {"rate_bp": 700, "net": 1869, "vat": 131, "gross": 2000},
-        {"rate_bp": 1900, "net": 4202, "vat": 798, "gross": 5000},
+        {"rate_bp": 700, "net": 1869, "vat": 131, "gross": 2000, "points_share": 0},
+        {"rate_bp": 1900, "net": 4202, "vat": 798, "gross": 5000, "points_share": 0},
     ]
