@@ -46,7 +46,6 @@ __all__ = [
     "earn_points",
     "effective_discount",
     "encode_entry",
-    "entry_hash",
     "parse_quantity",
     "payout",
     "points_clawback",
@@ -241,23 +240,6 @@ def price_basket(
     points_blocked: bool = False,
 ) -> PricedBasket: ...
 def encode_entry(
-    seq: int,
-    customer_id: int,
-    operation_id: int,
-    type: int,
-    account: str,
-    amount: int,
-    cash_after: int | None,
-    bonus_after: int | None,
-    points_after: int | None,
-    receipt_no: str | None,
-    actor: str,
-    reason: str | None,
-    reverses: int | None,
-    created_at: str,
-) -> bytes: ...
-def entry_hash(
-    prev_hash: bytes,
     seq: int,
     customer_id: int,
     operation_id: int,

@@ -26,6 +26,7 @@ __all__ = [
     "JOURNAL_SCHEMA",
     "CreditType",
     "PointsType",
+    "entry_hash",
     "entry_row",
     "journal_columns_sql",
     "verify_entries",
@@ -86,6 +87,12 @@ class PointsType(IntEnum):
     EARNED = 0
     REDEEMED = 1
     CORRECTION = 2
+
+
+def entry_hash(prev_hash: bytes, *row: Any) -> bytes:
+    """The hash of one journal row (``JOURNAL_COLUMNS`` order, without
+    ``hash``) chained from ``prev_hash``: ``chain_hashes`` of that one row."""
+    return _core.chain_hashes(prev_hash, [row])[0]
 
 
 def entry_row(

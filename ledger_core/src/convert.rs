@@ -222,8 +222,8 @@ pub fn stored_balances(d: &Bound<'_, PyDict>) -> Result<Vec<(i64, [i64; 3])>> {
 
 /// Defines a `#[pyfunction]` whose last parameters are the 14 columns of a
 /// journal row in journal column order (`type` spelled `r#type`), and hands
-/// its body the row as an `EntryRef` named by `|row|`. `encode_entry` and
-/// `entry_hash` take that list; written once, their signatures cannot drift.
+/// its body the row as an `EntryRef` named by `|row|` (`encode_entry`; a row's
+/// hash is `chain_hashes` of one row, so there is one row signature only).
 macro_rules! row_function {
     ($(#[$attr:meta])* $vis:vis fn $name:ident<$lt:lifetime>($py:ident $(, $arg:ident: $ty:ty)*)
      -> $ret:ty |$row:ident| $body:block) => {

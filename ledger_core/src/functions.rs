@@ -236,13 +236,6 @@ convert::row_function! {
     }
 }
 
-convert::row_function! {
-    pub fn entry_hash<'py>(py, prev_hash: &[u8]) -> Result<Bound<'py, PyBytes>> |row| {
-        let prev = journal::hash32("prev_hash", prev_hash)?;
-        Ok(PyBytes::new(py, &journal::entry_hash(&prev, &row)))
-    }
-}
-
 /// Hashes consecutive rows (tuples in journal column order, without `hash`)
 /// chained from `prev_hash`; returns one hash per row.
 #[pyfunction]

@@ -42,7 +42,6 @@ fn _ledger_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::parse_quantity, m)?)?;
     m.add_function(wrap_pyfunction!(functions::price_basket, m)?)?;
     m.add_function(wrap_pyfunction!(functions::encode_entry, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::entry_hash, m)?)?;
     m.add_function(wrap_pyfunction!(functions::chain_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(functions::verify_entries, m)?)?;
     #[cfg(feature = "store")]
