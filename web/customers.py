@@ -47,26 +47,22 @@ def _filters() -> dict[str, Any]:
 
 def _search(f: dict[str, Any]) -> dict[str, Any]:
     box = current_box()
+
+    def page(cursor: str | None) -> dict[str, Any]:
+        return queries.search_page(
+            box.db.reader(),
+            f["q"],
+            status=f["status"] or None,
+            type_=f["type"] or None,
+            group_id=int(f["group"]) if f["group"] else None,
+            region=box.config.box.country,
+            cursor=cursor,
+        )
+
     try:
-        return queries.search_page(
-            box.db.reader(),
-            f["q"],
-            status=f["status"] or None,
-            type_=f["type"] or None,
-            group_id=int(f["group"]) if f["group"] else None,
-            region=box.config.box.country,
-            cursor=f["cursor"],
-        )
+        return page(f["cursor"])
     except DomainError:  # a stale cursor from an older query: start over
-        return queries.search_page(
-            box.db.reader(),
-            f["q"],
-            status=f["status"] or None,
-            type_=f["type"] or None,
-            group_id=int(f["group"]) if f["group"] else None,
-            region=box.config.box.country,
-            cursor=None,
-        )
+        return page(None)
 
 
 def _list(template: str) -> str:
