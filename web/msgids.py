@@ -1,7 +1,7 @@
 """Message ids the panel builds at run time, listed for the extractor.
 
 Templates and views build some ids from a prefix and a value (``"tx_" ~
-type``, ``label_<field>``), and form checks and the service hand keys or
+kind``, ``label_<field>``), and form checks and the service hand keys or
 English sentences to :func:`web.customer_form.message`. None of those is a
 literal ``t("…")``, so ``make messages`` would not see them; ``N_`` marks them
 here. Imports only :mod:`l10n`. ``tests/web/test_panel_texts.py`` checks each
@@ -122,15 +122,22 @@ MSGIDS = (
     N_("job_printing"),
     N_("job_printed"),
     N_("job_failed"),
-    # edge.money.journal type names.
+    # web.queries.entry_label: an entry's kind (edge.money.entry_kinds), as t("tx_" ~ …).
     N_("tx_topup"),
-    N_("tx_usage"),
-    N_("tx_correction"),
-    N_("tx_bonus_topup"),
-    N_("tx_bonus_usage"),
+    N_("tx_bonus_grant"),
+    N_("tx_payment"),
+    N_("tx_bonus_payment"),
+    N_("tx_refund"),
+    N_("tx_bonus_refund"),
+    N_("tx_void"),
+    N_("tx_bonus_void"),
     N_("tx_payout"),
-    N_("tx_earned"),
-    N_("tx_redeemed"),
+    N_("tx_correction"),
+    N_("tx_points_earned"),
+    N_("tx_points_redeemed"),
+    N_("tx_points_clawback"),
+    # web.queries.SYSTEM_REASONS: reasons the box writes itself.
+    N_("reason_points_refund"),
     # History fields that are not form fields.
     N_("hist_created"),
     N_("hist_status"),

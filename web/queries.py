@@ -7,7 +7,8 @@ import sqlite3
 from typing import Any
 
 from edge.customers import search as s
-from edge.money.journal import type_name
+from edge.money import purchases as net
+from edge.money.entry_kinds import kind
 
 
 def groups(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -56,6 +57,18 @@ def search_page(
     return page
 
 
+# Bonus entries keep their own word on the credit tab ("Bonus-Zahlung").
+_BONUS_WORDED = frozenset({"payment", "refund", "void"})
+# Reasons the box itself writes (edge/money/reversals.py), shown in the page's language.
+SYSTEM_REASONS = {"points taken back for a refund": "reason_points_refund"}
+
+
+def entry_label(account: str, code: int, amount: int) -> str:
+    """The message id of an entry's word in the panel: ``tx_`` + its kind."""
+    k = kind(account, code, amount)
+    return f"tx_bonus_{k}" if account == "bonus" and k in _BONUS_WORDED else f"tx_{k}"
+
+
 def journal(
     conn: sqlite3.Connection, customer_id: int, accounts: tuple[str, ...], limit: int = 100
 ) -> list[dict[str, Any]]:
@@ -66,27 +79,29 @@ def journal(
         " ORDER BY seq DESC LIMIT ?",
         [customer_id, *accounts, limit],
     ).fetchall()
-    return [{**dict(r), "type_name": type_name(r["account"], r["type"])} for r in rows]
+    return [
+        {
+            **dict(r),
+            "label": entry_label(r["account"], r["type"], r["amount"]),
+            "reason_id": SYSTEM_REASONS.get(r["reason"] or ""),
+        }
+        for r in rows
+    ]
 
 
 def purchases(conn: sqlite3.Connection, customer_id: int, limit: int = 100) -> dict[str, Any]:
+    """The newest purchases and the statistics, net of refunds (edge.money.purchases)."""
     rows = conn.execute(
-        "SELECT id, receipt_no, total, points_earned, created_at FROM purchases"
-        " WHERE customer_id = ? ORDER BY id DESC LIMIT ?",
+        f"SELECT id, receipt_no, total, points_earned, created_at, refunded"
+        f" FROM {net.NET_PURCHASES} WHERE customer_id = ? ORDER BY id DESC LIMIT ?",
         [customer_id, limit],
     ).fetchall()
-    total, count, last = conn.execute(
-        "SELECT coalesce(sum(total), 0), count(*), max(created_at) FROM purchases"
-        " WHERE customer_id = ?",
-        [customer_id],
-    ).fetchone()
-    # Average rounded half up to the cent, in integers (as the API does).
-    average = (2 * total + count) // (2 * count) if count else 0
+    total, count, last = net.stats(conn, customer_id)
     return {
-        "items": [dict(r) for r in rows],
+        "items": [{**dict(r), **net.refund_marks(r)} for r in rows],
         "total": total,
         "count": count,
-        "average": average,
+        "average": net.average(total, count),
         "last": last,
     }
 

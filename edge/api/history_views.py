@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from edge.api.context import current_box
 from edge.api.registry import api
 from edge.customers.service import load_for_money, parse_id
+from edge.money import purchases as purchases_net
 from edge.money.journal import entry_out
 
 routes = api.section("money")
@@ -76,10 +77,10 @@ JOURNAL = _Listing(
     "count(*)",
 )
 PURCHASES = _Listing(
-    "purchases",
+    purchases_net.NET_PURCHASES,
     "id",
-    "id, operation_id, receipt_no, total, points_earned, created_at",
-    "coalesce(sum(total), 0), count(*), max(created_at)",
+    "id, operation_id, receipt_no, total, points_earned, created_at, refunded",
+    f"{purchases_net.STATS}, count(*)",  # the listing's total counts refunded ones too
 )
 
 
@@ -97,11 +98,10 @@ def transactions(customer_id: str, query: PageQuery) -> dict[str, Any]:
 
 @routes.get("/customers/<customer_id>/purchases", query=PageQuery, errors=(404,))
 def purchases(customer_id: str, query: PageQuery) -> dict[str, Any]:
-    """Purchases with stats (total, count, average, last purchase)"""
+    """Purchases with stats (total, count, average, last purchase), net of refunds"""
     page = PURCHASES.page(customer_id, query)
-    total, count, last = page.totals
-    # Average rounded half up to the cent, in integers.
-    average = (2 * total + count) // (2 * count) if count else 0
+    total, count, last, listed = page.totals
+    average = purchases_net.average(total, count)
     return {
         "items": [
             {
@@ -111,10 +111,11 @@ def purchases(customer_id: str, query: PageQuery) -> dict[str, Any]:
                 "total": r["total"],
                 "points_earned": r["points_earned"],
                 "created_at": r["created_at"],
+                **purchases_net.refund_marks(r),
             }
             for r in page.rows
         ],
-        "total": count,
+        "total": listed,
         "next": page.next,
         "stats": {"total": total, "count": count, "average": average, "last_purchase_at": last},
         "currency": page.currency,

@@ -8,7 +8,7 @@ reads its fields. Imports no project module.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
@@ -39,7 +39,25 @@ class TenderIn(StrictIn):
     )
 
 
+# SPEC §5: exactly one payer. A null field counts as absent, so each branch
+# also asks for a string: ``{"customer_id": "7", "card_uid": null}`` is valid.
+EXACTLY_ONE_PAYER: dict[str, Any] = {
+    "oneOf": [
+        {"required": [name], "properties": {name: {"type": "string"}}}
+        for name in ("customer_id", "card_uid")
+    ]
+}
+
+
 class BasketIn(StrictIn):
+    """A basket to price. The payer is exactly one of `customer_id` or
+    `card_uid`; both, or neither, is answered 422 `validation_error`."""
+
+    # The rule itself is kept by edge.money.checkout.resolve_payer, so the
+    # panel and the primary's write path keep it too.
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=EXACTLY_ONE_PAYER)
+
     customer_id: Annotated[str, Field(min_length=1, max_length=32)] | None = None
     card_uid: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     receipt_no: ReceiptNo | None = None

@@ -27,13 +27,27 @@ from edge.platform.config import Config
 def resolve_payer(
     conn: sqlite3.Connection, config: Config, customer_id: str | None, card_uid: str | None
 ) -> MoneyCustomer:
+    """SPEC §5: exactly one payer. With both, a card could be charged to a
+    customer it does not belong to; so both are refused like neither is."""
+    if customer_id is not None and card_uid is not None:
+        raise FieldErrors(
+            [
+                {"field": name, "message": "send exactly one of customer_id or card_uid"}
+                for name in ("customer_id", "card_uid")
+            ],
+            "send exactly one of customer_id or card_uid, not both",
+        )
     if customer_id is not None:
         return load_for_money(conn, parse_id(customer_id), config)
     if card_uid is not None:
         card = active_card(conn, parse_uid(card_uid, "card_uid"))
         return load_for_money(conn, int(card["customer_id"]), config)
-    raise FieldErrors.one(
-        "customer_id", "customer_id or card_uid required", "send customer_id or card_uid"
+    raise FieldErrors(
+        [
+            {"field": name, "message": "customer_id or card_uid required"}
+            for name in ("customer_id", "card_uid")
+        ],
+        "send customer_id or card_uid",
     )
 
 

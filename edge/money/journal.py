@@ -1,8 +1,8 @@
 """Appending journal entries and keeping the balance cache equal to them.
 
 Runs only inside a write transaction on the single writer thread, so the
-chain head read here cannot move under us. Imports ``edge.ledger`` and
-``edge.platform``.
+chain head read here cannot move under us. Imports ``edge.ledger``,
+``edge.platform`` and :mod:`edge.money.entry_kinds`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge import ledger
+from edge.money.entry_kinds import kind
 from edge.platform.actor import Actor
 
 GENESIS = ledger.GENESIS_HASH
@@ -51,7 +52,8 @@ def entry_out(row: Mapping[str, Any] | sqlite3.Row) -> dict[str, Any]:
         "id": str(row["seq"]),
         "operation_id": str(row["operation_id"]),
         "type": row["type"],
-        "type_name": type_name(row["account"], row["type"]),
+        "type_name": type_name(row["account"], row["type"]),  # kept for older clients
+        "kind": kind(row["account"], row["type"], row["amount"]),
         **{c: row[c] for c in _SHOWN},
         "reverses": str(reverses) if reverses is not None else None,
         "created_at": row["created_at"],

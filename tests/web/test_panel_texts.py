@@ -15,7 +15,7 @@ from edge.platform.config import Config, load_config
 from edge.security.users import ROLES
 from tests.support.panel import Panel, make_customer
 from web import customer_form as cf
-from web import customers, msgids
+from web import customers, msgids, queries
 
 NB = "\u00a0"
 
@@ -31,8 +31,16 @@ def test_every_built_id_is_listed_for_the_extractor() -> None:
     assert listed("sec_") == {f"sec_{s}" for s in cf.SECTIONS}
     assert listed("tab_") == {f"tab_{s}" for s in customers.TABS}
     assert listed("role_") == {f"role_{r}" for r in ROLES}
-    types = (*journal.CREDIT_TYPES.values(), *journal.POINTS_TYPES.values())
-    assert listed("tx_") == {f"tx_{name}" for name in types}
+    codes_of = {"cash": journal.CREDIT_TYPES, "bonus": journal.CREDIT_TYPES}
+    codes_of["points"] = journal.POINTS_TYPES
+    words = {
+        queries.entry_label(account, code, amount)
+        for account, codes in codes_of.items()
+        for code in codes
+        for amount in (1, -1)
+    }
+    assert listed("tx_") == words
+    assert listed("reason_") == set(queries.SYSTEM_REASONS.values())
     states = (printing.QUEUED, printing.PRINTING, printing.PRINTED, printing.FAILED)
     assert listed("job_") == {f"job_{s}" for s in states}
     gender = cf.BY_NAME["gender"].options
