@@ -21,11 +21,8 @@ def rebuild_checkout(conn: sqlite3.Connection, config: Config, checkout_id: str)
 
     Rebuilt from what the sale stored: the purchase lines, the operation's
     details (tenders, points), its journal entries (credit split, balances
-    after) and the VAT table priced again by the Rust core from the line
-    totals (the same rounding as at sale time).
+    after) and the VAT table priced again by the Rust core (:func:`_vat_rows`).
     """
-    from edge import ledger
-
     try:
         op_id = int(checkout_id)
     except ValueError:
@@ -70,27 +67,51 @@ def rebuild_checkout(conn: sqlite3.Connection, config: Config, checkout_id: str)
             body["cash"], body["bonus"] = e["cash_after"], e["bonus_after"]
         else:
             body["points"] = e["points_after"]
+    vat = _vat_rows(lines, details, int(purchase["total"]), int(body["points_value"]))
+    if vat is None:
+        log.warning("checkout %s: VAT table could not be rebuilt", checkout_id)
+    else:
+        body["vat"] = vat
+    vat_id = customer_vat_id(conn, op["customer_id"]) if body["net_mode"] else None
+    return checkout_document(config, body, at=op["created_at"], vat_id=vat_id)
+
+
+def _vat_rows(
+    lines: list[dict[str, Any]], details: dict[str, Any], total: int, points_value: int
+) -> list[dict[str, int]] | None:
+    """The sale's VAT table, priced again by the Rust core from what the sale
+    stored: the lines as sent, their discount, net mode and the points
+    redeemed (VAT after points, SPEC §4). None unless it reproduces the
+    stored total: a receipt prints no VAT rather than a wrong one."""
+    from edge import ledger
+
+    redeemed = int(details.get("points_redeemed") or 0)
+    percent = max((int(ln.get("discount_percent") or 0) for ln in lines), default=0)
     try:
         priced = ledger.price_basket(
             [
                 {
-                    "unit_price": int(ln.get("total") or 0),
-                    "quantity": "1",
+                    "unit_price": int(ln.get("unit_price") or 0),
+                    "quantity": str(ln.get("quantity") or "1"),
                     "vat_rate_bp": int(ln.get("vat_rate_bp") or 0),
-                    "discountable": False,
+                    "discountable": bool(ln.get("discountable", True)),
                 }
                 for ln in lines
             ],
-            None,
-            net_mode=bool(body["net_mode"]),
+            percent or None,
+            net_mode=bool(details.get("net_mode")),
+            points_to_redeem=redeemed,
+            points_balance=redeemed,
+            point_value=points_value // redeemed if redeemed else 1,
+            points_per_eur=0,
         )
-        body["vat"] = [
-            {"rate_bp": v.rate_bp, "net": v.net, "vat": v.vat, "gross": v.gross} for v in priced.vat
-        ]
     except ledger.LedgerError:
-        log.warning("checkout %s: VAT table could not be rebuilt", checkout_id)
-    vat_id = customer_vat_id(conn, op["customer_id"]) if body["net_mode"] else None
-    return checkout_document(config, body, at=op["created_at"], vat_id=vat_id)
+        return None
+    if priced.total != total:
+        return None
+    return [
+        {"rate_bp": v.rate_bp, "net": v.net, "vat": v.vat, "gross": v.gross} for v in priced.vat
+    ]
 
 
 def _last_entry(conn: sqlite3.Connection, op_id: int, accounts: str) -> sqlite3.Row | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from edge.devices import printing
+from edge.devices import printing, reprints
 from tests.support.devices import Service, device_config, wait_until
 
 UID = "04A1B2C3D4E5F6"
@@ -155,3 +155,31 @@ def test_a_refund_prints_a_refund_receipt(svc: Service, tmp_path: Path) -> None:
     # The payment itself is no refund: still 404 for anything but top-up/payout/refund.
     status, _ = svc.request("POST", "/receipts", {"operation_id": sale["payment_id"]})
     assert status == 404
+
+
+@pytest.mark.parametrize("net_mode", [0, 1], ids=["gross", "net"])
+def test_a_rebuilt_receipt_is_the_one_printed_at_the_sale(svc: Service, net_mode: int) -> None:
+    """Discounts, VAT after points and net mode: a receipt rebuilt from the
+    journal says exactly what the sale's own receipt said."""
+    # A business with a foreign VAT ID is reverse charge by itself: the gross case has none.
+    vat_id = CUSTOMER_VAT_ID if net_mode else None
+    fields = {"net_mode": net_mode, "vat_id": vat_id, "discount_percent": 5}
+    cid = funded_customer(svc, type="business", display_name="Acme BV", company_name="Acme BV",
+                          **fields)  # fmt: skip
+    assert svc.request("POST", f"/customers/{cid}/topups", {"amount": 3000})[0] == 201
+    lines = [*BASKET["lines"], {"sku": "2", "name": "Kuchen", "quantity": "3", "unit_price": 250,
+                                "vat_rate_bp": 700, "discountable": False}]  # fmt: skip
+    status, first = svc.request("POST", "/checkouts", {**BASKET, "lines": lines})
+    assert status == 201, first
+    assert first["points_earned"] > 0
+    basket = {**BASKET, "receipt_no": "T1-000702", "lines": lines, "redeem_points": 3}
+    status, sale = svc.request("POST", "/checkouts", basket)
+    assert status == 201, sale
+    assert sale["points_redeemed"] == 3 and sale["net_mode"] is bool(net_mode)
+    assert sum(v["gross"] for v in sale["vat"]) == sale["total"]
+    reader = svc.box.db.reader()
+    original = printing.latest_document_for(reader, "checkout", sale["checkout_id"])
+    rebuilt = reprints.rebuild_checkout(reader, svc.box.config, sale["checkout_id"])
+    assert original is not None and rebuilt is not None
+    assert rebuilt.text() == original.text()
+    assert ("Steuerschuldnerschaft" in original.text()) is bool(net_mode)
