@@ -44,7 +44,7 @@ class DisplayOut(BaseModel):
 class ReceiptIn(_In):
     checkout_id: Annotated[str, Field(min_length=1, max_length=32)] | None = None
     operation_id: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
-        None, description="a top-up or payout: prints its slip"
+        None, description="a top-up, payout or refund: prints its slip"
     )
     lines: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=200)] | None = (
         None
@@ -129,7 +129,7 @@ def post_receipt(body: ReceiptIn) -> Response:
         elif body.operation_id is not None:
             doc = reprints.operation_slip(conn, config, body.operation_id)
             if doc is None:
-                raise ApiError(404, "not_found", f"no top-up or payout {body.operation_id}")
+                raise ApiError(404, "not_found", f"no top-up, payout or refund {body.operation_id}")
             job_id = printing.enqueue(conn, doc, source_id=body.operation_id)
         else:
             job_id = printing.enqueue_text(conn, config, list(body.lines or []), body.title)

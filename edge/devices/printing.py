@@ -63,8 +63,16 @@ def document_from_json(text: str) -> Document:
 
 
 def box_info(config: Config) -> dict[str, Any]:
-    """What receipt headers show about the box."""
-    return {"name": config.box.name}
+    """What receipt headers show about the box (the seller, SPEC §5) and the
+    time zone their dates are printed in."""
+    box = config.box
+    return {
+        "name": box.name,
+        "address": list(box.address),
+        "vat_id": box.vat_id,
+        "tax_number": box.tax_number,
+        "timezone": box.timezone,
+    }
 
 
 def locale(config: Config) -> str:
@@ -92,12 +100,28 @@ def enqueue(
     return str(cur.lastrowid)
 
 
-def checkout_document(config: Config, body: Mapping[str, Any], *, at: str = "") -> Document:
-    """The sale receipt for a checkout response body."""
+def customer_vat_id(conn: sqlite3.Connection, customer_id: Any) -> str | None:
+    """The customer's VAT ID, which a reverse-charge receipt must name (the
+    checkout body does not carry it)."""
+    if customer_id is None:
+        return None
+    row = conn.execute("SELECT vat_id FROM customers WHERE id = ?", [customer_id]).fetchone()
+    return (row["vat_id"] or None) if row else None
+
+
+def checkout_document(
+    config: Config, body: Mapping[str, Any], *, at: str = "", vat_id: str | None = None
+) -> Document:
+    """The sale receipt for a checkout response body; ``vat_id`` is the
+    customer's (printed in net mode)."""
     data = dict(body)
     data.setdefault(
         "customer",
-        {"display_name": body.get("display_name"), "customer_number": body.get("customer_number")},
+        {
+            "display_name": body.get("display_name"),
+            "customer_number": body.get("customer_number"),
+            "vat_id": vat_id,
+        },
     )
     if at:
         data.setdefault("at", at)
@@ -115,7 +139,8 @@ def enqueue_checkout(
     receipt with the receipt number and total, and is logged.
     """
     try:
-        doc = checkout_document(config, body, at=at)
+        vat_id = customer_vat_id(conn, body.get("customer_id")) if body.get("net_mode") else None
+        doc = checkout_document(config, body, at=at, vat_id=vat_id)
     except Exception:
         log.exception("checkout %s: receipt layout failed", body.get("checkout_id"))
         doc = text_document(

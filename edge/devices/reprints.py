@@ -1,5 +1,5 @@
 """Receipts rebuilt after the fact: a checkout that was never queued, and the
-slip of a top-up or payout, both from what the journal holds. Used by
+slip of a top-up, payout or refund, all from what the journal holds. Used by
 ``POST /receipts`` for reprints; the outbox itself is :mod:`edge.devices.printing`."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import logging
 import sqlite3
 from typing import Any
 
-from drivers.receipts import Document, payout_slip, topup_slip
-from edge.devices.printing import box_info, checkout_document, locale
+from drivers.receipts import Document, payout_slip, refund_slip, topup_slip
+from edge.devices.printing import box_info, checkout_document, customer_vat_id, locale
 from edge.platform.config import Config
 
 log = logging.getLogger(__name__)
@@ -21,11 +21,8 @@ def rebuild_checkout(conn: sqlite3.Connection, config: Config, checkout_id: str)
 
     Rebuilt from what the sale stored: the purchase lines, the operation's
     details (tenders, points), its journal entries (credit split, balances
-    after) and the VAT table priced again by the Rust core from the line
-    totals (the same rounding as at sale time).
+    after) and the VAT table priced again by the Rust core (:func:`_vat_rows`).
     """
-    from edge import ledger
-
     try:
         op_id = int(checkout_id)
     except ValueError:
@@ -55,6 +52,8 @@ def rebuild_checkout(conn: sqlite3.Connection, config: Config, checkout_id: str)
         "total": purchase["total"],
         "points_earned": purchase["points_earned"],
         "points_redeemed": details.get("points_redeemed", 0),
+        # What the points took off: the line totals less what was paid.
+        "points_value": sum(int(ln.get("total") or 0) for ln in lines) - int(purchase["total"]),
         "tenders": details.get("tenders", []),
         "net_mode": details.get("net_mode", False),
         "currency": config.box.currency,
@@ -68,37 +67,74 @@ def rebuild_checkout(conn: sqlite3.Connection, config: Config, checkout_id: str)
             body["cash"], body["bonus"] = e["cash_after"], e["bonus_after"]
         else:
             body["points"] = e["points_after"]
+    vat = _vat_rows(lines, details, int(purchase["total"]), int(body["points_value"]))
+    if vat is None:
+        log.warning("checkout %s: VAT table could not be rebuilt", checkout_id)
+    else:
+        body["vat"] = vat
+    vat_id = customer_vat_id(conn, op["customer_id"]) if body["net_mode"] else None
+    return checkout_document(config, body, at=op["created_at"], vat_id=vat_id)
+
+
+def _vat_rows(
+    lines: list[dict[str, Any]], details: dict[str, Any], total: int, points_value: int
+) -> list[dict[str, int]] | None:
+    """The sale's VAT table, priced again by the Rust core from what the sale
+    stored: the lines as sent, their discount, net mode and the points
+    redeemed (VAT after points, SPEC §4). None unless it reproduces the
+    stored total: a receipt prints no VAT rather than a wrong one."""
+    from edge import ledger
+
+    redeemed = int(details.get("points_redeemed") or 0)
+    percent = max((int(ln.get("discount_percent") or 0) for ln in lines), default=0)
     try:
         priced = ledger.price_basket(
             [
                 {
-                    "unit_price": int(ln.get("total") or 0),
-                    "quantity": "1",
+                    "unit_price": int(ln.get("unit_price") or 0),
+                    "quantity": str(ln.get("quantity") or "1"),
                     "vat_rate_bp": int(ln.get("vat_rate_bp") or 0),
-                    "discountable": False,
+                    "discountable": bool(ln.get("discountable", True)),
                 }
                 for ln in lines
             ],
-            None,
-            net_mode=bool(body["net_mode"]),
+            percent or None,
+            net_mode=bool(details.get("net_mode")),
+            points_to_redeem=redeemed,
+            points_balance=redeemed,
+            point_value=points_value // redeemed if redeemed else 1,
+            points_per_eur=0,
         )
-        body["vat"] = [
-            {"rate_bp": v.rate_bp, "net": v.net, "vat": v.vat, "gross": v.gross} for v in priced.vat
-        ]
     except ledger.LedgerError:
-        log.warning("checkout %s: VAT table could not be rebuilt", checkout_id)
-    return checkout_document(config, body, at=op["created_at"])
+        return None
+    if priced.total != total:
+        return None
+    return [
+        {"rate_bp": v.rate_bp, "net": v.net, "vat": v.vat, "gross": v.gross} for v in priced.vat
+    ]
+
+
+def _last_entry(conn: sqlite3.Connection, op_id: int, accounts: str) -> sqlite3.Row | None:
+    """The operation's last journal entry on ``accounts`` (an SQL condition
+    written here, never from input): its balances after."""
+    return conn.execute(
+        "SELECT cash_after, bonus_after, points_after FROM journal"
+        f" WHERE operation_id = ? AND {accounts} ORDER BY seq DESC LIMIT 1",
+        [op_id],
+    ).fetchone()
 
 
 def operation_slip(conn: sqlite3.Connection, config: Config, operation_id: str) -> Document | None:
-    """The slip of a top-up or payout, from its operation and journal entries."""
+    """The slip of a top-up, payout or refund, from its operation and journal
+    entries (a refund names the payment it refunds and the sale's receipt)."""
     try:
         op_id = int(operation_id)
     except ValueError:
         return None
     op = conn.execute(
         "SELECT o.*, c.display_name, c.customer_number FROM operations o"
-        " JOIN customers c ON c.id = o.customer_id WHERE o.id = ? AND o.kind IN ('topup','payout')",
+        " JOIN customers c ON c.id = o.customer_id"
+        " WHERE o.id = ? AND o.kind IN ('topup','payout','refund')",
         [op_id],
     ).fetchone()
     if op is None:
@@ -114,12 +150,15 @@ def operation_slip(conn: sqlite3.Connection, config: Config, operation_id: str) 
     }
     if op["kind"] == "topup" and details.get("bonus"):
         data["bonus_granted"] = details["bonus"]
-    last = conn.execute(
-        "SELECT cash_after, bonus_after FROM journal WHERE operation_id = ?"
-        " AND account IN ('cash','bonus') ORDER BY seq DESC LIMIT 1",
-        [op_id],
-    ).fetchone()
+    if op["kind"] == "refund":
+        data["payment_id"] = str(op["ref_id"])
+        for key in ("to_cash", "to_bonus", "points_taken_back"):
+            data[key] = details.get(key, 0)
+    last = _last_entry(conn, op_id, "account IN ('cash','bonus')")
     if last is not None:
         data["cash"], data["bonus"] = last["cash_after"], last["bonus_after"]
-    slip = topup_slip if op["kind"] == "topup" else payout_slip
+    points = _last_entry(conn, op_id, "account = 'points'")
+    if op["kind"] == "refund" and points is not None:  # the points taken back
+        data["points"] = points["points_after"]
+    slip = {"topup": topup_slip, "payout": payout_slip, "refund": refund_slip}[op["kind"]]
     return slip(box_info(config), data, locale=locale(config), width=config.devices.printer.width)

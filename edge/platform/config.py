@@ -13,6 +13,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -34,6 +35,23 @@ class BoxConfig(_Section):
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
     country: str = Field("DE", pattern=r"^[A-Z]{2}$")
     data_dir: str = "/var/lib/tilledge"
+    # What a receipt must carry about the seller (SPEC §5 "Receipts").
+    address: list[str] = Field(default_factory=list)
+    vat_id: str = ""
+    tax_number: str = ""
+    # Receipts show local time; the journal stays in UTC.
+    timezone: str = "Europe/Berlin"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {v!r}; use an IANA name like Europe/Berlin"
+            ) from None
+        return v
 
 
 class ServerConfig(_Section):

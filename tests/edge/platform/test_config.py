@@ -103,3 +103,35 @@ def test_listen_must_be_host_port():
 def test_discount_style_rate_limits():
     with pytest.raises(ConfigError, match=r"ledger\.topup_bonus\.0\.rate_bp"):
         load_config(overrides={"ledger.topup_bonus": [{"from": 0, "rate_bp": 20000}]}, environ={})
+
+
+def test_receipt_identity_keys(tmp_path):
+    p = write(
+        tmp_path,
+        '[box]\naddress = ["Hauptstr. 1", "12345 Musterstadt"]\nvat_id = "DE123456789"\n'
+        'tax_number = "12/345/67890"\ntimezone = "Europe/Vienna"\n',
+    )
+    c = load_config(p, environ={})
+    assert c.box.address == ["Hauptstr. 1", "12345 Musterstadt"]
+    assert (c.box.vat_id, c.box.tax_number, c.box.timezone) == (
+        "DE123456789",
+        "12/345/67890",
+        "Europe/Vienna",
+    )
+    d = load_config(environ={}).box
+    assert (d.address, d.vat_id, d.tax_number, d.timezone) == ([], "", "", "Europe/Berlin")
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berln", "Mars/Olympus", "../../etc/passwd", "", "CEST+2"])
+def test_an_unknown_time_zone_is_refused_naming_the_key(tmp_path, zone):
+    p = write(tmp_path, f'[box]\ntimezone = "{zone}"\n')
+    with pytest.raises(ConfigError, match=r"box\.timezone: .*unknown time zone"):
+        load_config(p, environ={})
+    with pytest.raises(ConfigError, match=r"box\.timezone"):
+        load_config(environ={"TILLEDGE_BOX_TIMEZONE": zone or '""'})
+
+
+def test_an_address_must_be_a_list_of_lines(tmp_path):
+    p = write(tmp_path, '[box]\naddress = "Hauptstr. 1"\n')
+    with pytest.raises(ConfigError, match=r"box\.address"):
+        load_config(p, environ={})
