@@ -175,6 +175,12 @@ def _check(names: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
     return values, errors
 
 
+def _refused_fields(e: FieldErrors, customer: dict[str, Any] | None) -> tuple[str, int]:
+    """The form again, as posted, with each refused field's message beside it."""
+    errs = {x["field"]: cf.field_message(x["field"], x["message"]) for x in e.errors}
+    return _form_page(_posted_values(), errs, customer=customer, status=status_of(e))
+
+
 def _form_page(
     template_values: dict[str, Any],
     errors: dict[str, str],
@@ -235,8 +241,7 @@ def customer_new() -> str | Response | tuple[str, int]:
     try:
         cid = box.db.write(txn)
     except FieldErrors as e:
-        errs = {x["field"]: cf.field_message(x["field"], x["message"]) for x in e.errors}
-        return _form_page(_posted_values(), errs, customer=None, status=status_of(e))
+        return _refused_fields(e, None)
     except DuplicateCustomer as e:
         dupes = e.numbers.get("candidates", [])
         return _form_page(_posted_values(), {}, customer=None, duplicates=dupes, status=409)
@@ -273,8 +278,7 @@ def customer_edit(customer_id: str) -> str | Response | tuple[str, int]:
     try:
         changed = box.db.write(txn)
     except FieldErrors as e:
-        errs = {x["field"]: cf.field_message(x["field"], x["message"]) for x in e.errors}
-        return _form_page(_posted_values(), errs, customer=customer, status=status_of(e))
+        return _refused_fields(e, customer)
     except DomainError as e:
         flash(problem_text(e), "error")
         return _form_page(_posted_values(), {}, customer=customer, status=status_of(e))
