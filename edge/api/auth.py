@@ -12,13 +12,9 @@ from flask import g, request
 
 from edge.api.context import current_box
 from edge.api.problems import ApiError
-
-# Kept importable from here for route modules that another branch owns
-# (money.py, idempotency.py); new code imports edge.platform.clock.
-from edge.platform.clock import now_iso
 from edge.security.tokens import Principal, lookup
 
-__all__ = ["current_actor", "has_scope", "now_iso", "require"]
+__all__ = ["current_actor", "has_scope", "require"]
 
 
 def require(scope: str | None) -> None:

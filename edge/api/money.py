@@ -5,17 +5,16 @@ quotes and checkouts. Every one that moves money requires an
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from flask import Response, g
 from pydantic import BaseModel, Field, StrictBool, StrictInt, field_validator
 
-from edge.api.auth import current_actor, now_iso
+from edge.api.auth import current_actor
 from edge.api.context import current_box
-from edge.api.idempotency import PROBLEMS, IdemKey, Outcome, response
+from edge.api.idempotency import PROBLEMS, response
 from edge.api.problems import ApiError
 from edge.api.registry import api
 from edge.customers.service import parse_id
@@ -24,7 +23,7 @@ from edge.money import operations
 from edge.money.basket import BasketIn, ReceiptNo
 from edge.money.basket import StrictIn as _In
 from edge.platform.actor import Actor
-from edge.platform.box import Box
+from edge.platform.clock import now_iso
 
 Amount = Annotated[StrictInt, Field(gt=0, le=10**12, description="minor units, > 0")]
 
@@ -222,13 +221,3 @@ def create_checkout(body: BasketIn) -> Response:
 
 
 # -- for edge/serving/primary_writes.py: the registry with the API's answers --
-
-
-def operation_txn(
-    box: Box, key: IdemKey | None, name: str, actor: Actor, args: Sequence[Any]
-) -> Callable[[sqlite3.Connection], Any]:
-    return operations.operation_txn(box, operations.Booking(key, name, actor, args), PROBLEMS)
-
-
-def settle_operation(box: Box, key: IdemKey | None, name: str, committed: Any) -> Outcome:
-    return operations.settle_operation(box, key, name, committed)

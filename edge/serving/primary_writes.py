@@ -201,7 +201,8 @@ class WritesServer:
             return []
 
     def _run(self, batch: list[tuple[_Peer, dict[str, Any]]]) -> list[dict[str, Any]]:
-        from edge.api.money import operation_txn, settle_operation  # routes import our peers
+        from edge.api.idempotency import PROBLEMS
+        from edge.money.operations import Booking, operation_txn, settle_operation
 
         box = self.box
         answers: list[dict[str, Any] | None] = [None] * len(batch)
@@ -209,7 +210,8 @@ class WritesServer:
         for i, (_, m) in enumerate(batch):
             try:
                 key = IdemKey(*m["key"]) if m.get("key") else None
-                txns.append(operation_txn(box, key, m["op"], Actor(*m["actor"]), m["args"]))
+                booking = Booking(key, m["op"], Actor(*m["actor"]), m["args"])
+                txns.append(operation_txn(box, booking, PROBLEMS))
                 where.append((i, key, m["op"]))
             except (KeyError, TypeError, ValueError):
                 log.warning("refused a malformed operation %r from a worker", m.get("op"))
