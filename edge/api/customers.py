@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Response
 
+from edge.api import examples as ex
 from edge.api.auth import current_actor, has_scope
 from edge.api.context import current_box
 from edge.api.idempotency import commit
@@ -61,9 +62,16 @@ def _record(
     return service.get_customer(conn, customer_id, config=config or current_box().config)
 
 
-@routes.get("/customers", query=m.SearchQuery, response=m.CustomerPage)
+@routes.get("/customers", query=m.SearchQuery, response=m.CustomerPage, example=ex.CUSTOMER_PAGE)
 def search_customers(query: m.SearchQuery) -> dict[str, Any]:
-    """Search customers as you type (name, number, e-mail, phone, company, card)"""
+    """Search customers as you type (name, number, e-mail, phone, company, card)
+
+    `q` matches, in this order: customer number prefix, card UID prefix, phone
+    (E.164 prefix when typed with `+`, `00` or `0`, else any fragment of 4 or
+    more digits), name and company prefixes (case and accents ignored), e-mail
+    prefix; each customer once, under the first way it matched (`matched`).
+    Empty `q`: all customers by id. `total` is exact up to 1,000 matches.
+    """
     group_id = _query_int(query.group, "query.group", "not a group id")
     box = current_box()
     return s.search(
@@ -83,10 +91,18 @@ def search_customers(query: m.SearchQuery) -> dict[str, Any]:
     body=m.CustomerCreate,
     response=m.Customer,
     status=201,
-    errors=(403, 409),
+    errors=("conflict", "duplicate_customer"),
+    example=ex.CUSTOMER,
 )
 def create_customer(query: m.CreateQuery, body: m.CustomerCreate) -> Response:
-    """Create a customer (409 duplicate_customer unless ?allow_duplicate=true)"""
+    """Create a customer (409 duplicate_customer unless ?allow_duplicate=true)
+
+    An individual needs `last_name`, a business `company_name`; without
+    `customer_number` the next free number is taken (a taken one is
+    `conflict`). An active customer with the same e-mail, phone or name and date
+    of birth is `duplicate_customer` with up to 10 `candidates`.
+    `third_party_memo` needs the `thirdparty` scope (`forbidden`).
+    """
     values = _normalized(body)
     box, actor = current_box(), current_actor()
 
@@ -104,15 +120,30 @@ def create_customer(query: m.CreateQuery, body: m.CustomerCreate) -> Response:
     return commit(txn)
 
 
-@routes.get("/customers/<id>", response=m.Customer, errors=(404,))
+@routes.get("/customers/<id>", response=m.Customer, errors=("not_found",), example=ex.CUSTOMER)
 def get_customer(id: str) -> dict[str, Any]:
-    """The full customer record with balances, group, cards and effective discount"""
+    """The full customer record with balances, group, cards and effective discount
+
+    Every master-data field, and what the box derives: `display_name`, `group`,
+    `effective_discount_percent`, `reverse_charge`, `age_alert`, the balances.
+    """
     return _record(current_box().db.reader(), service.parse_id(id))
 
 
-@routes.patch("/customers/<id>", body=m.CustomerPatch, response=m.Customer, errors=(403, 404, 409))
+@routes.patch(
+    "/customers/<id>",
+    body=m.CustomerPatch,
+    response=m.Customer,
+    errors=("not_found", "conflict"),
+    example=ex.CUSTOMER,
+)
 def patch_customer(id: str, body: m.CustomerPatch) -> Response:
-    """Change some fields (null unsets); every change is kept in the history"""
+    """Change some fields (null unsets); every change is kept in the history
+
+    Members not sent are left alone; booleans cannot be null; `status` is not
+    writable here (deactivate and reactivate). A value already taken is
+    `conflict`; `third_party_memo` needs the `thirdparty` scope.
+    """
     cid = service.parse_id(id)
     values = _normalized(body)
     box, actor = current_box(), current_actor()
@@ -135,21 +166,50 @@ def _set_status(id: str, status: str) -> Response:
     return commit(txn)
 
 
-@routes.delete("/customers/<id>", scope="manager", response=m.Customer, errors=(404,))
+@routes.delete(
+    "/customers/<id>",
+    scope="manager",
+    response=m.Customer,
+    errors=("not_found",),
+    example=ex.CUSTOMER,
+)
 def deactivate_customer(id: str) -> Response:
-    """Deactivate a customer (data kept; reactivate to undo)"""
+    """Deactivate a customer (data kept; reactivate to undo)
+
+    Answers the record with `status: "inactive"`; money operations are refused
+    while inactive.
+    """
     return _set_status(id, "inactive")
 
 
-@routes.post("/customers/<id>/reactivate", scope="manager", response=m.Customer, errors=(404, 409))
+@routes.post(
+    "/customers/<id>/reactivate",
+    scope="manager",
+    response=m.Customer,
+    errors=("not_found", "conflict"),
+    example=ex.CUSTOMER,
+)
 def reactivate_customer(id: str) -> Response:
-    """Reactivate a deactivated customer"""
+    """Reactivate a deactivated customer
+
+    A merged customer cannot come back (`conflict`).
+    """
     return _set_status(id, "active")
 
 
-@routes.get("/customers/<id>/history", query=m.ListQuery, response=m.HistoryPage, errors=(404,))
+@routes.get(
+    "/customers/<id>/history",
+    query=m.ListQuery,
+    response=m.HistoryPage,
+    errors=("not_found",),
+    example=ex.HISTORY_PAGE,
+)
 def customer_history(id: str, query: m.ListQuery) -> dict[str, Any]:
-    """Field changes, newest first: who, when, field, old and new value"""
+    """Field changes, newest first: who, when, field, old and new value
+
+    `field` is a master-data field, or `created`, `status`, `cards`,
+    `merged_from`, `merged_into`.
+    """
     after = _query_int(query.cursor, "query.cursor", "invalid cursor")
     return service.history(
         current_box().db.reader(),
@@ -173,10 +233,17 @@ class MergeResult(m.BaseModel):
     scope="manager",
     body=m.MergeBody,
     response=MergeResult,
-    errors=(404, 409),
+    errors=("not_found", "conflict", "customer_inactive"),
+    example=ex.MERGE,
 )
 def merge_customers(id: str, body: m.MergeBody) -> Response:
-    """Merge source_id into this customer (cards, history, purchases move)"""
+    """Merge source_id into this customer (cards, history, purchases move)
+
+    The source's balances move through one `merge` operation of Correction
+    entries (`moved`); the target's empty fields are filled from the source
+    (`filled_fields`); the source becomes inactive with `merged_into`. A source
+    already merged is `conflict`, an inactive target `customer_inactive`.
+    """
     target = service.parse_id(id)
     try:
         source = service.parse_id(body.source_id)
@@ -200,11 +267,15 @@ def merge_customers(id: str, body: m.MergeBody) -> Response:
     scope="manager",
     body=m.PurgeBody,
     response=m.PurgeResult,
-    errors=(409,),
+    errors=("conflict",),
+    example=ex.PURGE,
 )
 def purge_without_revenue(body: m.PurgeBody) -> Response:
     """Permanently delete customers without journal entries, purchases or balance (dry run by
     default; a real run repeats the dry run's count)
+
+    A real run whose `expected_count` is not the current count is `conflict`
+    with `count`, and nothing is deleted.
     """
 
     def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from flask import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from edge.api import examples as ex
 from edge.api import idempotency
 from edge.api.context import current_box
 from edge.api.problems import ApiError
@@ -91,9 +92,19 @@ def _display_out() -> DisplayOut:
     )
 
 
-@routes.post("/display", body=DisplayIn, response=DisplayOut, errors=(409,))
+@routes.post(
+    "/display",
+    body=DisplayIn,
+    response=DisplayOut,
+    errors=("device_disabled",),
+    example=ex.DISPLAY,
+)
 def post_display(body: DisplayIn) -> DisplayOut:
-    """Show text on the customer display"""
+    """Show text on the customer display
+
+    Lines longer than the display scroll; after `timeout_s` the idle text
+    returns. Without a display: `device_disabled`.
+    """
     manager = _manager()
     if manager is None or manager.display is None:
         raise ApiError(409, "device_disabled", "no customer display is configured")
@@ -101,16 +112,31 @@ def post_display(body: DisplayIn) -> DisplayOut:
     return _display_out()
 
 
-@routes.get("/display", response=DisplayOut)
+@routes.get("/display", response=DisplayOut, example=ex.DISPLAY)
 def get_display() -> DisplayOut:
-    """What the customer display shows now (for a mirror in the panel)"""
+    """What the customer display shows now (for a mirror in the panel)
+
+    `text` is the exact window of scrolling lines; `state` is `disabled`
+    without a display.
+    """
     return _display_out()
 
 
-@routes.post("/receipts", body=ReceiptIn, response=ReceiptJob, status=201, errors=(404, 409))
+@routes.post(
+    "/receipts",
+    body=ReceiptIn,
+    response=ReceiptJob,
+    status=201,
+    errors=("not_found", "device_disabled"),
+    example=ex.RECEIPT_JOB,
+)
 def post_receipt(body: ReceiptIn) -> Response:
     """Print a receipt for a checkout (again), a top-up/payout slip or free text; returns the
     job
+
+    Send exactly one of `checkout_id` (reprint a sale), `operation_id` (slip of
+    a top-up, payout or refund) or `lines`. Progress arrives as
+    `receipt.status` events. Without a printer: `device_disabled`.
     """
     box = current_box()
     manager = _manager()
@@ -143,9 +169,18 @@ def post_receipt(body: ReceiptIn) -> Response:
     return idempotency.commit(txn, after=after)
 
 
-@routes.get("/receipts/<job_id>", response=ReceiptJob, errors=(404,))
+@routes.get(
+    "/receipts/<job_id>",
+    response=ReceiptJob,
+    errors=("not_found",),
+    example={**ex.RECEIPT_JOB, "state": "printed", "attempts": 1, "printed_at": ex.AT},
+)
 def get_receipt(job_id: str) -> dict[str, Any]:
-    """A print job's state: queued, printing, printed or failed (with reason)"""
+    """A print job's state: queued, printing, printed or failed (with reason)
+
+    `attempts` and `last_error` show retries while the printer is offline or
+    out of paper; `failed` carries `reason`.
+    """
     found = printing.job(current_box().db.reader(), job_id)
     if found is None:
         raise ApiError(404, "not_found", f"no print job {job_id}")
@@ -159,9 +194,13 @@ class DevicesOut(BaseModel):
     display: dict[str, Any] | None
 
 
-@routes.get("/devices", response=DevicesOut)
+@routes.get("/devices", response=DevicesOut, example=ex.DEVICES)
 def get_devices() -> dict[str, Any]:
-    """Configured hardware with state and detail"""
+    """Configured hardware with state and detail
+
+    Readers with their terminal and `card_present`, the printer with its queued
+    jobs, the display with its text; `summary` as in `/health`.
+    """
     manager = _manager()
     if manager is None:
         disabled = {"nfc": "disabled", "printer": "disabled", "display": "disabled"}

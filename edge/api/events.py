@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from flask import Response, request, stream_with_context
 from pydantic import BaseModel, Field
 
+from edge.api import examples as ex
 from edge.api.context import current_box
 from edge.api.registry import api
 from edge.platform.events import EventBus
@@ -32,10 +33,15 @@ def _start_id(bus: EventBus) -> int:
         return 0  # unknown id: replay everything still held
 
 
-@routes.get("/events", query=EventsQuery, content_type="text/event-stream")
+@routes.get("/events", query=EventsQuery, content_type="text/event-stream", example=ex.EVENTS)
 def events(query: EventsQuery) -> Response:
     """Event stream (card.tapped, device.status, receipt.status); Last-Event-ID replays what was
     missed
+
+    Server-Sent Events: `retry: 1000` and a `: connected` comment first, then
+    one message per event (`data` is one line of JSON) and a `: keep-alive`
+    comment every 15 s of silence. Send the last seen id as `Last-Event-ID`
+    (or `?last_event_id=`) to get what was missed first.
     """
     bus: EventBus = current_box().services["events"]
     last = _start_id(bus)

@@ -8,6 +8,7 @@ from typing import Literal
 from flask import Response, json
 from pydantic import BaseModel
 
+from edge.api import examples as ex
 from edge.api.context import current_box
 from edge.api.openapi import openapi_document
 from edge.api.registry import api
@@ -42,9 +43,14 @@ def device_states() -> dict[str, str]:
     return devices.summary()  # type: ignore[no-any-return]
 
 
-@routes.get("/health", response=Health)
+@routes.get("/health", response=Health, example=ex.HEALTH)
 def health() -> Health:
-    """Box health"""
+    """Box health
+
+    Open. `status` is `ok`, `degraded` (a device is `offline` or `error`) or
+    `error` (the database); device states are `ok`, `offline`, `error` or
+    `disabled`.
+    """
     import time
 
     box = current_box()
@@ -75,9 +81,13 @@ def health() -> Health:
 _doc_cache: dict[str, str] = {}
 
 
-@routes.get("/openapi.json")
+@routes.get("/openapi.json", example=ex.OPENAPI)
 def openapi() -> Response:
-    """This OpenAPI 3.1 document"""
+    """This OpenAPI 3.1 document
+
+    Open. Generated from the models that validate the requests; docs/api.md is
+    the same contract in prose.
+    """
     if "doc" not in _doc_cache:
         _doc_cache["doc"] = json.dumps(
             openapi_document(api, title="TillEdge POS API", version=VERSION)

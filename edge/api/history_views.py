@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from edge.api.context import current_box
 from edge.api.registry import api
+from edge.api.schemas import PurchasePage, TransactionPage
 from edge.customers.service import load_for_money, parse_id
 from edge.money import purchases as purchases_net
 from edge.money.journal import entry_out
@@ -84,9 +85,20 @@ PURCHASES = _Listing(
 )
 
 
-@routes.get("/customers/<customer_id>/transactions", query=PageQuery, errors=(404,))
+@routes.get(
+    "/customers/<customer_id>/transactions",
+    query=PageQuery,
+    response=TransactionPage,
+    errors=("not_found",),
+)
 def transactions(customer_id: str, query: PageQuery) -> dict[str, Any]:
-    """Credit and points journal, newest first"""
+    """Credit and points journal, newest first
+
+    Every entry of the customer's cash, bonus and points accounts. A refund is
+    a usage entry with a positive amount and `reverses` set (`kind` `refund`);
+    points taken back for a refund are `kind` `points_clawback`. Pass `next` as
+    `cursor` for the following page.
+    """
     page = JOURNAL.page(customer_id, query)
     return {
         "items": [entry_out(r) for r in page.rows],
@@ -96,9 +108,19 @@ def transactions(customer_id: str, query: PageQuery) -> dict[str, Any]:
     }
 
 
-@routes.get("/customers/<customer_id>/purchases", query=PageQuery, errors=(404,))
+@routes.get(
+    "/customers/<customer_id>/purchases",
+    query=PageQuery,
+    response=PurchasePage,
+    errors=("not_found",),
+)
 def purchases(customer_id: str, query: PageQuery) -> dict[str, Any]:
-    """Purchases with stats (total, count, average, last purchase), net of refunds"""
+    """Purchases with stats (total, count, average, last purchase), net of refunds
+
+    Checkouts of this customer, newest first. A purchase's `refunded` is the sum
+    of the refunds of its credit payment; `stats` counts net totals and leaves
+    out purchases given back whole (they are still listed).
+    """
     page = PURCHASES.page(customer_id, query)
     total, count, last, listed = page.totals
     average = purchases_net.average(total, count)

@@ -17,6 +17,16 @@ from edge.api.context import current_box
 from edge.api.idempotency import PROBLEMS, response
 from edge.api.problems import ApiError
 from edge.api.registry import api
+from edge.api.schemas import (
+    CheckoutOut,
+    CorrectionOut,
+    PaymentOut,
+    PayoutOut,
+    Quote,
+    RefundOut,
+    TopupOut,
+    VoidOut,
+)
 from edge.customers.service import parse_id
 from edge.money import checkout as checkout_service
 from edge.money import operations
@@ -88,7 +98,9 @@ def _run(name: str, *args: Any) -> Response:
     return response(operations.submit(current_box(), booking, PROBLEMS))
 
 
-MONEY_ERRORS = (404, 409, 422)
+# What every money operation on a customer can be refused with; the API
+# workers' hand-off (server.workers > 1) may answer `unavailable`.
+MONEY_ERRORS = ("not_found", "customer_blocked", "customer_inactive", "unavailable")
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,9 @@ class MoneyRoute:
     op: str
     target: Callable[[str], int]
     fields: tuple[str, ...]
+    response: type[BaseModel]
+    description: str
+    errors: tuple[str, ...] = ()  # besides MONEY_ERRORS
 
 
 def _payment_id(raw: str) -> int:
@@ -125,6 +140,11 @@ MONEY_ROUTES = (
         "topup",
         parse_id,
         ("amount", "receipt_no"),
+        TopupOut,
+        "Loads `amount` as cash credit; the configured bonus tier adds `bonus_granted` "
+        "as bonus. `max_topup` and `max_balance` (cash + bonus after it) are "
+        "`limit_exceeded`.",
+        ("limit_exceeded",),
     ),
     MoneyRoute(
         "create_payment",
@@ -135,6 +155,12 @@ MONEY_ROUTES = (
         "payment",
         parse_id,
         ("amount", "receipt_no", "allow_partial"),
+        PaymentOut,
+        "Takes `amount` from bonus first, then cash. Not covered: `insufficient_funds` and "
+        "nothing written; with `allow_partial` what is available is taken and `remaining` "
+        "says what is open (nothing available at all is `insufficient_funds` too). Keep "
+        "`payment_id`: refunds refer to it.",
+        ("insufficient_funds",),
     ),
     MoneyRoute(
         "create_refund",
@@ -145,6 +171,12 @@ MONEY_ROUTES = (
         "refund",
         _payment_id,
         ("amount",),
+        RefundOut,
+        "`payment_id` is the `payment_id` of a payment or of a checkout (its credit "
+        "part). Gives `amount` back, cash first; for a checkout the points the sale "
+        "earned are taken back in proportion (`points_taken_back`, `points_shortfall`). "
+        "More than the payment took is `refund_exceeds_payment` with `refundable`.",
+        ("refund_exceeds_payment",),
     ),
     MoneyRoute(
         "void_topup",
@@ -155,6 +187,10 @@ MONEY_ROUTES = (
         "void_topup",
         _topup_id,
         ("reason",),
+        VoidOut,
+        "Takes the top-up and the bonus it granted back (a cashier's mistake). A second "
+        "void is `conflict`; balances that no longer cover it are `insufficient_funds`.",
+        ("conflict", "insufficient_funds"),
     ),
     MoneyRoute(
         "create_payout",
@@ -165,6 +201,10 @@ MONEY_ROUTES = (
         "payout",
         parse_id,
         ("amount", "reason"),
+        PayoutOut,
+        "Pays `amount` of the cash balance out; bonus is never paid out. Above the cash "
+        "balance: `insufficient_funds`.",
+        ("insufficient_funds",),
     ),
     MoneyRoute(
         "create_correction",
@@ -175,6 +215,10 @@ MONEY_ROUTES = (
         "correction",
         parse_id,
         ("account", "amount", "reason"),
+        CorrectionOut,
+        "Adds the signed `amount` to `cash`, `bonus` or `points`, with a reason. A balance "
+        "that would go below zero is `insufficient_funds` / `insufficient_points`.",
+        ("insufficient_funds", "insufficient_points"),
     ),
 )
 
@@ -193,10 +237,12 @@ def _register(route: MoneyRoute) -> None:
         route.rule,
         scope=route.scope,
         summary=route.summary,
+        description=route.description,
         body=route.body,
+        response=route.response,
         status=201,
         idempotency_key="required",
-        errors=MONEY_ERRORS,
+        errors=(*MONEY_ERRORS, *route.errors),
     )(view)
 
 
@@ -204,19 +250,50 @@ for _route in MONEY_ROUTES:
     _register(_route)
 
 
-@sales.post("/quotes", body=BasketIn, errors=MONEY_ERRORS)
+# What pricing a basket can be refused with (quotes and checkouts).
+BASKET_ERRORS = (
+    "not_found",
+    "customer_blocked",
+    "customer_inactive",
+    "card_blocked",
+    "insufficient_points",
+    "points_blocked",
+)
+
+
+@sales.post(
+    "/quotes", body=BasketIn, response=Quote, idempotency_key="unused", errors=BASKET_ERRORS
+)
 def create_quote(body: BasketIn) -> tuple[dict[str, Any], int]:
-    """Price a basket without side effects"""
+    """Price a basket without side effects
+
+    What the checkout would answer, computed and written nowhere. The payer is
+    exactly one of `customer_id` or `card_uid`. A quote reports `left_to_pay`
+    where a checkout would refuse.
+    """
     box = current_box()
     with box.db.snapshot() as conn:
         return checkout_service.price(conn, box.config, body, commit=False)
 
 
 @sales.post(
-    "/checkouts", body=BasketIn, status=201, idempotency_key="required", errors=MONEY_ERRORS
+    "/checkouts",
+    body=BasketIn,
+    response=CheckoutOut,
+    status=201,
+    idempotency_key="required",
+    errors=(*BASKET_ERRORS, "insufficient_funds", "conflict", "unavailable"),
 )
 def create_checkout(body: BasketIn) -> Response:
-    """The whole sale in one transaction"""
+    """The whole sale in one transaction
+
+    Prices the basket, redeems points, settles the credit tender (bonus first),
+    records the purchase, earns points, sets `last_visit`; then shows the total
+    on the customer display and, with `print_receipt`, queues the receipt
+    (`receipt_job_id`). Tenders that do not cover the total are
+    `insufficient_funds` (`remaining`), and nothing is written; a receipt
+    number already checked out is `conflict`. Refund with `payment_id`.
+    """
     return _run("checkout", body)
 
 

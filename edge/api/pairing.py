@@ -14,6 +14,7 @@ import sqlite3
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 
+from edge.api import examples as ex
 from edge.api.context import current_box
 from edge.api.problems import ApiError
 from edge.api.registry import api
@@ -37,9 +38,22 @@ class PairResponse(BaseModel):
     tls_sha256: str | None = None
 
 
-@routes.post("/pair", body=PairRequest, response=PairResponse, status=201, errors=(400, 429))
+@routes.post(
+    "/pair",
+    body=PairRequest,
+    response=PairResponse,
+    status=201,
+    idempotency_key="unused",
+    errors=("invalid_pairing_code", "rate_limited"),
+    example=ex.PAIRED,
+)
 def pair(body: PairRequest) -> PairResponse:
-    """Exchange a single-use pairing code for a terminal token"""
+    """Exchange a single-use pairing code for a terminal token
+
+    Open. The answer holds the token (only here: it is not kept for replays),
+    the box id and the TLS fingerprint to pin. Wrong codes are counted per
+    client address; too many are `rate_limited` with `Retry-After`.
+    """
     box = current_box()
     cfg = box.config.security
     client = request.remote_addr or "unknown"

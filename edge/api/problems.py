@@ -86,7 +86,8 @@ class ApiError(Exception):
 
 
 #: The HTTP status of every code a domain error carries: the one mapping
-#: (tests/edge/api/test_problem_codes.py checks that none is missing).
+#: (tests/edge/api/test_problem_codes.py checks that none is missing), and of
+#: the HTTP layer's own codes, which routes declare in their ``errors``.
 STATUS: dict[str, int] = {
     "validation_error": 422,
     "idempotency_conflict": 422,
@@ -103,6 +104,17 @@ STATUS: dict[str, int] = {
     "refund_exceeds_payment": 409,
     "unavailable": 503,
     "journal_unreadable": 500,
+    # What only the HTTP layer refuses (ApiError): here too, so a route can
+    # declare every problem it answers by code (edge/api/openapi.py).
+    "bad_request": 400,
+    "idempotency_key_missing": 400,
+    "invalid_pairing_code": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "device_disabled": 409,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "rate_limited": 429,
 }
 
 #: Headers a problem of that code carries.

@@ -1,9 +1,12 @@
 """Route registration that validates and documents from the same schemas.
 
-A route declares its scope, query/body/response pydantic models and whether
-it takes an ``Idempotency-Key``; its summary is the first paragraph of the
-view's docstring. The wrapper authenticates, validates (a bad field becomes a
-field-level 422 problem), calls the view, and serialises the result.
+A route declares its scope, query/body/response pydantic models, whether
+it takes an ``Idempotency-Key``, and the problem codes it can answer
+(``errors``: codes of :data:`edge.api.problems.STATUS`; the ones every route
+of its kind shares are derived in :mod:`edge.api.openapi`). Its summary is
+the first paragraph of the view's docstring, its description the rest. The
+wrapper authenticates, validates (a bad field becomes a field-level 422
+problem), calls the view, and serialises the result.
 :func:`edge.api.openapi.openapi_document` turns the same declarations into the
 served OpenAPI 3.1 document. :data:`api` is the one POS API; a route module
 declares its routes through a :class:`Section` (its tag and usual scope).
@@ -26,7 +29,9 @@ from pydantic import BaseModel, ValidationError
 from edge.api import auth, idempotency
 from edge.api.problems import ApiError
 
-Idem = Literal["required", "optional"] | None
+# "unused": the header is accepted (and checked) like on every POST, but the
+# route writes nothing to replay (quotes, pairing), so it never conflicts.
+Idem = Literal["required", "optional", "unused"] | None
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -34,14 +39,16 @@ class RouteSpec(TypedDict, total=False):
     """What a route declares besides its rule, method and scope."""
 
     summary: str  # default: the view docstring's first paragraph
+    description: str  # default: the rest of the docstring
     tags: tuple[str, ...]
     body: type[BaseModel] | None
     query: type[BaseModel] | None
     response: type[BaseModel] | None
     status: int
     idempotency_key: Idem
-    errors: tuple[int, ...]
+    errors: tuple[str, ...]  # problem codes (STATUS keys) besides the derived ones
     content_type: str
+    example: Any  # the 2xx answer's example; default: the response model's
 
 
 class SectionSpec(RouteSpec, total=False):
@@ -55,14 +62,16 @@ class Operation:
     scope: str | None
     endpoint: str = ""
     summary: str = ""
+    description: str = ""
     tags: tuple[str, ...] = ()
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     status: int = 200
     idempotency_key: Idem = None
-    errors: tuple[int, ...] = ()
+    errors: tuple[str, ...] = ()
     content_type: str = "application/json"
+    example: Any = None
 
 
 def summary_of(fn: Callable[..., Any]) -> str:
@@ -71,6 +80,12 @@ def summary_of(fn: Callable[..., Any]) -> str:
     if not doc:
         raise TypeError(f"route {fn.__name__}: give it a summary= or a docstring")
     return " ".join(doc.split("\n\n", 1)[0].split())
+
+
+def description_of(fn: Callable[..., Any]) -> str:
+    """The paragraphs of ``fn``'s docstring after the first (Markdown, as written)."""
+    parts = (inspect.getdoc(fn) or "").split("\n\n", 1)
+    return parts[1].strip() if len(parts) > 1 else ""
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -149,6 +164,7 @@ class Api:
             op,
             endpoint=f"{self.blueprint.name}.{fn.__name__}",
             summary=op.summary or summary_of(fn),
+            description=op.description or description_of(fn),
         )
         self.blueprint.add_url_rule(op.rule, fn.__name__, _view(op, fn), methods=[op.method])
         self.operations.append(op)
