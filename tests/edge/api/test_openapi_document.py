@@ -62,7 +62,9 @@ def test_every_operation_answers_a_2xx_with_schema_and_example(doc: dict[str, An
         ((media_type, media),) = ok["content"].items()
         assert "schema" in media and "example" in media, f"{where}: {media_type}"
         if media_type == "application/json":
-            errors = [e.message for e in _validator(doc, media["schema"]).iter_errors(media["example"])]
+            errors = [
+                e.message for e in _validator(doc, media["schema"]).iter_errors(media["example"])
+            ]
             assert not errors, f"{where}: its example does not fit its schema: {errors[:3]}"
         else:
             assert isinstance(media["example"], str), where
