@@ -75,6 +75,8 @@ class Booked(BaseModel):
 
 
 class TopupOut(Booked):
+    """A top-up: the cash loaded and the bonus its tier granted."""
+
     model_config = _example(
         {"operation_id": "1", "customer_id": "1", "amount": 5000, "bonus_granted": 500,
          "entries": [ENTRY_EXAMPLE, BONUS_ENTRY], **BALANCES}
@@ -87,6 +89,8 @@ class TopupOut(Booked):
 
 
 class PaymentOut(Booked):
+    """A payment from credit: what bonus and cash gave, and what is still open."""
+
     model_config = _example(
         {"payment_id": "3", "customer_id": "1", "amount": 1200, "from_bonus": 500,
          "from_cash": 700, "remaining": 0, "cash": 4300, "bonus": 0, "points": 0,
@@ -102,6 +106,8 @@ class PaymentOut(Booked):
 
 
 class RefundOut(Booked):
+    """A refund: what went back to cash and bonus, and the points taken back."""
+
     model_config = _example(
         {"refund_id": "11", "payment_id": "10", "amount": 500, "to_cash": 500, "to_bonus": 0,
          "points_taken_back": 5, "points_shortfall": 0, "cash": 5036, "bonus": 0,
@@ -118,6 +124,8 @@ class RefundOut(Booked):
 
 
 class VoidOut(Booked):
+    """A voided top-up: the cash and bonus taken back."""
+
     model_config = _example(
         {"operation_id": "8", "voided": "7", "amount": 1000, "bonus_voided": 0, "cash": 6200,
          "bonus": 0, "points": 50, "currency": "EUR", "entries": []}
@@ -130,6 +138,8 @@ class VoidOut(Booked):
 
 
 class PayoutOut(Booked):
+    """A payout of cash credit."""
+
     model_config = _example(
         {"operation_id": "5", "amount": 500, "cash": 6200, "bonus": 0, "points": 0,
          "currency": "EUR", "entries": []}
@@ -140,6 +150,8 @@ class PayoutOut(Booked):
 
 
 class CorrectionOut(Booked):
+    """A correction of one account by a signed amount."""
+
     model_config = _example(
         {"operation_id": "6", "account": "points", "amount": 50, "cash": 6200, "bonus": 0,
          "points": 50, "currency": "EUR", "entries": []}
