@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response
 
 from edge.api.auth import current_actor, has_scope
+from edge.api.bounds import query_id
 from edge.api.context import current_box
 from edge.api.idempotency import commit
 from edge.api.problems import ApiError
@@ -17,7 +18,7 @@ from edge.customers import fields as m
 from edge.customers import search as s
 from edge.customers import service
 from edge.customers.validate import normalize_fields
-from edge.errors import FieldErrors, NotFound
+from edge.errors import NotFound
 from edge.money import merge as merging
 from edge.platform.clock import now_iso
 from edge.platform.config import Config
@@ -45,15 +46,6 @@ def _normalized(body: m.CustomerFields) -> dict[str, Any]:
     return normalize_fields(values, box.config.box.country, service.today_utc())
 
 
-def _query_int(raw: str | None, field: str, message: str) -> int | None:
-    """An optional row id in the query (a group, a cursor): digits, at most 18."""
-    if raw is None:
-        return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise FieldErrors.one(field, message)
-    return int(raw)
-
-
 def _record(
     conn: sqlite3.Connection, customer_id: int, config: Config | None = None
 ) -> dict[str, Any]:
@@ -64,7 +56,7 @@ def _record(
 @routes.get("/customers", query=m.SearchQuery, response=m.CustomerPage)
 def search_customers(query: m.SearchQuery) -> dict[str, Any]:
     """Search customers as you type (name, number, e-mail, phone, company, card)"""
-    group_id = _query_int(query.group, "query.group", "not a group id")
+    group_id = query_id(query.group, "query.group", "not a group id")
     box = current_box()
     return s.search(
         box.db.reader(),
@@ -150,7 +142,7 @@ def reactivate_customer(id: str) -> Response:
 @routes.get("/customers/<id>/history", query=m.ListQuery, response=m.HistoryPage, errors=(404,))
 def customer_history(id: str, query: m.ListQuery) -> dict[str, Any]:
     """Field changes, newest first: who, when, field, old and new value"""
-    after = _query_int(query.cursor, "query.cursor", "invalid cursor")
+    after = query_id(query.cursor, "query.cursor", "invalid cursor")
     return service.history(
         current_box().db.reader(),
         service.parse_id(id),
