@@ -10,8 +10,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.support.devices import wait_until
-from tests.support.live import add_terminal, api_call, free_tcp_port, serving
+from tests.support.live import add_terminal, api_call, free_tcp_port, serving, wait_healthy
 
 DEEP = "[" * 1000 + "]" * 1000
 HUGE = str(2**63)
@@ -44,14 +43,7 @@ def test_deep_json_and_huge_ids_on_the_wire(tmp_path: Path) -> None:
     )
     token = add_terminal(cfg, "T1")
     with serving(cfg, stderr=subprocess.PIPE):
-
-        def up() -> bool:
-            try:
-                return bool(api_call(port, token, "GET", "/health")[0] == 200)
-            except OSError:
-                return False
-
-        wait_until(up, timeout=30, interval=0.2)
+        wait_healthy(port, timeout=30, interval=0.2)
         for path in ("/customers", "/quotes", "/checkouts"):
             status, body, mime = _raw(port, token, "POST", path, DEEP)
             assert status == 422, (path, status, body)
