@@ -20,11 +20,14 @@ from werkzeug.wrappers import Response
 
 from edge.api.context import current_box
 from edge.api.idempotency import PROBLEMS
+from edge.customers.fields import MAX_AMOUNT as MAX_POINTS  # CorrectionIn's bound
 from edge.errors import DomainError
 from edge.money import operations
 from edge.platform.actor import Actor
+from edge.platform.bounds import parse_int
 from edge.platform.clock import now_iso
 from edge.platform.idempotency import IdemKey, IdempotencyConflict, request_hash
+from edge.platform.text import TextRefused, clean_text
 from web import customer_form as cf
 from web import fmt
 from web.auth import current_actor, login_required
@@ -52,17 +55,23 @@ def _amount(*, signed: bool = False) -> tuple[int | None, dict[str, str]]:
 
 def _points() -> tuple[int | None, dict[str, str]]:
     raw = request.form.get("amount", "").strip().replace(".", "").replace(",", "")
-    try:
-        value = int(raw)
-    except ValueError:
+    value = parse_int(raw, -(10**40), 10**40)
+    if value is None:
         return None, {"amount": cf.message("not_int")}
+    if abs(value) > MAX_POINTS:  # the API's CorrectionIn bound, not the core's OverflowError
+        return None, {"amount": cf.message("too_large", n=MAX_POINTS)}
     if value == 0:
         return None, {"amount": cf.message("err_amount_positive")}
     return value, {}
 
 
-def _text(name: str, limit: int) -> str | None:
-    return request.form.get(name, "").strip()[:limit] or None
+def _text(name: str, limit: int) -> tuple[str | None, dict[str, str]]:
+    """An optional one-line text field, NFC, without control or bidi characters."""
+    value = request.form.get(name, "").strip()[:limit]
+    try:
+        return (clean_text(value) or None), {}
+    except TextRefused:
+        return None, {name: cf.message("bad_format")}
 
 
 def _redisplay(customer_id: str, form: str, errors: dict[str, str]) -> tuple[str, int]:
@@ -119,9 +128,10 @@ def _amount_form(
 ) -> tuple[str, int] | Response:
     """A form of an amount and one optional text field (``text``: name, length)."""
     amount, errors = _amount()
-    if errors:
-        return _redisplay(customer_id, form, errors)
-    return _book(customer_id, form, (amount, _text(*text)), done)
+    note, note_errors = _text(*text)
+    if errors or note_errors:
+        return _redisplay(customer_id, form, {**errors, **note_errors})
+    return _book(customer_id, form, (amount, note), done)
 
 
 @bp.route("/customers/<customer_id>/topup", methods=["POST"])
@@ -147,8 +157,9 @@ def credit_correction(customer_id: str) -> Any:
     if account not in ("cash", "bonus", "points"):
         account = "cash"
     amount, errors = _points() if account == "points" else _amount(signed=True)
-    reason = _text("reason", 500)
-    if not reason:
+    reason, reason_errors = _text("reason", 500)
+    errors.update(reason_errors)
+    if not reason and not reason_errors:
         errors["reason"] = t("reason") + ": " + cf.message("err_reason_missing")
     if errors:
         return _redisplay(customer_id, "correction", errors)

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from edge.customers.fields import CustomerFields
+from edge.platform.bounds import parse_int
 from l10n import N_
 from web import fmt
 from web.i18n import has, lang, t
@@ -185,7 +186,7 @@ def _pydantic_message(err: dict[str, Any]) -> str:
         return message("bad_date")
     if kind in ("literal_error", "enum"):
         return message("bad_choice")
-    if kind == "string_pattern_mismatch":
+    if kind in ("string_pattern_mismatch", "text_refused"):
         return message("bad_format")
     return str(err.get("msg", "invalid"))
 
@@ -209,8 +210,8 @@ def parse(form: Any, names: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
         if text == "":
             raw[name] = None
         elif field.kind == "int":
-            if text.lstrip("-").isdigit() and len(text) < 15:
-                raw[name] = int(text)
+            if (value := parse_int(text, -(10**14), 10**14)) is not None:
+                raw[name] = value  # the model's own bounds then apply
             else:
                 errors[name] = message("not_int")
         elif field.kind == "money":

@@ -15,6 +15,7 @@ from edge.customers import cards, service
 from edge.customers.validate import normalize_fields
 from edge.errors import DomainError, DuplicateCustomer, FieldErrors
 from edge.money import merge as merging
+from edge.platform.bounds import parse_row_id
 from edge.platform.clock import now_iso
 from web import customer_form as cf
 from web import queries
@@ -40,7 +41,7 @@ def _filters() -> dict[str, Any]:
         "q": args.get("q", "")[:100],
         "status": status if status in STATUSES else "",
         "type": args.get("type") if args.get("type") in TYPES else "",
-        "group": group if group.isdigit() and len(group) < 19 else "",
+        "group": group if parse_row_id(group) is not None else "",
         "cursor": args.get("cursor") or None,
     }
 

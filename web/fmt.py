@@ -57,7 +57,7 @@ def parse_money(text: str, *, currency: str, signed: bool = False) -> int:
     if negative and not signed:
         raise ValueError("err_amount_positive")
     body = re.sub(r"[\s\u00a0']", "", raw.lstrip("+-"))
-    m = re.search(r"[.,](\d+)$", body)
+    m = re.search(r"[.,]([0-9]+)$", body)
     if m and len(m.group(1)) <= digits:
         whole, frac = body[: m.start()], m.group(1)
     elif m and len(m.group(1)) < 3:
@@ -67,7 +67,7 @@ def parse_money(text: str, *, currency: str, signed: bool = False) -> int:
     whole = whole.replace(".", "").replace(",", "")
     if not whole and not frac:
         raise ValueError("err_amount_format")
-    if not (whole or "0").isdigit() or len(whole) > 13:
+    if not re.fullmatch(r"[0-9]{0,13}", whole):  # ASCII only: int() reads "١" and fails on "²"
         raise ValueError("err_amount_format")
     minor = int(whole or "0") * 10**digits + int(frac.ljust(digits, "0") or "0")
     if minor > MAX_AMOUNT:

@@ -14,7 +14,9 @@ from edge.api.context import current_box
 from edge.api.problems import status_of
 from edge.customers import groups as service
 from edge.errors import DomainError, NotFound
+from edge.platform.bounds import parse_int
 from edge.platform.clock import now_iso
+from edge.platform.text import TextRefused, clean_text
 from web import customer_form as cf
 from web import queries
 from web.auth import login_required
@@ -34,12 +36,17 @@ def _parse() -> tuple[dict[str, Any], dict[str, str]]:
         errors["name"] = cf.message("required for a group")
     elif len(name) > 100:
         errors["name"] = cf.message("too_long", n=100)
+    else:
+        try:
+            name = clean_text(name)
+        except TextRefused:
+            errors["name"] = cf.message("bad_format")
     values["name"] = name
     discount = form.get("default_discount_percent", "").strip()
     if discount == "":
         values["default_discount_percent"] = None
-    elif discount.isdigit() and int(discount) <= 100:
-        values["default_discount_percent"] = int(discount)
+    elif (percent := parse_int(discount, 0, 100)) is not None:
+        values["default_discount_percent"] = percent
     else:
         errors["default_discount_percent"] = cf.message("too_large", n=100)
     color = form.get("color", "").strip()
@@ -47,8 +54,8 @@ def _parse() -> tuple[dict[str, Any], dict[str, str]]:
         errors["color"] = cf.message("bad_format")
     values["color"] = color or None
     sort = form.get("sort_order", "0").strip() or "0"
-    if sort.lstrip("-").isdigit() and abs(int(sort)) <= 1_000_000:
-        values["sort_order"] = int(sort)
+    if (order := parse_int(sort, -1_000_000, 1_000_000)) is not None:
+        values["sort_order"] = order
     else:
         errors["sort_order"] = cf.message("not_int")
     return values, errors

@@ -9,6 +9,7 @@ from typing import Any
 from edge.customers import search as s
 from edge.money import purchases as net
 from edge.money.entry_kinds import kind
+from edge.platform.bounds import parse_row_id
 
 
 def groups(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -107,8 +108,8 @@ def purchases(conn: sqlite3.Connection, customer_id: int, limit: int = 100) -> d
 
 
 def id_by_number(conn: sqlite3.Connection, number: str) -> int | None:
-    text = number.strip()
-    if not text.isdigit() or len(text) > 13:
+    value = parse_row_id(number)
+    if value is None:
         return None
-    row = conn.execute("SELECT id FROM customers WHERE customer_number = ?", [int(text)]).fetchone()
+    row = conn.execute("SELECT id FROM customers WHERE customer_number = ?", [value]).fetchone()
     return None if row is None else int(row["id"])

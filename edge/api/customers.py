@@ -10,6 +10,7 @@ from flask import Response
 
 from edge.api import examples as ex
 from edge.api.auth import current_actor, has_scope
+from edge.api.bounds import query_id
 from edge.api.context import current_box
 from edge.api.idempotency import commit
 from edge.api.problems import ApiError
@@ -18,7 +19,7 @@ from edge.customers import fields as m
 from edge.customers import search as s
 from edge.customers import service
 from edge.customers.validate import normalize_fields
-from edge.errors import FieldErrors, NotFound
+from edge.errors import NotFound
 from edge.money import merge as merging
 from edge.platform.clock import now_iso
 from edge.platform.config import Config
@@ -46,15 +47,6 @@ def _normalized(body: m.CustomerFields) -> dict[str, Any]:
     return normalize_fields(values, box.config.box.country, service.today_utc())
 
 
-def _query_int(raw: str | None, field: str, message: str) -> int | None:
-    """An optional row id in the query (a group, a cursor): digits, at most 18."""
-    if raw is None:
-        return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise FieldErrors.one(field, message)
-    return int(raw)
-
-
 def _record(
     conn: sqlite3.Connection, customer_id: int, config: Config | None = None
 ) -> dict[str, Any]:
@@ -72,7 +64,7 @@ def search_customers(query: m.SearchQuery) -> dict[str, Any]:
     prefix; each customer once, under the first way it matched (`matched`).
     Empty `q`: all customers by id. `total` is exact up to 1,000 matches.
     """
-    group_id = _query_int(query.group, "query.group", "not a group id")
+    group_id = query_id(query.group, "query.group", "not a group id")
     box = current_box()
     return s.search(
         box.db.reader(),
@@ -210,7 +202,7 @@ def customer_history(id: str, query: m.ListQuery) -> dict[str, Any]:
     `field` is a master-data field, or `created`, `status`, `cards`,
     `merged_from`, `merged_into`.
     """
-    after = _query_int(query.cursor, "query.cursor", "invalid cursor")
+    after = query_id(query.cursor, "query.cursor", "invalid cursor")
     return service.history(
         current_box().db.reader(),
         service.parse_id(id),

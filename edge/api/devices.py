@@ -14,6 +14,7 @@ from edge.api.context import current_box
 from edge.api.problems import ApiError
 from edge.api.registry import api
 from edge.devices import printing, reprints
+from edge.platform.bounds import IdText
 
 routes = api.section("devices")
 
@@ -43,8 +44,8 @@ class DisplayOut(BaseModel):
 
 
 class ReceiptIn(_In):
-    checkout_id: Annotated[str, Field(min_length=1, max_length=32)] | None = None
-    operation_id: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
+    checkout_id: IdText | None = None
+    operation_id: IdText | None = Field(
         None, description="a top-up, payout or refund: prints its slip"
     )
     lines: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=200)] | None = (

@@ -8,12 +8,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from edge.api.bounds import query_id
 from edge.api.context import current_box
 from edge.api.registry import api
 from edge.api.schemas import PurchasePage, TransactionPage
 from edge.customers.service import load_for_money, parse_id
 from edge.money import purchases as purchases_net
 from edge.money.journal import entry_out
+from edge.platform.bounds import MAX_ID
 
 routes = api.section("money")
 
@@ -26,12 +28,9 @@ class PageQuery(BaseModel):
 
 
 def _cursor(raw: str | None) -> int:
-    if raw is None:
-        return 2**62
-    try:
-        return int(raw)
-    except ValueError:
-        return 0
+    """The key below which the page starts: the newest row without a cursor."""
+    after = query_id(raw, "query.cursor", "invalid cursor")
+    return MAX_ID if after is None else after
 
 
 @dataclass(frozen=True)

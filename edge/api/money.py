@@ -34,6 +34,7 @@ from edge.money.basket import BasketIn, ReceiptNo
 from edge.money.basket import StrictIn as _In
 from edge.platform.actor import Actor
 from edge.platform.clock import now_iso
+from edge.platform.text import SingleLine
 
 Amount = Annotated[StrictInt, Field(gt=0, le=10**12, description="minor units, > 0")]
 
@@ -54,18 +55,18 @@ class RefundIn(_In):
 
 
 class VoidIn(_In):
-    reason: Annotated[str, Field(max_length=500)] | None = None
+    reason: Annotated[str, Field(max_length=500), SingleLine] | None = None
 
 
 class PayoutIn(_In):
     amount: Amount
-    reason: Annotated[str, Field(max_length=500)] | None = None
+    reason: Annotated[str, Field(max_length=500), SingleLine] | None = None
 
 
 class CorrectionIn(_In):
     account: Literal["cash", "bonus", "points"]
     amount: Annotated[StrictInt, Field(ge=-(10**12), le=10**12, description="signed, not 0")]
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    reason: Annotated[str, Field(min_length=1, max_length=500), SingleLine]
 
     @field_validator("amount")
     @classmethod

@@ -10,8 +10,10 @@ problem), calls the view, and serialises the result.
 :func:`edge.api.openapi.openapi_document` turns the same declarations into the
 served OpenAPI 3.1 document. :data:`api` is the one POS API; a route module
 declares its routes through a :class:`Section` (its tag and usual scope).
-May import flask, pydantic, ``edge.api.auth``, ``edge.api.idempotency`` and
-``edge.api.problems``.
+Path arguments named ``id`` or ``…_id`` are row ids: anything but ASCII
+digits in 1..2^63−1 is a 404 before the view runs. May import flask,
+pydantic, ``edge.platform.bounds``, ``edge.api.auth``, ``edge.api.idempotency``
+and ``edge.api.problems``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from edge.api import auth, idempotency
 from edge.api.problems import ApiError
+from edge.platform.bounds import parse_row_id
 
 # "unused": the header is accepted (and checked) like on every POST, but the
 # route writes nothing to replay (quotes, pairing), so it never conflicts.
@@ -171,10 +174,17 @@ class Api:
         return fn
 
 
+def _check_path_ids(path_args: dict[str, Any]) -> None:
+    for name, value in path_args.items():
+        if (name == "id" or name.endswith("_id")) and parse_row_id(value) is None:
+            raise ApiError(404, "not_found", f"no {name.removesuffix('_id') or 'id'} {value}")
+
+
 def _view(op: Operation, fn: Callable[..., Any]) -> Callable[..., Response]:
     @wraps(fn)
     def view(**path_args: Any) -> Response:
         auth.require(op.scope)
+        _check_path_ids(path_args)
         kwargs = dict(path_args)
         if op.query is not None:
             kwargs["query"] = parse_query(op.query)

@@ -13,6 +13,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from edge.platform.bounds import IdText, SmallInt
+from edge.platform.text import MultiLine, SingleLine
+
 MAX_MEMO = 200
 MAX_THIRD_PARTY_MEMO = 1_000_000
 MAX_AMOUNT = 10**12  # SPEC §1: amounts above 10^12 minor units are rejected
@@ -27,9 +30,21 @@ def _blank_to_none(v: Any) -> Any:
 
 def Text(n: int) -> Any:  # reads like a type in the models below
     return Annotated[
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=n)] | None,
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=n), SingleLine] | None,
         BeforeValidator(_blank_to_none),
     ]
+
+
+def Notes(n: int) -> Any:  # a multi-line Text: keeps LF and TAB
+    return Annotated[
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=n), MultiLine] | None,
+        BeforeValidator(_blank_to_none),
+    ]
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine
+]
 
 
 Phone = Text(40)
@@ -119,14 +134,14 @@ class CustomerFields(BaseModel):
     blocked: bool = Field(False, description="Blocked customers cannot pay or top up.")
     lock_text: Text(200) = Field(None, description="Shown to the operator when blocked.")
     loss_reason: Text(200) = None
-    notes: Text(5000) = None
+    notes: Notes(5000) = None
     memo: Annotated[
-        Annotated[str, StringConstraints(max_length=MAX_MEMO)] | None,
+        Annotated[str, StringConstraints(max_length=MAX_MEMO), MultiLine] | None,
         BeforeValidator(_blank_to_none),
     ] = Field(None, description="At most 200 characters.")
-    third_party_memo: Annotated[str, StringConstraints(max_length=MAX_THIRD_PARTY_MEMO)] | None = (
-        Field(None, description="Writable only with the thirdparty scope; ≤ 1,000,000 chars.")
-    )
+    third_party_memo: (
+        Annotated[str, StringConstraints(max_length=MAX_THIRD_PARTY_MEMO), MultiLine] | None
+    ) = Field(None, description="Writable only with the thirdparty scope; ≤ 1,000,000 chars.")
     is_employee: bool = False
     is_debtor: bool = False
     points_blocked: bool = Field(False, description="Points program blocked: no earn, no redeem.")
@@ -245,18 +260,18 @@ class ListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(50, ge=1, le=500)
     cursor: Annotated[str, StringConstraints(max_length=100)] | None = None
-    offset: int | None = Field(None, ge=0)
+    offset: int | None = Field(None, ge=0, le=10**12)
 
 
 class MergeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    source_id: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    source_id: IdText
 
 
 class PurgeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     dry_run: bool = Field(True, description="Only count (the default).")
-    expected_count: Annotated[int, Field(strict=True, ge=0)] | None = Field(
+    expected_count: SmallInt | None = Field(
         None, description="Required when dry_run is false: the count the dry run showed."
     )
     only_inactive: bool = Field(False, description="Limit to deactivated customers.")
@@ -306,7 +321,7 @@ class TapResult(BaseModel):
 
 class GroupCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Name
     default_discount_percent: Percent | None = None
     color: Color | None = None
     sort_order: Annotated[int, Field(strict=True, ge=-1_000_000, le=1_000_000)] = 0
@@ -316,10 +331,7 @@ class GroupPatch(BaseModel):
     """Only the fields sent change; name and sort_order cannot be null."""
 
     model_config = ConfigDict(extra="forbid")
-    name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-        | None
-    ) = None
+    name: Name | None = None
     default_discount_percent: Percent | None = None
     color: Color | None = None
     sort_order: Annotated[int, Field(strict=True, ge=-1_000_000, le=1_000_000)] | None = None

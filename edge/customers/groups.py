@@ -7,12 +7,14 @@ from typing import Any
 
 from edge.customers.lookup import group_out
 from edge.errors import Conflict, NotFound
+from edge.platform.bounds import parse_row_id
 
 
 def parse_group_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
+    gid = parse_row_id(raw)
+    if gid is None:
         raise NotFound(f"no group {raw}")
-    return int(raw)
+    return gid
 
 
 def _get(conn: sqlite3.Connection, group_id: int) -> sqlite3.Row:

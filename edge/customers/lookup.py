@@ -9,14 +9,15 @@ import sqlite3
 from typing import Any
 
 from edge.errors import NotFound
+from edge.platform.bounds import parse_row_id
 
 
 def parse_id(raw: str | int) -> int:
     """Customer ids are opaque strings on the wire (rowids here)."""
-    text = str(raw).strip()
-    if not text.isdigit() or len(text) > 18:
+    cid = parse_row_id(raw)
+    if cid is None:
         raise NotFound(f"no customer {raw}")
-    return int(text)
+    return cid
 
 
 def customer_row(conn: sqlite3.Connection, customer_id: int, columns: str = "*") -> sqlite3.Row:

@@ -65,7 +65,8 @@ def branches_for(conn: sqlite3.Connection, q: str, filters: Filters, region: str
         return [all_branch(conn, filters)]
     out: list[Branch] = []
     compact = text.replace(" ", "")
-    if compact.isdigit() and not compact.startswith("0") and len(compact) <= 12:
+    ascii_digits = compact.isascii() and compact.isdigit()
+    if ascii_digits and not compact.startswith("0") and len(compact) <= 12:
         out.append(number_branch(conn, compact, filters))
     try:
         uid = normalize_uid(text)

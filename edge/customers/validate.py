@@ -15,6 +15,7 @@ from typing import Any
 from edge.customers import normalize as n
 from edge.customers.records import PHONE_FIELDS
 from edge.errors import FieldErrors
+from edge.platform.bounds import parse_row_id
 
 
 def _homepage(raw: str) -> str:
@@ -62,7 +63,7 @@ def normalize_fields(values: dict[str, Any], region: str, today: date) -> dict[s
     if mandate is not None and mandate > today:
         errors.append({"field": "sepa_mandate_date", "message": "is in the future"})
     gid = out.get("group_id")
-    if gid is not None and (not str(gid).isdigit() or len(str(gid)) > 18):
+    if gid is not None and parse_row_id(gid) is None:
         errors.append({"field": "group_id", "message": "no such group"})
     if errors:
         raise FieldErrors(errors)

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
+from edge.api.bounds import install as install_bounds
 from edge.api.problems import ApiError, problem, problem_response
 from edge.errors import DomainError
 from edge.platform.box import Box
@@ -32,6 +33,7 @@ def create_app(
             config = load_config(overrides=dict(test_config or {}))
         box = Box.open(config)
     app = Flask(__name__, static_folder=None)
+    install_bounds(app)  # the bounded int converter and JSON parser, before any route
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.config["JSON_SORT_KEYS"] = False
     app.json.sort_keys = False  # type: ignore[attr-defined]
