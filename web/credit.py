@@ -27,7 +27,6 @@ from edge.platform.actor import Actor
 from edge.platform.bounds import parse_int
 from edge.platform.clock import now_iso
 from edge.platform.idempotency import IdemKey, IdempotencyConflict, request_hash
-from edge.platform.text import TextRefused, clean_text
 from web import customer_form as cf
 from web import fmt
 from web.auth import current_actor, login_required
@@ -67,11 +66,8 @@ def _points() -> tuple[int | None, dict[str, str]]:
 
 def _text(name: str, limit: int) -> tuple[str | None, dict[str, str]]:
     """An optional one-line text field, NFC, without control or bidi characters."""
-    value = request.form.get(name, "").strip()[:limit]
-    try:
-        return (clean_text(value) or None), {}
-    except TextRefused:
-        return None, {name: cf.message("bad_format")}
+    value, error = cf.clean_line(request.form.get(name, "").strip()[:limit])
+    return (None, {name: error}) if error else (value or None, {})
 
 
 def _redisplay(customer_id: str, form: str, errors: dict[str, str]) -> tuple[str, int]:

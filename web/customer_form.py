@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from edge.customers.fields import CustomerFields
 from edge.platform.bounds import parse_int
+from edge.platform.text import TextRefused, clean_text
 from l10n import N_
 from web import fmt
 from web.i18n import has, lang, t
@@ -172,6 +173,15 @@ def message(key: str, **kw: object) -> str:
     """A form error in the user's language; unknown service messages pass through."""
     text = t(key, **kw)
     return text[:1].upper() + text[1:]
+
+
+def clean_line(value: str) -> tuple[str, str | None]:
+    """A one-line text under the box's text rules (NFC, no control or bidi
+    characters): the cleaned text, or the form error to show."""
+    try:
+        return clean_text(value), None
+    except TextRefused:
+        return value, message("bad_format")
 
 
 def _pydantic_message(err: dict[str, Any]) -> str:

@@ -16,7 +16,6 @@ from edge.customers import groups as service
 from edge.errors import DomainError, NotFound
 from edge.platform.bounds import parse_int
 from edge.platform.clock import now_iso
-from edge.platform.text import TextRefused, clean_text
 from web import customer_form as cf
 from web import queries
 from web.auth import login_required
@@ -37,10 +36,9 @@ def _parse() -> tuple[dict[str, Any], dict[str, str]]:
     elif len(name) > 100:
         errors["name"] = cf.message("too_long", n=100)
     else:
-        try:
-            name = clean_text(name)
-        except TextRefused:
-            errors["name"] = cf.message("bad_format")
+        name, error = cf.clean_line(name)
+        if error:
+            errors["name"] = error
     values["name"] = name
     discount = form.get("default_discount_percent", "").strip()
     if discount == "":

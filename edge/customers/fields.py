@@ -28,18 +28,15 @@ def _blank_to_none(v: Any) -> Any:
     return v
 
 
-def Text(n: int) -> Any:  # reads like a type in the models below
+def Text(n: int, rules: Any = SingleLine) -> Any:  # reads like a type in the models below
     return Annotated[
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=n), SingleLine] | None,
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=n), rules] | None,
         BeforeValidator(_blank_to_none),
     ]
 
 
 def Notes(n: int) -> Any:  # a multi-line Text: keeps LF and TAB
-    return Annotated[
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=n), MultiLine] | None,
-        BeforeValidator(_blank_to_none),
-    ]
+    return Text(n, MultiLine)
 
 
 Name = Annotated[
