@@ -202,12 +202,12 @@ class Writer:
                     job.result = job.fn(conn)
                 except BaseException as e:  # the caller gets it; batch-mates go on
                     job.error = e
+                    if is_storage_full(e):
+                        # SQLite may have rolled the whole transaction back
+                        # under the savepoints: the batch fails as one.
+                        raise storage_full(e, self.path) from e
                     conn.execute("ROLLBACK TO op")
                 conn.execute("RELEASE op")
-            if any(job.error is not None and is_storage_full(job.error) for job in batch):
-                # SQLite may have rolled the whole transaction back under the
-                # savepoints; committing the rest would be a guess.
-                raise storage_full(next(j.error for j in batch if j.error is not None), self.path)
             conn.execute("COMMIT")
             self.commits += 1
             self.operations += len(batch)
@@ -218,7 +218,9 @@ class Writer:
             full = is_storage_full(e)
             if full:
                 if not self.storage_full:
-                    log.error("disk full: %d operations rolled back (%s)", len(batch), e)
+                    log.error(
+                        "disk full: %d operations rolled back (%s)", len(batch), e.__cause__ or e
+                    )
                 self.storage_full = True
             else:
                 log.exception("commit failed; %d operations rolled back", len(batch))
