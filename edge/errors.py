@@ -110,6 +110,14 @@ class Unavailable(CodedError):
     code = "unavailable"
 
 
+class StorageFull(CodedError):
+    """The box's disk is full: the write was rolled back whole (its
+    Idempotency-Key with it), so the same request may be sent again once
+    space is freed."""
+
+    code = "storage_full"
+
+
 class FieldErrors(DomainError):
     """Field-level problems collected from one request, reported together:
     ``validation_error``, or ``conflict`` for values already taken."""

@@ -28,7 +28,7 @@ class DevicesHealth(BaseModel):
 class Health(BaseModel):
     status: Literal["ok", "degraded", "error"]
     version: str
-    db: Literal["ok", "error"]
+    db: Literal["ok", "full", "error"]
     devices: DevicesHealth
     box_id: str
     name: str
@@ -56,15 +56,17 @@ def health() -> Health:
     box = current_box()
     try:
         box.db.reader().execute("SELECT 1 FROM box_meta LIMIT 1").fetchone()
-        db_state: Literal["ok", "error"] = "ok"
+        db_state: Literal["ok", "full", "error"] = "ok"
         box_id = box.box_id
+        if box.db.probe_storage():
+            db_state = "full"  # reads still answer; writes are refused (507)
     except sqlite3.Error:
         db_state, box_id = "error", ""
     devices = device_states()
     status: Literal["ok", "degraded", "error"] = "ok"
-    if db_state != "ok":
+    if db_state == "error":
         status = "error"
-    elif any(s in ("offline", "error") for s in devices.values()):
+    elif db_state == "full" or any(s in ("offline", "error") for s in devices.values()):
         status = "degraded"
     return Health(
         status=status,

@@ -31,6 +31,7 @@ TITLES = {
     429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
+    507: "Insufficient Storage",
 }
 
 DEFAULT_CODES = {
@@ -103,6 +104,9 @@ STATUS: dict[str, int] = {
     "points_blocked": 409,
     "refund_exceeds_payment": 409,
     "unavailable": 503,
+    # 507, not 503: the outcome is known (nothing was written), and a till can
+    # tell "the box's disk is full" from "try again in a second".
+    "storage_full": 507,
     "journal_unreadable": 500,
     # What only the HTTP layer refuses (ApiError): here too, so a route can
     # declare every problem it answers by code (edge/api/openapi.py).
@@ -118,7 +122,11 @@ STATUS: dict[str, int] = {
 }
 
 #: Headers a problem of that code carries.
-HEADERS: dict[str, dict[str, str]] = {"unavailable": {"Retry-After": "1"}}
+HEADERS: dict[str, dict[str, str]] = {
+    "unavailable": {"Retry-After": "1"},
+    # Freeing disk space takes a person: no point retrying every second.
+    "storage_full": {"Retry-After": "30"},
+}
 
 
 def status_of(err: DomainError) -> int:

@@ -8,6 +8,8 @@ May import every ``edge.cli`` module.
 
 from __future__ import annotations
 
+import os
+
 from edge.cli import (  # noqa: F401  (imported for their commands)
     customer_commands,
     db_commands,
@@ -16,10 +18,17 @@ from edge.cli import (  # noqa: F401  (imported for their commands)
     security_commands,
     serve_commands,
 )
-from edge.cli.group import cli
+from edge.cli.group import PRIVATE_UMASK, cli, fail
+from edge.errors import StorageFull
+from edge.platform.preflight import EXIT_CODES
 
 __all__ = ["cli", "main"]
 
 
 def main() -> None:
-    cli(prog_name="tilledge")
+    # Here, at process start, not in the group: tests invoke ``cli`` in-process.
+    os.umask(PRIVATE_UMASK)
+    try:
+        cli(prog_name="tilledge")
+    except StorageFull as e:  # the disk filled up after the start-up checks
+        fail(e.detail, EXIT_CODES["full"])

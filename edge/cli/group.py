@@ -4,7 +4,9 @@ Owns :data:`cli` (the click group the command modules add to), the
 :class:`State` it hands them (the config, loaded lazily, and the box), and the
 output helpers: every command that prints data takes ``--json`` (:func:`json_option`)
 and then prints exactly one JSON document (:func:`emit`); failures exit non-zero
-with a one-line reason on stderr (:func:`fail`). May import click and ``edge.platform``.
+with a one-line reason on stderr (:func:`fail`). Opening the box runs the storage
+checks first (``edge.platform.preflight``): a fault is one line and its own exit
+code, never a traceback. May import click and ``edge.platform``.
 """
 
 from __future__ import annotations
@@ -17,9 +19,14 @@ from typing import Any, NoReturn
 
 import click
 
+from edge.platform import preflight
 from edge.platform.box import Box
 from edge.platform.config import Config, ConfigError, load_config
 from edge.platform.version import VERSION
+
+#: What ``tilledge`` creates is its user's alone (data dir 0700, files 0600),
+#: whatever umask the shell or a non-systemd start hands it.
+PRIVATE_UMASK = 0o077
 
 
 class State:
@@ -28,6 +35,8 @@ class State:
     def __init__(self, config_path: str | None) -> None:
         self.config_path = config_path
         self._config: Config | None = None
+        self._serving = False
+        self._on_fault: list[Callable[[str], None]] = []
 
     @property
     def config(self) -> Config:
@@ -38,11 +47,29 @@ class State:
                 fail(f"configuration: {e}")
         return self._config
 
+    def serving(self, on_fault: Callable[[str], None]) -> None:
+        """This command runs the service: a missing data directory whose parent
+        is missing too is refused, and ``on_fault(line)`` hears any fault."""
+        self._serving = True
+        self._on_fault.append(on_fault)
+
     def open_box(self) -> Box:
+        config = self.config
         try:
-            return Box.open(self.config)
-        except OSError as e:
-            fail(f"cannot open the data directory {self.config.box.data_dir}: {e}")
+            preflight.check(config, create_parents=not self._serving)
+            return Box.open(config)
+        except preflight.StartupFault as fault:
+            self._fault(fault)
+        except (OSError, sqlite3.Error) as e:
+            known = preflight.classify(e, config)
+            if known is not None:
+                self._fault(known)
+            fail(f"cannot open the data directory {config.box.data_dir}: {e}")
+
+    def _fault(self, fault: preflight.StartupFault) -> NoReturn:
+        for hook in self._on_fault:
+            hook(fault.line)
+        fail(fault.line, fault.exit_code)
 
 
 pass_state = click.make_pass_decorator(State)

@@ -16,7 +16,7 @@ from edge.platform.box import Box
 from edge.security import tls
 from edge.serving import boot, discovery, primary_writes, workers
 from edge.serving.app import create_app
-from edge.serving.server import Server, is_loopback, split_listen
+from edge.serving.server import Server, is_loopback, sd_notify, split_listen
 
 
 @cli.command()
@@ -55,7 +55,8 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
             "and no certificate is provisioned (run `tilledge tls generate`, "
             "use --tls on, or listen on 127.0.0.1)"
         )
-    box = state.open_box()
+    state.serving(on_fault=lambda line: sd_notify(f"STATUS=tilledge: {line}"))
+    box = state.open_box()  # storage checked first: a fault exits before listening
     ssl_adapter = None
     fingerprint = None
     if use_tls:

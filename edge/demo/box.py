@@ -7,6 +7,7 @@ any hardware is plugged in.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -52,18 +53,18 @@ interfaces = ["127.0.0.1"]
 
 def create(directory: Path, *, customers: int = 200) -> dict[str, Any]:
     directory = directory.resolve()
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     config_path = directory / "tilledge.toml"
     text = DEMO_CONFIG.format(
         data_dir=json.dumps(str(directory / "data")),
         printer_uri=json.dumps(f"sim:{directory / 'receipts'}"),
     )
-    config_path.write_text(text, encoding="utf-8")
+    _write_private(config_path, text)
     config = load_config(config_path, environ={})
     with Box.open(config) as box:
         token = box.db.write(lambda conn: issue_token(conn, "demo-till", ["pos", "manager"]))
         made = demo_customers.seed(box, customers)
-    (directory / "demo-token.txt").write_text(str(token["token"]) + "\n", encoding="utf-8")
+    _write_private(directory / "demo-token.txt", str(token["token"]) + "\n")
     return {
         "config": str(config_path),
         "database": str(config.db_path),
@@ -71,3 +72,11 @@ def create(directory: Path, *, customers: int = 200) -> dict[str, Any]:
         "token": token["token"],
         "scopes": token["scopes"],
     }
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``path`` readable by this user only, whatever the caller's umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)

@@ -33,7 +33,7 @@ class Box:
 
     @classmethod
     def open(cls, config: Config, *, migrate: bool = True) -> Box:
-        config.data_path.mkdir(parents=True, exist_ok=True)
+        config.data_path.mkdir(mode=0o700, parents=True, exist_ok=True)
         if migrate:
             migrations.apply(config.db_path)
         box = cls(config=config, db=Database(config.db_path, max_batch=config.server.write_batch))

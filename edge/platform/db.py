@@ -8,10 +8,17 @@ caller returns only after that commit. Concurrent requests therefore share
 one fsync (group commit) while each still happens whole or not at all: a
 function that raises is rolled back to its savepoint and never fails its
 batch-mates.
+
+A full disk (``SQLITE_FULL``, or ``ENOSPC`` from the WAL) fails the whole
+batch as :class:`~edge.errors.StorageFull`: SQLite may have rolled the
+transaction back already, so nothing of it, idempotency keys included, is
+kept. The writer remembers the state (:attr:`Writer.storage_full`) until a
+commit succeeds again, which needs no restart.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
@@ -23,11 +30,39 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext, supp
 from pathlib import Path
 from typing import Any, TypeVar
 
+from edge.errors import DomainError, StorageFull
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
+
+#: Less room than this on the database's disk counts as full (a top-up needs
+#: a few pages of WAL, a migration more); the start-up check uses it too.
+MIN_FREE_BYTES = 64 * 1024
+
+
+def is_storage_full(err: BaseException) -> bool:
+    """Whether ``err`` (or what it was raised from) says the disk is full."""
+    while err is not None:
+        if isinstance(err, StorageFull):
+            return True
+        if isinstance(err, sqlite3.Error) and getattr(err, "sqlite_errorcode", None) == (
+            sqlite3.SQLITE_FULL
+        ):
+            return True
+        if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+            return True
+        err = err.__cause__ or err.__context__  # type: ignore[assignment]
+    return False
+
+
+def storage_full(err: BaseException, path: Path) -> StorageFull:
+    """The domain error for a full disk under the database at ``path``."""
+    if isinstance(err, StorageFull):
+        return err
+    return StorageFull(f"the disk holding {path} is full; nothing was written")
 
 
 def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
@@ -80,6 +115,7 @@ class Writer:
         self._lock_fd = -1
         self.commits = 0
         self.operations = 0
+        self.storage_full = False  # the last commit failed on a full disk
         # Wraps the wait for (and the leading of) a commit; the server sets it
         # so a request gives back its CPU slot meanwhile (edge/server.py).
         self.waiting: Callable[[], AbstractContextManager[None]] = nullcontext
@@ -166,21 +202,44 @@ class Writer:
                     job.result = job.fn(conn)
                 except BaseException as e:  # the caller gets it; batch-mates go on
                     job.error = e
+                    if is_storage_full(e):
+                        # SQLite may have rolled the whole transaction back
+                        # under the savepoints: the batch fails as one.
+                        raise storage_full(e, self.path) from e
                     conn.execute("ROLLBACK TO op")
                 conn.execute("RELEASE op")
             conn.execute("COMMIT")
             self.commits += 1
             self.operations += len(batch)
+            if self.storage_full:
+                log.warning("the disk holding %s has space again; writes succeed", self.path)
+            self.storage_full = False
         except BaseException as e:
-            log.exception("commit failed; %d operations rolled back", len(batch))
+            full = is_storage_full(e)
+            if full:
+                if not self.storage_full:
+                    log.error(
+                        "disk full: %d operations rolled back (%s)", len(batch), e.__cause__ or e
+                    )
+                self.storage_full = True
+            else:
+                log.exception("commit failed; %d operations rolled back", len(batch))
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            error = storage_full(e, self.path) if full else e
             for job in batch:
-                if job.error is None:
-                    job.error = e
+                # A refusal stays the answer; anything else is this failure.
+                if job.error is None or (full and not isinstance(job.error, DomainError)):
+                    job.error = error
         finally:
             for job in batch:
                 job.done = True
+
+
+def _touch(conn: sqlite3.Connection) -> None:
+    # Rewrites one page (the WAL frame is real), changes no value.
+    conn.execute("UPDATE box_meta SET value = value WHERE key = 'box_id'")
 
 
 class Database:
@@ -215,12 +274,35 @@ class Database:
     def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         return self.writer.submit(fn)
 
+    @property
+    def storage_full(self) -> bool:
+        """Whether the last commit failed on a full disk (see :meth:`probe_storage`)."""
+        return self.writer.storage_full
+
+    def probe_storage(self) -> bool:
+        """After a full disk: once there is room again, one tiny write, so
+        health sees freed space before the next real write does. True while
+        the disk is still full. (The write alone could fit into the WAL's
+        slack and pass while a real operation would not.)"""
+        if self.writer.storage_full:
+            st = os.statvfs(self.path.parent)
+            if st.f_bavail * st.f_frsize < MIN_FREE_BYTES:
+                return True
+            with suppress(StorageFull):
+                self.write(_touch)
+        return self.writer.storage_full
+
     def checkpoint(self) -> None:
         """Copy committed WAL pages into the database file without blocking
         the writer or readers (PASSIVE); the writer never checkpoints itself."""
         conn = connect(self.path)
         try:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as e:
+            if not is_storage_full(e):
+                raise
+            # The next run tries again; a full disk is the writer's to report.
+            log.debug("checkpoint deferred: %s", e)
         finally:
             conn.close()
 

@@ -29,6 +29,16 @@ def test_unit_hardening_settings() -> None:
         assert line in text, line
 
 
+def test_unit_does_not_restart_on_storage_faults() -> None:
+    # A restart cannot fix a full, read-only or corrupt data dir: every
+    # start-up fault code the service exits with stops the restart loop.
+    from edge.platform.preflight import EXIT_CODES
+
+    text = UNIT.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("RestartPreventExitStatus="))
+    assert set(line.split("=", 1)[1].split()) == {str(c) for c in EXIT_CODES.values()}
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze missing")
 def test_unit_verifies(tmp_path: Path) -> None:
     # The packaged path /usr/bin/tilledge does not exist in a checkout: point
