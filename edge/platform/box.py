@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from edge.errors import StorageFull
 from edge.platform import migrations, retention
 from edge.platform.config import Config
 from edge.platform.db import Database
@@ -62,6 +63,10 @@ class Box:
             while True:
                 try:
                     fn()
+                except StorageFull:
+                    # Health already says db: full; a traceback an hour adds
+                    # nothing but more writes to the same full disk.
+                    log.warning("periodic task %s skipped: the disk is full", name)
                 except Exception:
                     log.exception("periodic task %s failed", name)
                 if stop.wait(seconds):

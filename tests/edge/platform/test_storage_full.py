@@ -7,8 +7,10 @@ real disk is tests/edge/platform/test_disk_full.py."""
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -116,3 +118,18 @@ def test_api_answers_507_and_keeps_the_key_unburned(box: Any, pos: Any, monkeypa
     assert resp.status_code == 201, resp.json
     assert "Idempotent-Replayed" not in resp.headers
     assert pos.get("/health").json["db"] == "ok"
+
+
+def test_periodic_task_on_a_full_disk_logs_one_line(box: Any, caplog: Any) -> None:
+    # The hourly key purge on a full disk: one warning, no traceback each hour.
+    cap_pages(box.db)
+    with caplog.at_level(logging.WARNING, logger="edge.platform.box"):
+        box.every(3600, lambda: box.db.write(insert("big", 200_000)), "purge-test")
+        deadline = time.monotonic() + 10
+        while not [r for r in caplog.records if "purge-test" in r.getMessage()]:
+            assert time.monotonic() < deadline, "the periodic task never ran"
+            time.sleep(0.01)
+    cap_pages(box.db, extra=1000)
+    (rec,) = [r for r in caplog.records if "purge-test" in r.getMessage()]
+    assert rec.levelno == logging.WARNING and "disk is full" in rec.getMessage()
+    assert rec.exc_info is None
