@@ -40,6 +40,7 @@ from drivers.receipts import (
     checkout_receipt,
     text_document,
 )
+from edge.errors import StorageFull
 from edge.platform.clock import now_iso
 from edge.platform.config import Config
 from edge.platform.db import Database
@@ -285,6 +286,21 @@ class PrintWorker:
         sql = f"UPDATE print_jobs SET state = ?, updated_at = ?{', ' + sets if sets else ''}"
         self.db.write(lambda conn: conn.execute(sql + " WHERE id = ?", values))
 
+    def _record_printed(self, job_id: int) -> None:
+        # The paper is out; a full disk must not make the job print twice, so
+        # the state is retried here instead of re-running the job.
+        warned = False
+        while True:
+            try:
+                self._set(job_id, PRINTED, printed_at=now_iso(), last_error=None)
+                return
+            except StorageFull:
+                if not warned:
+                    log.warning("print job %s printed; recording waits, the disk is full", job_id)
+                    warned = True
+                if self._stop.wait(1.0):
+                    return
+
     def _age_s(self, created_at: str) -> float:
         try:
             created = datetime.strptime(created_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
@@ -305,6 +321,10 @@ class PrintWorker:
                 continue
             try:
                 self._print(row)
+            except StorageFull:
+                # Health already says db: full; the job stays open and runs again.
+                log.warning("print outbox: job %s waits, the disk is full", row["id"])
+                self._stop.wait(1.0)
             except Exception:  # a DB error here must not kill the worker
                 log.exception("print outbox: job %s", row["id"])
                 self._stop.wait(1.0)
@@ -336,6 +356,6 @@ class PrintWorker:
             self._emit(job_id, FAILED, kind, str(exc))
             return
         self.retry.reset()
-        self._set(job_id, PRINTED, printed_at=now_iso(), last_error=None)
+        self._record_printed(job_id)
         self.printed += 1
         self._emit(job_id, PRINTED, kind)
