@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
+from edge.cli.doctor import LAST_BACKUP_KEY
 from edge.cli.group import State, cli, emit, fail, json_option, pass_state
 from edge.platform import migrations
+from edge.platform.clock import now_iso
 from edge.platform.db import connect
 
 
@@ -72,8 +74,27 @@ def backup(state: State, file: Path, as_json: bool) -> None:
     if ok != "ok":
         fail(f"backup written but integrity check says: {ok}")
     size = file.stat().st_size
+    _record_backup(src_path)
     emit(
         as_json,
         {"source": str(src_path), "backup": str(file), "bytes": size, "integrity": ok},
         f"backup written to {file} ({size:,} bytes, integrity ok)",
     )
+
+
+def _record_backup(db_path: Path) -> None:
+    # `tilledge doctor` warns when this grows old; a box that cannot note it
+    # still has its backup, so a failure here is only a warning.
+    try:
+        conn = connect(db_path)
+        try:
+            with conn:
+                conn.execute(
+                    "INSERT INTO box_meta (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [LAST_BACKUP_KEY, now_iso("seconds")],
+                )
+        finally:
+            conn.close()
+    except sqlite3.Error as e:
+        click.echo(f"tilledge: backup written, but its time was not recorded: {e}", err=True)

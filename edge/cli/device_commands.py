@@ -22,7 +22,7 @@ from edge.platform.config import Config
 from edge.serving.server import is_loopback, split_listen
 
 
-def _service_health(config: Config, timeout: float = 1.0) -> dict[str, Any] | None:
+def service_health(config: Config, timeout: float = 1.0) -> dict[str, Any] | None:
     host, port = split_listen(config.server.listen)
     if host in ("0.0.0.0", "::", ""):
         host = "127.0.0.1"
@@ -115,7 +115,7 @@ def _detected() -> dict[str, Any]:
 def device_report(config: Config, *, probe: bool | None = None) -> dict[str, Any]:
     """Configured devices with state (from the service, else probed) + detected ones."""
     dev = config.devices
-    service = _service_health(config) if probe is not True else None
+    service = service_health(config) if probe is not True else None
     summary = service["health"].get("devices", {}) if service else {}
     readers = []
     for rc in dev.nfc.readers if dev.nfc.enabled else []:
