@@ -18,6 +18,7 @@ from edge.cli import (  # noqa: F401  (imported for their commands)
     ledger_commands,
     security_commands,
     serve_commands,
+    support_commands,
 )
 from edge.cli.group import PRIVATE_UMASK, cli, fail
 from edge.errors import StorageFull
