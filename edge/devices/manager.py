@@ -74,6 +74,9 @@ class DeviceManager:
                 cfg.printer.uri,
                 profile=cfg.printer.profile,
                 codepage=cfg.printer.codepage,
+                timeout=cfg.printer.timeout_s,
+                status_query=cfg.printer.status_query,
+                status_timeout=cfg.printer.status_timeout_s,
                 base_dir=box.config.data_path,
                 on_state=health.status_events(self.bus, "printer"),
             )
@@ -155,7 +158,14 @@ class DeviceManager:
             except Exception:
                 log.exception("printer status failed")
                 now = health.ERROR
-            if now == health.OK and was not in (health.OK, None):
+            if now == health.OK and self.printer.job_fault:
+                # Reachable again after a failed job: only printing the queue
+                # proves it works; with nothing queued the fault is stale.
+                if self.queued_jobs():
+                    self.outbox.wake(retry_now=True)
+                else:
+                    self.printer.clear_fault()
+            elif now == health.OK and was not in (health.OK, None):
                 self.outbox.wake(retry_now=True)  # back: do not wait out the backoff
             was = now
             self._stop.wait(self.printer_status_s)

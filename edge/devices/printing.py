@@ -341,7 +341,7 @@ class PrintWorker:
         try:
             self.printer.print_job(doc)
         except (PrinterOffline, PaperOut) as exc:
-            reason = f"{'paper out' if isinstance(exc, PaperOut) else 'printer offline'}: {exc}"
+            reason = f"{exc.state}: {exc}"  # stalled, disconnected, paper_out, offline
             if self._age_s(row["created_at"]) >= self.give_up_s:
                 reason = f"gave up after {self.give_up_s:.0f}s: {reason}"
                 self._set(job_id, FAILED, last_error=reason)
