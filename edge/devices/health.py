@@ -84,6 +84,7 @@ def details(devices: AttachedDevices) -> dict[str, Any]:
             "detail": r.detail,
             "taps": r.taps,
             "card_present": r.present_uid is not None,
+            "simulated": r.simulated,
         }
         for r in devices.readers
     ]

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from drivers.display import CustomerDisplay
-from drivers.nfc import Reader, ReaderPool
+from drivers.nfc import Reader, ReaderPool, is_simulated
 from drivers.printer import ReceiptPrinter
 from edge.devices import actions, health, printing
 from edge.devices.taps import TapHandler, checkout_lines
@@ -101,7 +101,12 @@ class DeviceManager:
         reader_configs = cfg.nfc.readers if cfg.nfc.enabled else []
         terminals = {rc.name: rc.terminal for rc in reader_configs}
         self.taps = TapHandler(
-            box.db, box.config, self.bus, terminals=terminals, show=self.show_message
+            box.db,
+            box.config,
+            self.bus,
+            terminals=terminals,
+            simulated=[rc.name for rc in reader_configs if is_simulated(rc.uri)],
+            show=self.show_message,
         )
         on_state = health.status_events(self.bus, "nfc")
         for rc in reader_configs:
@@ -224,8 +229,11 @@ class DeviceManager:
     def test_print(self) -> str:
         return actions.test_print(self)
 
-    def simulate_tap(self, uid: str, reader: str | None = None) -> None:
-        actions.simulate_tap(self, uid, reader)
+    def simulate_tap(self, uid: str, reader: str | None = None) -> dict[str, Any]:
+        return actions.simulate_tap(self, uid, reader)
+
+    def can_simulate_taps(self) -> bool:
+        return actions.simulated_reader(self) is not None
 
     def print_boot_slip(self, *, addresses: list[str], tls_fingerprint: str | None) -> str | None:
         return actions.print_boot_slip(self, addresses=addresses, tls_fingerprint=tls_fingerprint)
