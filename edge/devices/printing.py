@@ -9,13 +9,15 @@ order after commit and never runs inside a request, so printing can neither
 block nor fail a money operation.
 
 States: ``queued`` → ``printing`` → ``printed``, or ``failed`` with a reason.
-While the printer is offline or out of paper the worker keeps the job queued
+While the printer is offline, stalled, cut off or out of paper the worker keeps the job queued
 and retries with exponential backoff (0.5 s doubling up to
 ``printer.retry_max_s``); a job not printed within ``printer.give_up_s``, or
 one the printer rejects for another reason, ends ``failed``.
 
 Delivery is **at least once**: a job is marked ``printed`` only after the
-printer took all bytes. A crash (or a connection that breaks) between sending
+printer took all bytes (and, where it answers ``DLE EOT``, said online with
+paper after the last one). Jobs print strictly in order: a failing first job
+holds back the rest. A crash (or a connection that breaks) between sending
 and marking finds the job ``printing`` at the next start; it is queued again
 and may come out twice. Nothing is ever lost silently.
 """

@@ -88,6 +88,7 @@ def test_a_bad_printer_keeps_jobs_queued_and_prints_them_in_order_when_good(
         status, devices = svc.request("GET", "/devices")
         assert devices["printer"]["state"] == "error"
         assert devices["printer"]["reason"] == reason and devices["printer"]["queued"] == 3
+        assert svc.devices.states()["printer"]["reason"] == reason  # the panel's view
         # The fault was announced once and not cleared while the jobs waited
         # (status polls every 0.2 s saw a printer that accepts connections).
         assert _printer_events(sse)[-1] == ("error", reason)

@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from drivers.nfc_sim import CardEmulator
+from edge.cli import cli
 from tests.support.devices import Service, SSEClient, device_config, wait_until
 
 UID = "04A1B2C3D4E5F6"
@@ -57,6 +59,22 @@ def test_a_real_reader_refuses_simulated_taps(tmp_path: Path) -> None:
         assert devices["nfc"]["readers"][0]["simulated"] is False
     finally:
         svc.close()
+
+
+def test_the_cli_refuses_real_and_sim_readers(tmp_path: Path) -> None:
+    cfg = tmp_path / "cli.toml"
+    cfg.write_text(
+        f'[box]\ndata_dir = "{tmp_path / "data"}"\n'
+        "[devices.nfc]\nreaders = [{ name = 'real-1', uri = 'usb:054c:06c3' },"
+        " { name = 'sim-1', uri = 'sim' }]\n",
+        encoding="utf-8",
+    )
+    real = CliRunner().invoke(cli, ["--config", str(cfg), "simulate", "tap", UID])
+    assert real.exit_code != 0 and "a real reader" in real.output
+    sim = CliRunner().invoke(
+        cli, ["--config", str(cfg), "simulate", "tap", UID, "--reader", "sim-1"]
+    )
+    assert sim.exit_code != 0 and "POST /devices/taps" in sim.output
 
 
 def test_udp_and_sim_readers_take_simulated_taps_marked_simulated(
