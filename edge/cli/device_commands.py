@@ -71,19 +71,10 @@ def _probe_display(config: Config) -> tuple[str, str]:
 
 
 def _probe_printer(config: Config) -> tuple[str, str]:
-    from drivers.printer import ReceiptPrinter
+    from edge.devices.printing import printer_for
 
-    cfg = config.devices.printer
     try:
-        printer = ReceiptPrinter(
-            cfg.uri,
-            profile=cfg.profile,
-            codepage=cfg.codepage,
-            timeout=cfg.timeout_s,
-            status_query=cfg.status_query,
-            status_timeout=cfg.status_timeout_s,
-            base_dir=config.data_path,
-        )
+        printer = printer_for(config)
         state = printer.status()
     except Exception as exc:
         return "error", str(exc)

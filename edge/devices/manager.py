@@ -70,16 +70,7 @@ class DeviceManager:
             )
 
         def make_printer() -> ReceiptPrinter:
-            return ReceiptPrinter(
-                cfg.printer.uri,
-                profile=cfg.printer.profile,
-                codepage=cfg.printer.codepage,
-                timeout=cfg.printer.timeout_s,
-                status_query=cfg.printer.status_query,
-                status_timeout=cfg.printer.status_timeout_s,
-                base_dir=box.config.data_path,
-                on_state=health.status_events(self.bus, "printer"),
-            )
+            return printing.printer_for(box.config, health.status_events(self.bus, "printer"))
 
         self.display: CustomerDisplay | None = None
         if cfg.display.enabled:

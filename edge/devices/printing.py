@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drivers.backoff import Backoff
+from drivers.device import StateCallback
 from drivers.printer import PaperOut, PrinterError, PrinterOffline, ReceiptPrinter
 from drivers.receipts import (
     Document,
@@ -76,6 +77,19 @@ def box_info(config: Config) -> dict[str, Any]:
         "tax_number": box.tax_number,
         "timezone": box.timezone,
     }
+
+
+def printer_for(config: Config, on_state: StateCallback | None = None) -> ReceiptPrinter:
+    """The receipt printer ``[devices.printer]`` describes (ValueError if wrongly)."""
+    cfg = config.devices.printer
+    options: dict[str, Any] = {
+        "profile": cfg.profile,
+        "codepage": cfg.codepage,
+        "timeout": cfg.timeout_s,
+        "status_query": cfg.status_query,
+        "status_timeout": cfg.status_timeout_s,
+    }
+    return ReceiptPrinter(cfg.uri, base_dir=config.data_path, on_state=on_state, **options)
 
 
 def locale(config: Config) -> str:
