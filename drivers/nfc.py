@@ -44,6 +44,7 @@ __all__ = [
     "ReaderPool",
     "StateCallback",
     "TapCallback",
+    "is_simulated",
 ]
 
 TapCallback = Callable[[str, str], None]
@@ -64,6 +65,13 @@ def _uid_of(target: Any) -> str | None:
     if getattr(target, "sensb_res", None):  # type B: PUPI
         return normalize_uid(target.sensb_res[1:5])
     return None
+
+
+def is_simulated(uri: str) -> bool:
+    """A reader without a radio: nfcpy's ``udp:`` transport (every card on it
+    is software) or ``sim`` (taps are only ever injected)."""
+    kind = uri.partition(":")[0].strip().lower()
+    return kind in ("udp", "sim")
 
 
 def parse_udp_uri(uri: str) -> tuple[str, int]:
@@ -220,6 +228,7 @@ class Reader(ReconnectingDevice):
     ) -> None:
         super().__init__(name, on_state, backoff_initial=backoff_initial, backoff_max=backoff_max)
         self.uri = uri
+        self.simulated = is_simulated(uri)
         self.on_tap = on_tap
         self.targets = tuple(targets)
         self.poll_interval = poll_interval
@@ -256,8 +265,11 @@ class Reader(ReconnectingDevice):
 
     _classify = staticmethod(_classify)
 
-    def _connect(self) -> _Frontend:
+    def _connect(self) -> _Frontend | None:
         self.open_attempts += 1
+        if self.uri.partition(":")[0].strip().lower() == "sim":
+            self._set_state(OK, "simulated: taps are injected")  # nothing to open
+            return None
         clf = _Frontend(response_timeout=self.udp_timeout)
         try:
             if not clf.open(self.uri):
@@ -270,13 +282,18 @@ class Reader(ReconnectingDevice):
         self._set_state(OK, str(clf.device))
         return clf
 
-    def _disconnect(self, clf: _Frontend) -> None:
+    def _disconnect(self, clf: _Frontend | None) -> None:
+        if clf is None:
+            return
         with self._clf_lock:
             self._clf = None
         clf.close()
         self.present_uid = None
 
-    def _serve(self, clf: _Frontend) -> None:
+    def _serve(self, clf: _Frontend | None) -> None:
+        if clf is None:  # a sim reader: idle until stopped
+            self._stop.wait()
+            return
         remote = [nfc.clf.RemoteTarget(brty) for brty in self.targets]
         misses = 0
         last_seen = 0.0

@@ -10,13 +10,20 @@ Device URIs (``[devices.printer] uri``):
 * ``dummy:`` — keeps the bytes in memory (escpos ``Dummy``)
 
 A job is rendered to ESC/POS bytes first (:mod:`drivers.receipt_render`:
-escpos ``Dummy`` with the configured profile and code page), then sent in
-one write over a connection opened for that job only: a printer that was
-power-cycled between jobs is simply reconnected. Every library/socket error
-is wrapped here into :class:`PrinterOffline`, :class:`PaperOut` or
-:class:`PrinterError`, so the caller's outbox can decide to retry. Delivery
-is at-least-once: a connection that breaks in the middle of a job raises
-:class:`PrinterOffline` although part of the receipt may be on paper.
+escpos ``Dummy`` with the configured profile and code page), then sent over
+a connection opened for that job only: a printer that was power-cycled
+between jobs is simply reconnected. Network jobs are sent in chunks with a
+write timeout (``timeout``: a printer that takes no byte for that long is
+``stalled``). Where the printer answers the real-time status query
+(:mod:`drivers.printer_status`, ``status_query`` ``auto|on|off``), it is
+asked before the job (paper out: nothing is sent) and after it: only an
+"online with paper" answer after the last byte makes the job printed.
+Every library/socket error is wrapped here into :class:`PrinterOffline`
+(:class:`PrinterStalled`, :class:`PrinterDisconnected`), :class:`PaperOut`
+or :class:`PrinterError`, each with its ``state``, so the caller's outbox
+can decide to retry. Delivery is at-least-once: a connection that breaks in
+the middle of a job raises :class:`PrinterDisconnected` although part of the
+receipt may be on paper.
 """
 
 from __future__ import annotations
@@ -40,13 +47,23 @@ from escpos.printer import File, Network
 
 from drivers.codepages import fold
 from drivers.device import ERROR, OFFLINE, OK, Device, StateCallback
+from drivers.printer_status import (
+    OFFLINE_CAUSE,
+    PAPER_SENSOR,
+    PRINTER_STATUS,
+    Verdict,
+    judge,
+    query,
+)
 from drivers.receipt_render import CODECS, render_escpos, render_png
 from drivers.receipts import Document
 
 __all__ = [
     "PaperOut",
+    "PrinterDisconnected",
     "PrinterError",
     "PrinterOffline",
+    "PrinterStalled",
     "PrinterURI",
     "ReceiptPrinter",
     "SimulatedPrinter",
@@ -56,18 +73,45 @@ __all__ = [
 ]
 
 PAPER_OUT = "paper_out"
+STALLED = "stalled"
+DISCONNECTED = "disconnected"
+STATUS_QUERY_MODES = ("auto", "on", "off")
+_CHUNK = 4096  # bytes per send(): a stall is noticed within one timeout
+# The box's own send buffer for a network printer. Bytes in it are not at the
+# printer yet; left to autotuning it grows to megabytes and a printer that
+# stopped reading would swallow whole receipts unnoticed.
+_SEND_BUFFER = 32 * 1024
 
 
 class PrinterError(Exception):
     """The printer refused or failed the job (retrying may not help)."""
 
+    state = ERROR
+
 
 class PrinterOffline(PrinterError):
-    """Not reachable: refused/reset connection, unplugged, powered off."""
+    """Not reachable: refused/reset connection, unplugged, powered off, or
+    the printer reports itself offline (cover open). Worth a retry."""
+
+    state = OFFLINE
+
+
+class PrinterStalled(PrinterOffline):
+    """Connected, but the printer stopped taking bytes or answering DLE EOT."""
+
+    state = STALLED
+
+
+class PrinterDisconnected(PrinterOffline):
+    """The printer closed or reset the connection in the middle of a job."""
+
+    state = DISCONNECTED
 
 
 class PaperOut(PrinterError):
-    """The printer reports no paper (DLE EOT 4); nothing was sent."""
+    """The printer reports no paper (DLE EOT 4 / 2)."""
+
+    state = PAPER_OUT
 
 
 @dataclass(frozen=True)
@@ -167,7 +211,11 @@ class ReceiptPrinter(Device):
     """One receipt printer; ``print_job`` is synchronous and thread-safe.
 
     No thread of its own: every job and every :meth:`status` call updates
-    ``state``/``detail`` (and fires ``on_state`` on a change).
+    ``state``/``detail`` (and fires ``on_state`` on a change). A job's fault
+    (``stalled``, ``disconnected``, ``paper_out``, ``offline``) stays the
+    state until a job prints: :meth:`status` seeing the printer reachable
+    again only returns ``ok`` (so the caller retries the queue), and
+    :meth:`clear_fault` clears it once no job waits.
     """
 
     kind = "printer"
@@ -179,20 +227,26 @@ class ReceiptPrinter(Device):
         profile: str = "default",
         codepage: str = "CP858",
         timeout: float = 5.0,
+        status_query: str = "auto",
         status_timeout: float = 0.5,
-        check_paper: bool = True,
         base_dir: str | os.PathLike[str] | None = None,
         name: str = "printer",
         on_state: StateCallback | None = None,
     ) -> None:
         super().__init__(name, on_state)
+        if status_query not in STATUS_QUERY_MODES:
+            raise ValueError(f"status_query {status_query!r}: want one of {STATUS_QUERY_MODES}")
         self.uri = uri
         self.target = parse_printer_uri(uri, base_dir)
         self.profile = profile
         self.codepage = codepage
         self.timeout = timeout
+        self.status_query = status_query
         self.status_timeout = status_timeout
-        self.check_paper = check_paper
+        # "auto": None until the printer answered DLE EOT (True) or stayed
+        # silent at the first query (False, remembered: never asked again).
+        self.answers_status: bool | None = None
+        self.job_fault = False
         self.last_files: list[Path] = []
         self.dummy_jobs: list[bytes] = []
         self._lock = threading.Lock()
@@ -210,41 +264,59 @@ class ReceiptPrinter(Device):
 
     # -- public API --------------------------------------------------------
     def print_job(self, document: Document) -> None:
-        """Print ``document`` or raise PrinterOffline / PaperOut / PrinterError."""
+        """Print ``document`` or raise PrinterOffline (PrinterStalled,
+        PrinterDisconnected) / PaperOut / PrinterError."""
         with self._lock:
             try:
                 self._print(document)
             except PrinterError as exc:
-                self._set_state(_state_of(exc), str(exc))
+                self.job_fault = True
+                self._set_state(exc.state, str(exc))
                 raise
+            self.job_fault = False
             self._set_state(OK, self.uri)
 
     def status(self) -> str:
-        """``ok`` | ``offline`` | ``error`` | ``paper_out`` as far as the
-        transport can tell (``ok`` for write-only transports that open)."""
+        """``ok`` | ``offline`` | ``paper_out`` | ``stalled`` | ``disconnected``
+        | ``error`` as far as the transport can tell (``ok`` for write-only
+        transports that open)."""
         with self._lock:
             try:
-                if self._sim is not None:
-                    state = self._sim.status()
-                elif self.target.kind == "dummy":
-                    state = OK
-                elif self.target.kind == "file":
-                    folder = os.path.dirname(self.target.path) or "."
-                    writable = os.access(self.target.path, os.W_OK) or (
-                        not os.path.exists(self.target.path) and os.access(folder, os.W_OK)
-                    )
-                    state = OK if writable else OFFLINE
-                else:
-                    with self._connection() as p:
-                        state = PAPER_OUT if self._paper(p) == 0 else OK
+                state, detail = self._probe()
             except PrinterError as exc:
-                state = _state_of(exc)
-                self._set_state(state, str(exc))
+                self._set_state(exc.state, str(exc))
+                return exc.state
+            if self.job_fault:
+                # Reachable again, but only a printed job proves it prints.
                 return state
-            self._set_state(state, self.uri)
+            self._set_state(state, detail)
             return state
 
+    def clear_fault(self) -> None:
+        """No job waits: the last job's fault no longer describes a reachable printer."""
+        with self._lock:
+            if self.job_fault:
+                self.job_fault = False
+                self._set_state(OK, self.uri)
+
     # -- internals ---------------------------------------------------------
+    def _probe(self) -> tuple[str, str]:
+        if self._sim is not None:
+            return self._sim.status(), self.uri
+        if self.target.kind == "dummy":
+            return OK, self.uri
+        if self.target.kind == "file":
+            folder = os.path.dirname(self.target.path) or "."
+            writable = os.access(self.target.path, os.W_OK) or (
+                not os.path.exists(self.target.path) and os.access(folder, os.W_OK)
+            )
+            return (OK if writable else OFFLINE), self.uri
+        with self._connection() as p:
+            verdict = self._ask(p, self.status_timeout)
+        if verdict is None:
+            return OK, f"{self.uri} (connected; no DLE EOT status)"
+        return OK, self.uri + (" (paper near end)" if verdict.near_end else "")
+
     def _print(self, doc: Document) -> None:
         if self._sim is not None:
             self.last_files = self._sim.write(doc)
@@ -254,14 +326,115 @@ class ReceiptPrinter(Device):
             self.dummy_jobs.append(data)
             return
         with self._connection() as p:
-            if self.check_paper and self.target.kind != "file" and self._paper(p) == 0:
-                raise PaperOut(f"{self.uri}: paper out")
-            try:
-                p._raw(data)  # escpos' transport write; the bytes are already rendered
-            except (OSError, serial.SerialException) as exc:
-                raise PrinterOffline(f"{self.uri}: {exc}") from exc
-            except Exception as exc:  # pyusb errors and the like
-                raise _wrap(exc, self.uri) from exc
+            self._ask(p, self.status_timeout)  # out of paper/offline: nothing is sent
+            self._write(p, data)
+            # The answer to a real-time query sent after the job proves the
+            # printer took every byte before it (and still has paper).
+            self._ask(p, max(self.timeout, self.status_timeout))
+
+    def _write(self, p: Escpos, data: bytes) -> None:
+        sock = self._socket(p)
+        if sock is not None:
+            self._send(sock, data)
+            return
+        try:
+            p._raw(data)  # escpos' transport write; the bytes are already rendered
+        except (OSError, serial.SerialException) as exc:
+            raise PrinterOffline(f"{self.uri}: {exc}") from exc
+        except Exception as exc:  # pyusb errors and the like
+            raise _wrap(exc, self.uri) from exc
+
+    def _send(self, sock: socket.socket, data: bytes) -> None:
+        # Chunked instead of sendall: the timeout then bounds a stall (no byte
+        # taken for `timeout` seconds), not the whole job — a long receipt on
+        # a slow printer is fine, a printer that stopped reading is not.
+        view, sent = memoryview(data), 0
+        try:
+            while sent < len(view):
+                sent += sock.send(view[sent : sent + _CHUNK])
+        except TimeoutError as exc:
+            raise PrinterStalled(
+                f"{self.uri}: printer took {sent} of {len(data)} bytes, then nothing"
+                f" for {sock.gettimeout()}s"
+            ) from exc
+        except OSError as exc:
+            raise PrinterDisconnected(
+                f"{self.uri}: connection lost after {sent} of {len(data)} bytes: {exc}"
+            ) from exc
+
+    def _socket(self, p: Escpos) -> socket.socket | None:
+        sock = getattr(p, "device", None) if self.target.kind == "tcp" else None
+        return sock if isinstance(sock, socket.socket) else None
+
+    def _asks(self) -> bool:
+        if self.target.kind == "file" or self.status_query == "off":
+            return False
+        return self.status_query == "on" or self.answers_status is not False
+
+    def _ask(self, p: Escpos, wait: float) -> Verdict | None:
+        """Ask DLE EOT 4, 1 (and 2 when offline); raise unless online with paper.
+
+        None: not asked (``off``, or an ``auto`` printer that never answers).
+        """
+        if not self._asks():
+            return None
+        paper = self._query(p, PAPER_SENSOR, wait)
+        if paper is None:
+            if self.status_query == "auto" and self.answers_status is not True:
+                if self.answers_status is None:
+                    self._log.info("printer %s does not answer DLE EOT: no status", self.uri)
+                self.answers_status = False
+                return None
+            raise PrinterStalled(f"{self.uri}: no answer to DLE EOT within {wait}s")
+        self.answers_status = True
+        verdict = judge(paper, 0)  # paper end needs no second question
+        online = None if verdict.state == PAPER_OUT else self._query(p, PRINTER_STATUS, wait)
+        if online is not None:
+            verdict = judge(paper, online)
+        elif verdict.state != PAPER_OUT:
+            raise PrinterStalled(f"{self.uri}: no answer to DLE EOT 1 within {wait}s")
+        if verdict.state == OFFLINE:
+            verdict = judge(paper, online, self._query(p, OFFLINE_CAUSE, wait))
+        if verdict.state == PAPER_OUT:
+            raise PaperOut(f"{self.uri}: {verdict.detail}")
+        if verdict.state == OFFLINE:
+            raise PrinterOffline(f"{self.uri}: {verdict.detail}")
+        return verdict
+
+    def _query(self, p: Escpos, n: int, wait: float) -> int | None:
+        """The answer byte to DLE EOT ``n``, None when none comes within ``wait``."""
+        sock = self._socket(p)
+        if sock is None:
+            return self._query_transport(p, n)
+        try:
+            sock.settimeout(wait)
+            sock.sendall(query(n))
+            answer = sock.recv(16)
+        except TimeoutError:
+            return None
+        except OSError as exc:
+            raise PrinterDisconnected(f"{self.uri}: {exc}") from exc
+        finally:
+            with contextlib.suppress(OSError):
+                sock.settimeout(self.timeout)
+        if not answer:
+            raise PrinterDisconnected(f"{self.uri}: the printer closed the connection")
+        return answer[-1]  # a late answer to an earlier query may come first
+
+    def _query_transport(self, p: Escpos, n: int) -> int | None:
+        # Serial and USB: the transport's own read timeout applies.
+        try:
+            status = p.query_status(query(n))
+        except (TimeoutError, NotImplementedError):
+            return None
+        except (OSError, serial.SerialException) as exc:
+            raise PrinterOffline(f"{self.uri}: {exc}") from exc
+        except Exception as exc:
+            # pyusb read timeouts: the printer just does not report status.
+            if "timeout" in str(exc).lower():
+                return None
+            raise _wrap(exc, self.uri) from exc
+        return status[-1] if status else None
 
     def _open(self) -> Escpos:
         t = self.target
@@ -288,40 +461,15 @@ class ReceiptPrinter(Device):
             raise
         except Exception as exc:
             raise _wrap(exc, self.uri) from exc
+        sock = self._socket(p)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SEND_BUFFER)
         try:
             yield p
         finally:
             with contextlib.suppress(Exception):  # closing a dead link may fail; it is gone
                 p.close()
-
-    def _paper(self, p: Escpos) -> int | None:
-        """2 ok, 1 near end, 0 out, None when the printer does not answer."""
-        sock = getattr(p, "device", None) if self.target.kind == "tcp" else None
-        try:
-            if isinstance(sock, socket.socket):
-                sock.settimeout(self.status_timeout)
-            try:
-                status = p.query_status(b"\x10\x04\x04")  # DLE EOT 4: paper sensor
-            finally:
-                if isinstance(sock, socket.socket):
-                    sock.settimeout(self.timeout)
-        except (TimeoutError, NotImplementedError):
-            return None
-        except (OSError, serial.SerialException) as exc:
-            raise PrinterOffline(f"{self.uri}: {exc}") from exc
-        except Exception as exc:
-            # pyusb read timeouts: the printer just does not report status.
-            if "timeout" in str(exc).lower():
-                return None
-            raise _wrap(exc, self.uri) from exc
-        if not status:
-            return None
-        byte = status[0]
-        if byte & 0x60 == 0x60:  # bits 5+6: paper end sensor
-            return 0
-        if byte & 0x0C == 0x0C:  # bits 2+3: near-end sensor
-            return 1
-        return 2
 
 
 def _wrap(exc: BaseException, uri: str) -> PrinterError:
@@ -333,14 +481,6 @@ def _wrap(exc: BaseException, uri: str) -> PrinterError:
     if type(exc).__name__ in ("USBError", "USBTimeoutError", "NoBackendError"):
         return PrinterOffline(f"{uri}: {exc}")
     return PrinterError(f"{uri}: {type(exc).__name__}: {exc}")
-
-
-def _state_of(exc: BaseException) -> str:
-    if isinstance(exc, PaperOut):
-        return PAPER_OUT
-    if isinstance(exc, PrinterOffline):
-        return OFFLINE
-    return ERROR
 
 
 def describe(printer: ReceiptPrinter) -> dict[str, Any]:

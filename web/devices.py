@@ -27,6 +27,7 @@ from web.blueprint import bp
 from web.i18n import lang, t
 
 KINDS = ("reader", "printer", "display")
+FAULT_REASONS = ("paper_out", "stalled", "disconnected")
 RECEIPTS_SHOWN = 6
 
 
@@ -39,6 +40,9 @@ def _state_label(raw: Any) -> tuple[str, bool, str]:
     detail = ""
     if isinstance(raw, dict):
         detail = str(raw.get("detail") or raw.get("error") or "")
+        reason = raw.get("reason")
+        if reason in FAULT_REASONS:  # edge.devices.health.reason: why it is "error"
+            return t("dev_error") + f" ({t('dev_reason_' + reason)})", False, detail
         raw = raw.get("raw_state") or raw.get("state") or raw.get("status")
     state = str(raw or "unknown").lower()
     ok = state in ("ok", "ready", "online", "connected", "idle", "running")
@@ -79,6 +83,15 @@ def device_states(box: Box) -> dict[str, dict[str, Any]]:
             label, ok, detail = _state_label(raw.get(kind))
         out[kind] = {"label": label, "ok": ok, "detail": detail}
     return out
+
+
+def can_simulate_taps(box: Box) -> bool:
+    """Whether a udp:/sim reader exists: only those take a simulated tap."""
+    svc = _service(box)
+    try:
+        return svc is not None and bool(svc.can_simulate_taps())
+    except Exception:  # a broken service must not break the page
+        return False
 
 
 def display_lines(box: Box) -> list[str]:
@@ -152,6 +165,7 @@ def devices() -> str:
         display=display_lines(box),
         jobs=recent_jobs(box),
         has_service=_service(box) is not None,
+        can_tap=can_simulate_taps(box),
         box=box,
         addresses=addresses(box),
         fingerprint=tls.colons(fingerprint) if fingerprint else None,
@@ -199,6 +213,11 @@ def device_display() -> Response:
 @login_required("cashier")
 def device_tap() -> Response:
     uid = request.form.get("uid", "").strip()[:40]
+    box = current_box()
+    if _service(box) is not None and not can_simulate_taps(box):
+        # Only readers without a radio (udp:, sim) take a made-up card.
+        flash(t("sim_tap_real_only"), "error")
+        return redirect(url_for("web.devices"))
     # Over nfcpy's udp transport like a real card (demo readers), else injected.
     return _action(lambda svc: svc.simulate_tap(uid), ok="sim_tap_done")
 

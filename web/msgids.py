@@ -117,6 +117,10 @@ MSGIDS = (
     N_("dev_reader"),
     N_("dev_printer"),
     N_("dev_display"),
+    # Why a device is "error" (edge.devices.health.reason), as t("dev_reason_" ~ …).
+    N_("dev_reason_paper_out"),
+    N_("dev_reason_stalled"),
+    N_("dev_reason_disconnected"),
     # edge.devices.printing job states.
     N_("job_queued"),
     N_("job_printing"),

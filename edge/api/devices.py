@@ -8,12 +8,14 @@ from typing import Annotated, Any, Literal
 from flask import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from drivers.uids import nfc_uid
 from edge.api import examples as ex
 from edge.api import idempotency
 from edge.api.context import current_box
 from edge.api.problems import ApiError
 from edge.api.registry import api
 from edge.devices import printing, reprints
+from edge.errors import FieldErrors
 from edge.platform.bounds import IdText
 
 routes = api.section("devices")
@@ -186,6 +188,48 @@ def get_receipt(job_id: str) -> dict[str, Any]:
     if found is None:
         raise ApiError(404, "not_found", f"no print job {job_id}")
     return found
+
+
+class TapIn(_In):
+    uid: Annotated[str, Field(min_length=1, max_length=40)] = Field(
+        description="the card UID to present (hex, 1..10 bytes)"
+    )
+    reader: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="a reader name from [devices.nfc] (default: the first udp:/sim one)"
+    )
+
+
+class TapOut(BaseModel):
+    reader: str
+    uid: str = Field(description="the UID as the reader reports it (upper-case hex)")
+    simulated: Literal[True] = True
+
+
+@routes.post(
+    "/devices/taps",
+    body=TapIn,
+    response=TapOut,
+    status=202,
+    errors=("not_found", "conflict", "device_disabled"),
+    example={"reader": "till-1", "uid": "04A2B3C4", "simulated": True},
+)
+def post_tap(body: TapIn) -> dict[str, Any]:
+    """Simulate a card tap on a udp: or sim reader
+
+    The tap arrives as a `card.tapped` event with `simulated: true`. A udp
+    reader gets the card over nfcpy's udp transport (like any emulator); a
+    `sim` reader gets it handed in. A real reader (`usb:`, `tty:`) answers
+    `conflict`: nobody can make a card appear on it. Without readers:
+    `device_disabled`.
+    """
+    manager = _manager()
+    if manager is None or not len(manager.readers):
+        raise ApiError(409, "device_disabled", "no NFC reader is configured")
+    try:
+        uid = nfc_uid(body.uid)
+    except ValueError as exc:
+        raise FieldErrors.one("uid", str(exc)) from exc
+    return manager.simulate_tap(uid, body.reader)  # type: ignore[no-any-return]
 
 
 class DevicesOut(BaseModel):

@@ -155,7 +155,13 @@ DEVICES: dict[str, Any] = {
             }
         ],
     },
-    "printer": {"uri": "sim:receipts", "state": "ok", "raw_state": "ok", "queued": 0},
+    "printer": {
+        "uri": "sim:receipts",
+        "state": "ok",
+        "raw_state": "ok",
+        "reason": None,
+        "queued": 0,
+    },
     "display": {"uri": "sim:", "protocol": "epson", "state": "ok", "text": DISPLAY["text"]},
 }
 HEALTH: dict[str, Any] = {

@@ -71,13 +71,10 @@ def _probe_display(config: Config) -> tuple[str, str]:
 
 
 def _probe_printer(config: Config) -> tuple[str, str]:
-    from drivers.printer import ReceiptPrinter
+    from edge.devices.printing import printer_for
 
-    cfg = config.devices.printer
     try:
-        printer = ReceiptPrinter(
-            cfg.uri, profile=cfg.profile, codepage=cfg.codepage, base_dir=config.data_path
-        )
+        printer = printer_for(config)
         state = printer.status()
     except Exception as exc:
         return "error", str(exc)
@@ -213,8 +210,10 @@ def simulate_tap(
         if not matches:
             fail(f"no reader {reader_name!r}; configured: {', '.join(r.name for r in readers)}")
         rc = matches[0]
+    if rc.uri.partition(":")[0].lower() == "sim":
+        fail(f"reader {rc.name} is a sim reader: tap it from the panel or POST /devices/taps")
     if not rc.uri.startswith("udp"):
-        fail(f"reader {rc.name} is {rc.uri}, not a simulated udp: reader")
+        fail(f"reader {rc.name} is {rc.uri}, a real reader: simulated taps only on udp: readers")
     try:
         norm = nfc_uid(uid)
         present_card(rc.uri, norm, hold)

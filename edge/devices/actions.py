@@ -3,7 +3,8 @@
 Owns the panel's device actions (a test print, a test text on the display, a
 simulated card tap) and the status slip queued at every service start. Each
 works on the running devices (:class:`edge.devices.attached.AttachedDevices`)
-and reports a missing device as :class:`RuntimeError`. May import
+and reports a missing device as :class:`RuntimeError`, a simulated tap
+asked of a real reader as :class:`edge.errors.Conflict`. May import
 ``drivers``, ``edge.platform``, ``edge.devices.{attached,printing}`` and
 ``edge.security.tls`` (the fingerprint's printed form); no Flask.
 """
@@ -14,18 +15,20 @@ import logging
 import threading
 from typing import Any
 
+from drivers.nfc import Reader
 from drivers.nfc_sim import present_card
 from drivers.receipts import status_slip
 from drivers.uids import nfc_uid
 from edge.devices import printing
 from edge.devices.attached import AttachedDevices
+from edge.errors import Conflict, NotFound
 from edge.platform.clock import now_iso
 from edge.platform.version import VERSION
 from edge.security.tls import colons
 
 log = logging.getLogger(__name__)
 
-__all__ = ["print_boot_slip", "show_text", "simulate_tap", "test_print"]
+__all__ = ["print_boot_slip", "show_text", "simulate_tap", "simulated_reader", "test_print"]
 
 
 def show_text(devices: AttachedDevices, lines: list[str]) -> None:
@@ -47,16 +50,40 @@ def test_print(devices: AttachedDevices) -> str:
     return job_id
 
 
-def simulate_tap(devices: AttachedDevices, uid: str, reader: str | None = None) -> None:
-    """A tap without a card: over the air for a udp reader, else injected."""
+def simulated_reader(devices: AttachedDevices, name: str | None = None) -> Reader | None:
+    """The reader a simulated tap goes to: ``name``, else the first udp:/sim one."""
+    if name is not None:
+        try:
+            found = devices.readers.get(name)
+        except KeyError:
+            raise NotFound(f"no reader {name!r}", reader=name) from None
+        return found if found.simulated else None
+    return next((r for r in devices.readers if r.simulated), None)
+
+
+def simulate_tap(devices: AttachedDevices, uid: str, reader: str | None = None) -> dict[str, Any]:
+    """A tap without a card, only on a reader without a radio (udp:, sim).
+
+    A udp reader gets it over the air through nfcpy's udp transport (the
+    reader's own thread sees the card, as with any emulator); a ``sim``
+    reader has no transport, so the tap is handed to the tap flow directly.
+    A real reader refuses: a person must not make a card appear on it.
+    """
     norm = nfc_uid(uid)
-    readers = list(devices.readers) if reader is None else [devices.readers.get(reader)]
-    if not readers:
+    if not len(devices.readers):
         raise RuntimeError("no NFC reader is configured")
-    target = readers[0]
+    target = simulated_reader(devices, reader)
+    if target is None:
+        real = devices.readers.get(reader) if reader else next(iter(devices.readers))
+        raise Conflict(
+            f"reader {real.name} is a real reader ({real.uri}): simulated taps only on"
+            " udp: or sim readers",
+            reader=real.name,
+        )
+    out = {"reader": target.name, "uid": norm, "simulated": True}
     if not target.uri.startswith("udp"):
         devices.taps(target.name, norm)
-        return
+        return out
 
     # Through nfcpy's udp transport like a real card; in the background
     # because the card rests on the reader for a moment.
@@ -67,6 +94,7 @@ def simulate_tap(devices: AttachedDevices, uid: str, reader: str | None = None) 
             log.exception("simulated tap on %s failed", target.uri)
 
     threading.Thread(target=tap, name="sim-tap", daemon=True).start()
+    return out
 
 
 def print_boot_slip(

@@ -16,7 +16,17 @@ from drivers.device import ERROR, OFFLINE, OK, StateCallback
 from edge.devices.attached import AttachedDevices
 from edge.platform.events import EventBus
 
-__all__ = ["DISABLED", "ERROR", "OFFLINE", "OK", "details", "health_state", "states", "summary"]
+__all__ = [
+    "DISABLED",
+    "ERROR",
+    "OFFLINE",
+    "OK",
+    "details",
+    "health_state",
+    "reason",
+    "states",
+    "summary",
+]
 
 DISABLED = "disabled"
 _RANK = {OK: 0, OFFLINE: 1, ERROR: 2}
@@ -29,13 +39,19 @@ def health_state(state: str | None) -> str:
     return state if state in _RANK else ERROR
 
 
+def reason(state: str | None) -> str | None:
+    """Why a device is ``error``: the driver's own state (``paper_out``,
+    ``stalled``, ``disconnected``), None for ok/offline/error."""
+    return state if state is not None and state not in _RANK else None
+
+
 def status_events(bus: EventBus, kind: str) -> StateCallback:
     """The ``on_state`` callback that turns a driver's change into a ``device.status`` event."""
 
     def callback(name: str, state: str, detail: str) -> None:
         data = {"device": kind, "name": name, "state": health_state(state), "detail": detail}
-        if state not in _RANK:
-            data["reason"] = state  # e.g. paper_out
+        if reason(state) is not None:
+            data["reason"] = state  # paper_out, stalled, disconnected
         bus.publish("device.status", data)
 
     return callback
@@ -68,6 +84,7 @@ def details(devices: AttachedDevices) -> dict[str, Any]:
             "detail": r.detail,
             "taps": r.taps,
             "card_present": r.present_uid is not None,
+            "simulated": r.simulated,
         }
         for r in devices.readers
     ]
@@ -77,6 +94,7 @@ def details(devices: AttachedDevices) -> dict[str, Any]:
             "uri": devices.printer.uri,
             "state": health_state(devices.printer.state),
             "raw_state": devices.printer.state,
+            "reason": reason(devices.printer.state),
             "detail": devices.printer.detail,
             "queued": devices.queued_jobs(),
         }
@@ -90,11 +108,11 @@ def details(devices: AttachedDevices) -> dict[str, Any]:
             "detail": devices.display.detail,
             "text": devices.display.current_text(),
         }
-    for kind, reason in devices.config_errors.items():
+    for kind, problem in devices.config_errors.items():
         if kind == "printer":
-            printer = {"uri": config.printer.uri, "state": ERROR, "detail": reason}
+            printer = {"uri": config.printer.uri, "state": ERROR, "detail": problem}
         else:
-            display = {"uri": config.display.uri, "state": ERROR, "detail": reason}
+            display = {"uri": config.display.uri, "state": ERROR, "detail": problem}
     return {
         "summary": summary(devices),
         "nfc": {"enabled": config.nfc.enabled, "readers": readers},
@@ -111,4 +129,10 @@ def states(devices: AttachedDevices) -> dict[str, dict[str, str]]:
         "display": devices.display.detail if devices.display is not None else "",
     }
     detail.update(devices.config_errors)
-    return {k: {"state": v, "detail": detail[k]} for k, v in summary(devices).items()}
+    out: dict[str, dict[str, str]] = {
+        k: {"state": v, "detail": detail[k]} for k, v in summary(devices).items()
+    }
+    why = reason(devices.printer.state) if devices.printer is not None else None
+    if why is not None and "printer" not in devices.config_errors:
+        out["printer"]["reason"] = why
+    return out

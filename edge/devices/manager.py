@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from drivers.display import CustomerDisplay
-from drivers.nfc import Reader, ReaderPool
+from drivers.nfc import Reader, ReaderPool, is_simulated
 from drivers.printer import ReceiptPrinter
 from edge.devices import actions, health, printing
 from edge.devices.taps import TapHandler, checkout_lines
@@ -70,13 +70,7 @@ class DeviceManager:
             )
 
         def make_printer() -> ReceiptPrinter:
-            return ReceiptPrinter(
-                cfg.printer.uri,
-                profile=cfg.printer.profile,
-                codepage=cfg.printer.codepage,
-                base_dir=box.config.data_path,
-                on_state=health.status_events(self.bus, "printer"),
-            )
+            return printing.printer_for(box.config, health.status_events(self.bus, "printer"))
 
         self.display: CustomerDisplay | None = None
         if cfg.display.enabled:
@@ -98,7 +92,12 @@ class DeviceManager:
         reader_configs = cfg.nfc.readers if cfg.nfc.enabled else []
         terminals = {rc.name: rc.terminal for rc in reader_configs}
         self.taps = TapHandler(
-            box.db, box.config, self.bus, terminals=terminals, show=self.show_message
+            box.db,
+            box.config,
+            self.bus,
+            terminals=terminals,
+            simulated=[rc.name for rc in reader_configs if is_simulated(rc.uri)],
+            show=self.show_message,
         )
         on_state = health.status_events(self.bus, "nfc")
         for rc in reader_configs:
@@ -155,7 +154,14 @@ class DeviceManager:
             except Exception:
                 log.exception("printer status failed")
                 now = health.ERROR
-            if now == health.OK and was not in (health.OK, None):
+            if now == health.OK and self.printer.job_fault:
+                # Reachable again after a failed job: only printing the queue
+                # proves it works; with nothing queued the fault is stale.
+                if self.queued_jobs():
+                    self.outbox.wake(retry_now=True)
+                else:
+                    self.printer.clear_fault()
+            elif now == health.OK and was not in (health.OK, None):
                 self.outbox.wake(retry_now=True)  # back: do not wait out the backoff
             was = now
             self._stop.wait(self.printer_status_s)
@@ -214,8 +220,11 @@ class DeviceManager:
     def test_print(self) -> str:
         return actions.test_print(self)
 
-    def simulate_tap(self, uid: str, reader: str | None = None) -> None:
-        actions.simulate_tap(self, uid, reader)
+    def simulate_tap(self, uid: str, reader: str | None = None) -> dict[str, Any]:
+        return actions.simulate_tap(self, uid, reader)
+
+    def can_simulate_taps(self) -> bool:
+        return actions.simulated_reader(self) is not None
 
     def print_boot_slip(self, *, addresses: list[str], tls_fingerprint: str | None) -> str | None:
         return actions.print_boot_slip(self, addresses=addresses, tls_fingerprint=tls_fingerprint)

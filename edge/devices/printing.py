@@ -9,13 +9,15 @@ order after commit and never runs inside a request, so printing can neither
 block nor fail a money operation.
 
 States: ``queued`` → ``printing`` → ``printed``, or ``failed`` with a reason.
-While the printer is offline or out of paper the worker keeps the job queued
+While the printer is offline, stalled, cut off or out of paper the worker keeps the job queued
 and retries with exponential backoff (0.5 s doubling up to
 ``printer.retry_max_s``); a job not printed within ``printer.give_up_s``, or
 one the printer rejects for another reason, ends ``failed``.
 
 Delivery is **at least once**: a job is marked ``printed`` only after the
-printer took all bytes. A crash (or a connection that breaks) between sending
+printer took all bytes (and, where it answers ``DLE EOT``, said online with
+paper after the last one). Jobs print strictly in order: a failing first job
+holds back the rest. A crash (or a connection that breaks) between sending
 and marking finds the job ``printing`` at the next start; it is queued again
 and may come out twice. Nothing is ever lost silently.
 """
@@ -33,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drivers.backoff import Backoff
+from drivers.device import StateCallback
 from drivers.printer import PaperOut, PrinterError, PrinterOffline, ReceiptPrinter
 from drivers.receipts import (
     Document,
@@ -74,6 +77,19 @@ def box_info(config: Config) -> dict[str, Any]:
         "tax_number": box.tax_number,
         "timezone": box.timezone,
     }
+
+
+def printer_for(config: Config, on_state: StateCallback | None = None) -> ReceiptPrinter:
+    """The receipt printer ``[devices.printer]`` describes (ValueError if wrongly)."""
+    cfg = config.devices.printer
+    options: dict[str, Any] = {
+        "profile": cfg.profile,
+        "codepage": cfg.codepage,
+        "timeout": cfg.timeout_s,
+        "status_query": cfg.status_query,
+        "status_timeout": cfg.status_timeout_s,
+    }
+    return ReceiptPrinter(cfg.uri, base_dir=config.data_path, on_state=on_state, **options)
 
 
 def locale(config: Config) -> str:
@@ -341,7 +357,7 @@ class PrintWorker:
         try:
             self.printer.print_job(doc)
         except (PrinterOffline, PaperOut) as exc:
-            reason = f"{'paper out' if isinstance(exc, PaperOut) else 'printer offline'}: {exc}"
+            reason = f"{exc.state}: {exc}"  # stalled, disconnected, paper_out, offline
             if self._age_s(row["created_at"]) >= self.give_up_s:
                 reason = f"gave up after {self.give_up_s:.0f}s: {reason}"
                 self._set(job_id, FAILED, last_error=reason)

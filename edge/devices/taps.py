@@ -16,7 +16,7 @@ order; readers do not wait for each other. The display's texts are the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import l10n
@@ -82,12 +82,17 @@ class TapHandler:
         bus: EventBus,
         *,
         terminals: Mapping[str, str],
+        simulated: Iterable[str] = (),
         show: Callable[[list[str]], None] | None = None,
     ) -> None:
         self.db = db
         self.config = config
         self.bus = bus
         self.terminals = dict(terminals)
+        # Readers whose every card is software (udp:, sim): their taps say
+        # simulated: true, whoever presented the card. A real reader's taps
+        # cannot be injected, so they are false.
+        self.simulated = frozenset(simulated)
         self.show = show
         self.handled = 0
 
@@ -107,6 +112,7 @@ class TapHandler:
             "uid": uid,
             "customer": customer,
             "card_status": card_status or None,
+            "simulated": reader in self.simulated,
             "at": now_iso(),
         }
         self.bus.publish("card.tapped", data, terminal=terminal)

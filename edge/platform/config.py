@@ -122,6 +122,13 @@ class PrinterConfig(_Section):
     # between attempts; a job not printed within give_up_s ends "failed".
     retry_max_s: int = Field(10, ge=1, le=3600)
     give_up_s: int = Field(3600, ge=1)
+    # Network printers: connect and write timeout (no byte taken for this
+    # long: the printer is "stalled"), and the real-time status query DLE EOT
+    # before and after each job ("auto": used once the printer answers; one
+    # that never answers is printed to without it).
+    timeout_s: float = Field(5.0, gt=0, le=120)
+    status_query: Literal["auto", "on", "off"] = "auto"
+    status_timeout_s: float = Field(0.5, gt=0, le=30)
 
 
 class DisplayConfig(_Section):

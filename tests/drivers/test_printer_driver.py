@@ -11,15 +11,26 @@ from PIL import Image
 
 from drivers.printer import (
     PaperOut,
+    PrinterDisconnected,
     PrinterError,
     PrinterOffline,
+    PrinterStalled,
     ReceiptPrinter,
     parse_printer_uri,
     render_escpos,
 )
-from drivers.receipts import checkout_receipt, status_slip, text_document
+from drivers.receipts import Document, checkout_receipt, status_slip, text_document
 from tests.support.drivers import Events
-from tests.support.fakes import CUT, DLE_EOT_PAPER, PAPER_END, PAPER_OK, NetworkPrinter
+from tests.support.fakes import (
+    CUT,
+    DLE_EOT_PAPER,
+    PAPER_END,
+    PAPER_OK,
+    NetworkPrinter,
+    status_query,
+)
+
+STATUS = status_query(4) + status_query(1)  # paper sensor, then online
 
 
 @pytest.fixture
@@ -51,8 +62,10 @@ def test_network_print_sends_cp858_text_and_cut(fake: NetworkPrinter) -> None:
     doc = checkout_receipt(BOX, CHECKOUT)
     printer.print_job(doc)
     (job,) = fake.wait_jobs(1)
-    assert job.startswith(DLE_EOT_PAPER)  # paper checked before anything is sent
-    body = job[len(DLE_EOT_PAPER) :]
+    # Paper and online asked before anything is sent, and again after the
+    # last byte: that answer is what makes the job printed.
+    assert job.startswith(STATUS) and job.endswith(STATUS)
+    body = job[len(STATUS) : -len(STATUS)]
     assert body == render_escpos(doc)
     assert body.startswith(b"\x1b@\x1bt\x13")  # ESC @, ESC t 19 = PC858
     assert "Café Anna".encode("cp858") in body
@@ -80,7 +93,7 @@ def test_refused_connection_is_offline_then_prints_when_back() -> None:
     try:
         printer.print_job(doc)
         (job,) = back.wait_jobs(1)
-        assert job.endswith(b"Bon 1\n\x1bd\x06" + CUT)
+        assert job.endswith(b"Bon 1\n\x1bd\x06" + CUT + STATUS)
         assert [a[1] for a in states.args] == ["offline", "ok"]
     finally:
         back.close()
@@ -104,6 +117,9 @@ def test_printer_without_status_answer_still_prints(fake: NetworkPrinter) -> Non
     printer = ReceiptPrinter(fake.uri, status_timeout=0.05)
     printer.print_job(text_document(["ok"]))
     assert fake.wait_jobs(1)[0].endswith(b"ok\n" + b"\x1bd\x06" + CUT)
+    assert printer.answers_status is False  # "auto" remembers: not asked again
+    printer.print_job(text_document(["zwei"]))
+    assert fake.wait_jobs(2)[1] == render_escpos(text_document(["zwei"]))
 
 
 def test_file_transport_writes_escpos(tmp_path: Path) -> None:
@@ -185,3 +201,76 @@ def test_bad_uris_and_missing_usb_device() -> None:
     with pytest.raises(PrinterError) as err:
         ReceiptPrinter("usb:04b8:0eff").print_job(text_document(["x"]))
     assert isinstance(err.value, PrinterOffline)
+
+
+def _big_job() -> Document:
+    # ~125 kB: more than the box's send buffer plus a stalled printer's
+    # receive buffer hold, so a printer that never reads stalls the writes.
+    return text_document([f"Zeile {i} " + "x" * 30 for i in range(3000)])
+
+
+def test_a_printer_that_never_reads_is_stalled_not_printed(fake: NetworkPrinter) -> None:
+    fake.mode = "stall"
+    states = Events()
+    printer = ReceiptPrinter(fake.uri, timeout=0.3, status_timeout=0.1, on_state=states)
+    with pytest.raises(PrinterStalled, match="then nothing"):
+        printer.print_job(_big_job())
+    assert printer.state == "stalled" and printer.job_fault
+    assert states.args[-1][1] == "stalled"
+    # It still accepts connections: status() cannot clear the job's fault.
+    printer.status()
+    assert printer.state == "stalled"
+    fake.wait(lambda f: len(f.stalled) == 2)  # the job's and the status' connection
+    fake.recover()
+    printer.print_job(text_document(["wieder da"]))
+    assert printer.state == "ok" and not printer.job_fault
+    assert b"wieder da" in fake.wait_jobs(1)[0]
+
+
+def test_a_printer_that_answered_and_then_goes_silent_is_stalled(fake: NetworkPrinter) -> None:
+    printer = ReceiptPrinter(fake.uri, timeout=0.3, status_timeout=0.1)
+    printer.print_job(text_document(["eins"]))
+    assert printer.answers_status is True
+    fake.answer_status = False
+    with pytest.raises(PrinterStalled, match="no answer to DLE EOT"):
+        printer.print_job(text_document(["zwei"]))
+    assert printer.state == "stalled"
+
+
+def test_status_query_on_requires_an_answer_and_off_sends_none(fake: NetworkPrinter) -> None:
+    fake.answer_status = False
+    with pytest.raises(PrinterStalled):
+        ReceiptPrinter(fake.uri, status_query="on", status_timeout=0.05).print_job(
+            text_document(["nie"])
+        )
+    fake.answer_status = True
+    fake.paper = PAPER_END  # ignored: nobody asks
+    ReceiptPrinter(fake.uri, status_query="off").print_job(text_document(["aus"]))
+    assert fake.wait_jobs(2)[1] == render_escpos(text_document(["aus"]))
+    with pytest.raises(ValueError):
+        ReceiptPrinter(fake.uri, status_query="maybe")
+
+
+def test_a_printer_that_closes_mid_job_is_disconnected(fake: NetworkPrinter) -> None:
+    fake.mode = "close"
+    printer = ReceiptPrinter(fake.uri, timeout=1.0)
+    with pytest.raises(PrinterDisconnected):
+        printer.print_job(_big_job())
+    assert printer.state == "disconnected"
+    assert fake.cut_off == 1 and fake.jobs == []
+
+
+def test_paper_end_reported_by_the_offline_cause(fake: NetworkPrinter) -> None:
+    # Paper sensor fine, but DLE EOT 1 says offline and DLE EOT 2 "stopped
+    # by paper end" (a roll that ran out during the last job).
+    answers = {4: PAPER_OK, 1: b"\x1a", 2: b"\x32"}
+    fake._answer = lambda data: next(  # type: ignore[method-assign]
+        (a for n, a in answers.items() if data.endswith(status_query(n))), None
+    )
+    printer = ReceiptPrinter(fake.uri)
+    with pytest.raises(PaperOut, match="DLE EOT 2"):
+        printer.print_job(text_document(["x"]))
+    answers[2] = b"\x16"  # cover open
+    with pytest.raises(PrinterOffline, match="cover open"):
+        printer.print_job(text_document(["x"]))
+    assert printer.state == "offline"

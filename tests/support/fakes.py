@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -95,23 +96,38 @@ class Pty:
 
 
 class NetworkPrinter:
-    """A network printer on 127.0.0.1:<port>: answers DLE EOT 4 with ``paper``
-    (unless ``answer_status`` is off) and keeps one record per connection.
+    """A network printer on 127.0.0.1:<port> that keeps one record per connection.
 
-    ``receipts_only``: keep only connections that carried a receipt (end with a
-    cut), without the status probes, as the service tests count receipts.
+    It answers the real-time status queries ``DLE EOT 1/2/4`` as an Epson
+    printer does for ``paper`` (``PAPER_OK`` or ``PAPER_END``: then also
+    offline, stopped by paper end), unless ``answer_status`` is off.
+    ``mode`` says how it treats a connection, switchable while it runs:
+
+    * ``"good"`` reads everything until the client closes;
+    * ``"stall"`` accepts and never reads (its receive buffer is shrunk, so a
+      big job fills the socket buffers and the client's writes time out);
+    * ``"close"`` reads ``close_after`` bytes, then resets the connection.
+
+    ``receipts_only``: keep only connections that carried a receipt (end with
+    a cut), without the status queries, as the service tests count receipts.
     """
 
     def __init__(self, port: int = 0, *, receipts_only: bool = False) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Inherited by accepted sockets: a stalled printer holds little.
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         self.sock.bind(("127.0.0.1", port))
         self.sock.listen(8)
         self.port = int(self.sock.getsockname()[1])
         self.receipts_only = receipts_only
         self.paper = PAPER_OK
         self.answer_status = True
+        self.mode = "good"
+        self.close_after = 2000
         self.jobs: list[bytes] = []
+        self.stalled: list[socket.socket] = []  # connections it accepted and never read
+        self.cut_off = 0  # connections it reset in the middle
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
@@ -120,12 +136,23 @@ class NetworkPrinter:
     def uri(self) -> str:
         return f"tcp:127.0.0.1:{self.port}"
 
+    def _answer(self, data: bytearray) -> bytes | None:
+        for n, (ok, out) in STATUS_ANSWERS.items():
+            if data.endswith(status_query(n)):
+                return ok if self.paper == PAPER_OK else out
+        return None
+
     def _serve(self) -> None:
         while True:
             try:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
+            if self.mode == "stall":
+                with self._cond:
+                    self.stalled.append(conn)
+                    self._cond.notify_all()
+                continue
             with conn:
                 data = bytearray()
                 while True:
@@ -136,11 +163,23 @@ class NetworkPrinter:
                     if not chunk:
                         break
                     data += chunk
-                    if data.endswith(DLE_EOT_PAPER) and self.answer_status:
-                        conn.sendall(self.paper)
+                    if self.mode == "close" and len(data) >= self.close_after:
+                        # SO_LINGER 0: close() sends RST, as a crashing printer does.
+                        conn.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
+                        with self._cond:
+                            self.cut_off += 1
+                            self._cond.notify_all()
+                        break
+                    answer = self._answer(data)
+                    if answer is not None and self.answer_status:
+                        conn.sendall(answer)
+            if self.mode == "close" and len(data) >= self.close_after:
+                continue
             job = bytes(data)
             if self.receipts_only:
-                job = job.replace(DLE_EOT_PAPER, b"")
+                job = strip_status(job)
                 if not job.endswith(CUT):  # a status probe carries no receipt
                     continue
             with self._cond:
@@ -153,6 +192,18 @@ class NetworkPrinter:
             assert ok, f"{len(self.jobs)} jobs, want {n}: {self.jobs}"
             return list(self.jobs)
 
+    def wait(self, predicate: Callable[[NetworkPrinter], Any], timeout: float = 10.0) -> None:
+        with self._cond:
+            assert self._cond.wait_for(lambda: predicate(self), timeout), "printer stand-in"
+
+    def recover(self) -> None:
+        """Back to a good printer with paper; stalled connections are dropped."""
+        with self._cond:
+            self.mode, self.paper = "good", PAPER_OK
+            held, self.stalled = self.stalled, []
+        for conn in held:
+            conn.close()
+
     def close(self) -> None:
         # shutdown() wakes the accept() blocked in the server thread (close alone
         # would leave the port listening until that accept returns).
@@ -160,6 +211,31 @@ class NetworkPrinter:
             self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
         self._thread.join(2)
+        for conn in self.stalled:
+            conn.close()
+
+
+def status_query(n: int) -> bytes:
+    return b"\x10\x04" + bytes([n])
+
+
+# DLE EOT n → (answer with paper, answer at paper end): paper end makes an
+# Epson printer offline (n=1 bit 3), stopped by paper end (n=2 bit 5).
+STATUS_ANSWERS = {4: (PAPER_OK, PAPER_END), 1: (b"\x12", b"\x1a"), 2: (b"\x12", b"\x32")}
+STATUS_FRAMES = tuple(status_query(n) for n in STATUS_ANSWERS)
+
+
+def strip_status(job: bytes) -> bytes:
+    """A connection's bytes without the status queries before and after the job."""
+    changed = True
+    while changed:
+        changed = False
+        for frame in STATUS_FRAMES:
+            if job.startswith(frame):
+                job, changed = job[len(frame) :], True
+            if job.endswith(frame):
+                job, changed = job[: -len(frame)], True
+    return job
 
 
 def processes_with(*needles: bytes) -> list[int]:

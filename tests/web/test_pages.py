@@ -320,15 +320,23 @@ def test_unknown_customer_is_a_panel_404(cashier: Panel) -> None:
 class FakeDevices:
     """The panel-facing surface of edge.devices.manager.DeviceManager (another module's)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, simulated_reader: bool = True, printer_reason: str = "") -> None:
         self.calls: list[tuple[str, tuple[object, ...]]] = []
+        self.simulated_reader = simulated_reader
+        self.printer_reason = printer_reason
 
     def states(self) -> dict[str, dict[str, str]]:
+        printer = {"state": "error", "detail": "no paper"}
+        if self.printer_reason:
+            printer["reason"] = self.printer_reason
         return {
             "nfc": {"state": "ok", "detail": "till-1: udp"},
-            "printer": {"state": "error", "detail": "no paper"},
+            "printer": printer,
             "display": {"state": "ok", "detail": "simulated"},
         }
+
+    def can_simulate_taps(self) -> bool:
+        return self.simulated_reader
 
     def display_text(self) -> list[str]:
         return ["Summe", "12,50 EUR"]
@@ -371,6 +379,37 @@ def test_devices_page_without_and_with_a_device_service(
     box_html = manager_panel.text("/devices")
     assert "Paired terminals" in box_html and 'action="/terminals/pair"' in box_html
     assert staff.config.box.name in box_html and "Version" in box_html
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_a_real_reader_offers_no_simulated_tap_and_refuses_one(
+    app: Flask, staff: Box, lang: str
+) -> None:
+    fake = FakeDevices(simulated_reader=False)
+    staff.services["devices"] = fake
+    cashier = Panel(app.test_client(), lang=lang)
+    cashier.login("cara")
+    message = {"de": "dieser Leser ist echt", "en": "this reader is real"}[lang]
+    html = cashier.text("/devices")
+    assert message in html and 'action="/devices/tap"' not in html
+    resp = cashier.post("/devices/tap", {"uid": "04A2B3C4"}, token_from="/devices")
+    assert resp.status_code == 302
+    assert message in cashier.text("/devices") and fake.calls == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "label"),
+    [
+        ("stalled", "fault (takes no data)"),
+        ("disconnected", "fault (connection lost)"),
+        ("paper_out", "fault (out of paper)"),
+    ],
+)
+def test_a_faulty_printer_shows_why(cashier: Panel, staff: Box, reason: str, label: str) -> None:
+    staff.services["devices"] = FakeDevices(printer_reason=reason)
+    assert label in cashier.text("/devices")
+    state = cashier.get("/devices/state").get_json()
+    assert state["devices"]["printer"] == {"label": label, "ok": False, "detail": "no paper"}
 
 
 def test_receipt_previews_from_the_print_outbox(cashier: Panel, staff: Box) -> None:

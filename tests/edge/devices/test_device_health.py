@@ -50,6 +50,10 @@ def test_driver_states_map_to_the_apis_three() -> None:
         "ok", "offline", "error"
     ]  # fmt: skip
     assert health.health_state("paper_out") == "error"
+    assert [health.health_state(s) for s in ("stalled", "disconnected")] == ["error", "error"]
+    assert [health.reason(s) for s in ("stalled", "ok", "offline", None)] == [
+        "stalled", None, None, None
+    ]  # fmt: skip
 
 
 def test_each_change_is_one_device_status_event(manager: DeviceManager) -> None:
@@ -104,7 +108,12 @@ def test_summary_details_and_states_follow_the_drivers(manager: DeviceManager) -
     ]
     assert details["printer"]["raw_state"] == "paper_out" and details["printer"]["queued"] == 0
     assert details["display"]["protocol"] == "epson" and details["display"]["codepage"] == "PC858"
-    assert manager.states()["printer"] == {"state": "error", "detail": "paper out"}
+    assert details["printer"]["reason"] == "paper_out"
+    assert manager.states()["printer"] == {
+        "state": "error",
+        "detail": "paper out",
+        "reason": "paper_out",
+    }
     assert manager.states()["nfc"] == {"state": "ok", "detail": "till-1: udp; till-2: udp"}
 
 
