@@ -15,6 +15,7 @@ import json
 import sqlite3
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -82,6 +83,11 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(fn)
+
+
+def file_option(flag: str, dest: str, help: str) -> Callable[..., Any]:
+    """An option naming one file (a ``Path``), e.g. ``--out`` or ``--answers``."""
+    return click.option(flag, dest, type=click.Path(dir_okay=False, path_type=Path), help=help)
 
 
 def emit(as_json: bool, data: Any, text: str | Callable[[], None]) -> None:

@@ -23,11 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import click
-
 from edge.cli.device_commands import device_report
 from edge.cli.doctor import examine_config
-from edge.cli.group import State, cli, emit, fail, json_option, pass_state
+from edge.cli.group import State, cli, emit, fail, file_option, json_option, pass_state
 from edge.platform.config import Config
 from edge.platform.version import VERSION
 
@@ -108,11 +106,8 @@ def bundle_members(state: State) -> dict[str, bytes]:
 
 
 @cli.command("support-bundle")
-@click.option(
-    "--out",
-    "out_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write it (default: ./tilledge-support-BOXNAME-TIME.tar.gz).",
+@file_option(
+    "--out", "out_path", "Where to write it (default: ./tilledge-support-BOXNAME-TIME.tar.gz)."
 )
 @json_option
 @pass_state
