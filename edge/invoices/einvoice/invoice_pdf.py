@@ -158,7 +158,8 @@ def _texts(pdf: Page, doc: InvoiceDocument) -> None:
             )
         )
     if doc.payment_terms:
-        pdf.paragraph(f"{_('einvoice_payment_terms')}: {doc.payment_terms}")
+        label = _("einvoice_payment_terms")
+        pdf.paragraph(f"{label}: {doc.payment_terms}")
     for note in doc.notes:
         pdf.paragraph(note)
     pdf.ln(2)

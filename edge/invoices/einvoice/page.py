@@ -94,9 +94,11 @@ class Page(FPDF):
         if seller.email:
             lines.append(seller.email)
         if seller.vat_id:
-            lines.append(f"{_('einvoice_vat_id')} {seller.vat_id}")
+            label = _("einvoice_vat_id")
+            lines.append(f"{label} {seller.vat_id}")
         if seller.tax_number:
-            lines.append(f"{_('einvoice_tax_number')} {seller.tax_number}")
+            label = _("einvoice_tax_number")
+            lines.append(f"{label} {seller.tax_number}")
         return lines
 
     def heading(self, text: str) -> None:
