@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import dataclasses
 
+from lxml import etree
+
 from edge.invoices.document import InvoiceDocument
 from edge.invoices.einvoice.cii import build_xml
 from edge.invoices.einvoice.invoice_pdf import render_pdf
 from edge.invoices.einvoice.page import FontMissing
 from edge.invoices.einvoice.reminder import Reminder, render_reminder
-from edge.invoices.einvoice.validation import Finding, ValidatorUnavailable, validate_xml
+from edge.invoices.einvoice.validation import (
+    Finding,
+    ValidatorUnavailable,
+    prepare,
+    validate_xml,
+)
 
 __all__ = [
     "EInvoiceInvalid",
@@ -25,6 +32,7 @@ __all__ = [
     "Reminder",
     "Rendered",
     "ValidatorUnavailable",
+    "prepare",
     "render_invoice",
     "render_reminder",
     "validate_xml",
@@ -54,7 +62,11 @@ def render_invoice(doc: InvoiceDocument) -> Rendered:
     Raises :class:`EInvoiceInvalid` (with every finding) or
     :class:`ValidatorUnavailable`; the PDF is only made from valid XML.
     """
-    xml = build_xml(doc)
+    try:
+        xml = build_xml(doc)
+    except (ValueError, etree.LxmlError) as err:
+        # Text XML cannot hold (control characters): a finding, not a crash.
+        raise EInvoiceInvalid([("XML", f"the document cannot be written as XML: {err}")]) from err
     errors = validate_xml(xml)
     if errors:
         raise EInvoiceInvalid(errors)

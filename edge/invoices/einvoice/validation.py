@@ -54,6 +54,16 @@ def validate_xml(xml: bytes) -> list[Finding]:
     return findings
 
 
+def prepare() -> None:
+    """Load the schema and compile both rule sets now (about a second) rather
+    than on the first issue. Call it in each worker process, after any fork:
+    SaxonC's isolate does not survive one."""
+    _schema()
+    for rules in rule_sets():
+        with _saxon_lock:
+            _executable(rules)
+
+
 def check_schema(tree: etree._Element) -> list[Finding]:
     schema = _schema()
     if schema.validate(tree):

@@ -5,7 +5,11 @@ failure named by its rule id; a check that cannot run raises, never passes."""
 from __future__ import annotations
 
 import dataclasses
+import http.server
 import socket
+import socketserver
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -145,3 +149,57 @@ def test_the_vendored_cen_rules_are_the_noted_release() -> None:
     assert "Schematron version 1.3.16" in head
     assert "EUPL" in head
     assert (v.RULES / "LICENSE.txt").is_file()
+
+
+def test_text_xml_cannot_hold_is_refused_not_a_crash() -> None:
+    doc = samples.invoice()
+    line = dataclasses.replace(doc.lines[0], description="Kaffee\x01bohnen")
+    with pytest.raises(EInvoiceInvalid) as err:
+        render_invoice(samples.invoice(lines=(line, *doc.lines[1:])))
+    assert [rule for rule, _ in err.value.errors] == ["XML"]
+
+
+def test_the_rules_may_not_reach_the_network(tmp_path: Path) -> None:
+    # A rule set that reads a URL over HTTP: Saxon refuses, so the check raises,
+    # and the local server never sees a request.
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", "8")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"<codes/>")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port = server.server_address[1]
+        rules = tmp_path / "online.xslt"
+        rules.write_text(
+            '<xsl:stylesheet version="2.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"'
+            ' xmlns:svrl="http://purl.oclc.org/dsdl/svrl"><xsl:template match="/">'
+            "<svrl:schematron-output><svrl:fired-rule/>"
+            f"<xsl:copy-of select=\"doc('http://127.0.0.1:{port}/codes.xml')\"/>"
+            "</svrl:schematron-output></xsl:template></xsl:stylesheet>"
+        )
+        try:
+            with pytest.raises(ValidatorUnavailable, match="prohibited"):
+                v.check_rules(build_xml(samples.invoice()), rules)
+        finally:
+            server.shutdown()
+    assert hits == []
+
+
+def test_concurrent_validations_each_get_their_own_answer() -> None:
+    v.prepare()
+    good, bad = build_xml(samples.invoice()), build_xml(samples.invoice(vat_total=710))
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(v.validate_xml, [good, bad] * 8))
+    assert results[0::2] == [[]] * 8
+    assert all("BR-CO-14" in {rule for rule, _ in r} for r in results[1::2])
