@@ -71,7 +71,7 @@ def _facts(pdf: Page, doc: InvoiceDocument) -> list[tuple[str, str]]:
         rows.append((_("einvoice_buyer_vat_id"), doc.buyer.vat_id))
     if doc.preceding_number:
         rows.append((_("einvoice_corrects"), doc.preceding_number))
-    if doc.due:
+    if doc.due and doc.kind == "invoice":  # a credit note is paid out, not due
         rows.append((_("einvoice_due_date"), pdf.day(doc.due_date)))
     return rows
 

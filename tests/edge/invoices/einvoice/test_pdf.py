@@ -150,6 +150,7 @@ def test_a_credit_note_is_titled_so_and_names_the_corrected_invoice() -> None:
     t = text(render_invoice(samples.credit_note()).pdf)
     assert "Rechnungskorrektur RE-2026-00019" in t
     assert "Korrektur zu Rechnung" in t and "RE-2026-00017" in t
+    assert "Fällig am" not in t
 
 
 def test_prepaid_and_amount_due() -> None:
