@@ -16,6 +16,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from drafthorse.models.document import Document
+from facturx import get_level, get_xml_from_pdf
 from lxml import etree
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
@@ -183,3 +185,14 @@ def test_page_one_renders_with_poppler(rendered: Rendered, tmp_path: Path) -> No
     (png,) = tmp_path.glob("p*.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 5000  # a page with text on it, not a blank
+
+
+def test_other_readers_find_the_invoice(rendered: Rendered) -> None:
+    # factur-x's extractor (what a receiving system may run) finds the file and
+    # profile; drafthorse parses the XML back to the same number and buyer.
+    name, xml = get_xml_from_pdf(rendered.pdf, check_xsd=False)
+    assert (name, xml) == ("factur-x.xml", rendered.xml)
+    assert get_level(etree.fromstring(xml)) == "en16931"
+    parsed = Document.parse(rendered.xml)
+    assert str(parsed.header.id) == "RE-2026-00020"
+    assert str(parsed.trade.agreement.buyer.name) == "Müller Catering KG"
