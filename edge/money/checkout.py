@@ -19,6 +19,7 @@ from edge.customers.cards import active_card, parse_uid
 from edge.customers.service import MoneyCustomer, load_for_money, parse_id, touch_last_visit
 from edge.errors import Conflict, DomainError, FieldErrors
 from edge.money import journal
+from edge.money.basket import priced_line
 from edge.money.service import pay
 from edge.platform.actor import Actor
 from edge.platform.config import Config
@@ -111,21 +112,7 @@ def price(
         "customer_number": payer.customer_number,
         "display_name": payer.display_name,
         "receipt_no": req.receipt_no,
-        "lines": [
-            {
-                "sku": ln.sku,
-                "name": ln.name,
-                "quantity": ln.quantity,
-                "unit_price": ln.unit_price,
-                "vat_rate_bp": ln.vat_rate_bp,
-                "discountable": ln.discountable,
-                "gross": p.gross,
-                "discount_percent": p.discount_percent,
-                "discount": p.discount,
-                "total": p.total,
-            }
-            for ln, p in zip(req.lines, basket.lines, strict=True)
-        ],
+        "lines": [priced_line(ln, p) for ln, p in zip(req.lines, basket.lines, strict=True)],
         "vat": [
             {
                 "rate_bp": v.rate_bp,

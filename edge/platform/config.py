@@ -166,6 +166,29 @@ class SecurityConfig(_Section):
     tls_key: str = ""
 
 
+class InvoicesConfig(_Section):
+    """BACKOFFICE §8: how invoice numbers look and when an invoice is due."""
+
+    # Gapless per box; the sequence restarts each calendar year when the
+    # format names {year}. Only {year} and {seq} (with a format spec) exist.
+    number_format: str = Field("RE-{year}-{seq:05d}", min_length=1, max_length=64)
+    # Due date = issue date + these days, unless the customer has their own.
+    payment_terms_days: int = Field(14, ge=0, le=3650)
+
+    @field_validator("number_format")
+    @classmethod
+    def _formats(cls, v: str) -> str:
+        if "{seq" not in v:
+            raise ValueError("the format must contain {seq}, e.g. RE-{year}-{seq:05d}")
+        try:
+            sample = v.format(year=2026, seq=1)
+        except (KeyError, IndexError, ValueError) as e:
+            raise ValueError(f"not a format of {{year}} and {{seq}}: {e}") from None
+        if sample == v.format(year=2026, seq=2):
+            raise ValueError("{seq} must show in the number")
+        return v
+
+
 class Config(_Section):
     box: BoxConfig = BoxConfig()
     server: ServerConfig = ServerConfig()
@@ -174,6 +197,7 @@ class Config(_Section):
     devices: DevicesConfig = DevicesConfig()
     discovery: DiscoveryConfig = DiscoveryConfig()
     security: SecurityConfig = SecurityConfig()
+    invoices: InvoicesConfig = InvoicesConfig()
 
     @property
     def data_path(self) -> Path:
