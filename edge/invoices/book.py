@@ -246,6 +246,41 @@ def _lines_in(rows: Sequence[sqlite3.Row]) -> list[_LineAgain]:
     ]
 
 
+def invoice_for_checkout(
+    conn: sqlite3.Connection,
+    config: Config,
+    actor: Actor,
+    customer_id: int,
+    sale: dict[str, Any],
+    operation_id: int,
+    *,
+    prepaid: int,
+) -> tuple[str, str]:
+    """The invoice of a checkout's ``invoice`` tender, issued at once: the
+    whole sale, with what the other tenders paid as ``prepaid``. A points
+    redemption is a price reduction, so each rate's share of it comes off that
+    rate's lines (largest remainder), which keeps the rates' gross as paid."""
+    lines = [dict(x) for x in sale["lines"]]
+    for row in sale["vat"]:
+        idx = [i for i, x in enumerate(lines) if x["vat_rate_bp"] == row["rate_bp"]]
+        weights = [lines[i]["total"] for i in idx]
+        for i, share in zip(idx, fig.distribute(row["points_share"], weights), strict=True):
+            lines[i]["total"] -= share
+            lines[i]["discount"] += share
+    invoice_id = create_draft(
+        conn,
+        config,
+        actor,
+        customer_id,
+        (),
+        None,
+        prepaid=prepaid,
+        operation_id=operation_id,
+        priced=[{**x, "quantity": str(x["quantity"])} for x in lines],
+    )
+    return str(invoice_id), issue(conn, config, actor, invoice_id)
+
+
 # ---------------------------------------------------------------- issuing --
 
 

@@ -50,9 +50,11 @@ def priced_line(ln: LineIn | Any, p: Any) -> dict[str, Any]:
 
 
 class TenderIn(StrictIn):
-    type: Literal["credit", "cash", "card", "voucher", "other"]
+    type: Literal["credit", "cash", "card", "voucher", "other", "invoice"]
     amount: Annotated[StrictInt, Field(ge=0, le=10**12)] | None = Field(
-        None, description="null on credit: as much of the open total as the balances allow"
+        None,
+        description="null on credit: as much of the open total as the balances allow;"
+        " null on invoice: whatever is still open after the other tenders",
     )
 
 
