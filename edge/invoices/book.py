@@ -55,7 +55,7 @@ def invoice_row(conn: sqlite3.Connection, invoice_id: int) -> sqlite3.Row:
     return row  # type: ignore[no-any-return]
 
 
-def _history(
+def log_invoice(
     conn: sqlite3.Connection, actor: Actor, customer_id: int, event: str, **what: Any
 ) -> None:
     log_change(conn, customer_id, actor.name, actor.at, "invoice", None, {"event": event, **what})
@@ -175,7 +175,7 @@ def create_draft(
     invoice_id = int(cur.lastrowid or 0)
     _store_lines(conn, invoice_id, priced_lines)
     _set_amounts(conn, invoice_id, payer.reverse_charge)
-    _history(conn, actor, customer_id, "draft", invoice_id=str(invoice_id))
+    log_invoice(conn, actor, customer_id, "draft", invoice_id=str(invoice_id))
     return invoice_id
 
 
@@ -189,7 +189,7 @@ def _draft(conn: sqlite3.Connection, invoice_id: int) -> sqlite3.Row:
     return row
 
 
-_KEEP: Any = object()
+KEEP: Any = object()  # update_draft: leave the notes as they are
 
 
 def update_draft(
@@ -200,12 +200,12 @@ def update_draft(
     *,
     customer_id: int | None = None,
     lines: Sequence[Any] | None = None,
-    notes: str | None = _KEEP,
+    notes: str | None = KEEP,
 ) -> None:
     """Change a draft's customer, lines or notes; an issued invoice is a 409."""
     row = _draft(conn, invoice_id)
     cid = customer_id if customer_id is not None else row["customer_id"]
-    if notes is not _KEEP:
+    if notes is not KEEP:
         conn.execute("UPDATE invoices SET notes = ? WHERE id = ?", [notes, invoice_id])
     if lines is None and customer_id is not None:
         lines = _lines_in(line_rows(conn, invoice_id))
@@ -217,7 +217,7 @@ def update_draft(
         "UPDATE invoices SET customer_id = ?, updated_at = ?, updated_by = ? WHERE id = ?",
         [cid, actor.at, actor.name, invoice_id],
     )
-    _history(conn, actor, cid, "draft_changed", invoice_id=str(invoice_id))
+    log_invoice(conn, actor, cid, "draft_changed", invoice_id=str(invoice_id))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -358,7 +358,9 @@ def issue(conn: sqlite3.Connection, config: Config, actor: Actor, invoice_id: in
     )
     pdf, xml = render(doc)
     _freeze(conn, actor, invoice_id, doc, pdf, xml)
-    _history(conn, actor, row["customer_id"], "issued", invoice_id=str(invoice_id), number=number)
+    log_invoice(
+        conn, actor, row["customer_id"], "issued", invoice_id=str(invoice_id), number=number
+    )
     return number
 
 
@@ -475,7 +477,7 @@ def cancel(
         "UPDATE invoices SET state = 'cancelled', updated_at = ?, updated_by = ? WHERE id = ?",
         [actor.at, actor.name, invoice_id],
     )
-    _history(
+    log_invoice(
         conn,
         actor,
         row["customer_id"],
