@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from edge.money.basket import LineIn, StrictIn
 from edge.platform.bounds import IdText
@@ -195,3 +195,51 @@ class PaymentList(BaseModel):
     model_config = _example({"items": [PAYMENT_EXAMPLE]})
 
     items: list[InvoicePayment]
+
+
+class DunningRunIn(StrictIn):
+    dry_run: StrictBool = Field(False, description="only list what would happen")
+
+
+REMINDER_EXAMPLE = {
+    "invoice_id": "42", "number": "RE-2026-00042", "customer_id": "7", "level": 2,
+    "fee_charged": 500, "interest_charged": 52, "principal": 10000, "fees": 500,
+    "interest": 52, "owed": 10552, "deadline": "2027-01-15",
+}  # fmt: skip
+
+
+class Reminder(BaseModel):
+    invoice_id: str
+    number: str
+    customer_id: str
+    level: int = Field(description="1, 2 or 3: the level reached by this run")
+    fee_charged: int = Field(description="this level's fee (with the business flat fee)")
+    interest_charged: int = Field(description="interest for the days since last charged")
+    principal: int = Field(description="open principal")
+    fees: int = Field(description="open fees, this one included")
+    interest: int = Field(description="open interest, this charge included")
+    owed: int
+    deadline: str = Field(description="pay by this day")
+
+
+class DunningSkips(BaseModel):
+    do_not_dun: int
+    sepa_pending: int
+    level_3: int = Field(description="at Mahnstufe 3: the owner acts")
+    dunned_today: int = Field(description="already reminded today (a second run)")
+    not_yet: int = Field(description="overdue, but the next level is not due yet")
+
+
+class DunningRun(BaseModel):
+    model_config = _example(
+        {"date": "2027-01-01", "dry_run": False, "reminders": [REMINDER_EXAMPLE], "count": 1,
+         "skipped": {"do_not_dun": 0, "sepa_pending": 0, "level_3": 0, "dunned_today": 0,
+                     "not_yet": 3}, "currency": "EUR"}
+    )  # fmt: skip
+
+    date: str = Field(description="the run's day in the box's time zone")
+    dry_run: bool
+    reminders: list[Reminder]
+    count: int
+    skipped: DunningSkips
+    currency: str

@@ -21,6 +21,7 @@ from edge.api.registry import api
 from edge.customers.service import parse_id
 from edge.errors import NotFound
 from edge.invoices import book, payments, views
+from edge.invoices.dunning import dunning_run
 from edge.platform.actor import Actor
 from edge.platform.bounds import parse_row_id
 from edge.platform.clock import now_iso
@@ -71,6 +72,30 @@ def list_invoices(query: m.InvoiceQuery) -> dict[str, Any]:
         limit=query.limit,
         after=after,
     )
+
+
+@routes.post(
+    "/invoices/dunning-run",
+    scope="manager",
+    body=m.DunningRunIn,
+    response=m.DunningRun,
+)
+def run_dunning(body: m.DunningRunIn) -> Response:
+    """Run today's dunning: each overdue invoice at most one level up
+
+    Charges each level's fee once and the interest since it was last charged,
+    writes the reminders and answers them; `dry_run` only lists them. A second
+    run on the same day does nothing. Skips `do_not_dun` customers, pending
+    SEPA collections, paid invoices and those at level 3 (`skipped` counts them).
+    """
+    config = current_box().config
+    actor = Actor(current_actor(), now_iso())
+    on = book.box_date(config, actor.at)
+
+    def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
+        return dunning_run(conn, config, actor, on, dry_run=body.dry_run), 200
+
+    return commit(txn)
 
 
 @routes.get("/invoices/<invoice_id>", response=m.Invoice, errors=("not_found",))

@@ -14,6 +14,7 @@ from edge.cli import (  # noqa: F401  (imported for their commands)
     customer_commands,
     db_commands,
     device_commands,
+    invoice_commands,
     ledger_commands,
     security_commands,
     serve_commands,

@@ -189,6 +189,23 @@ class InvoicesConfig(_Section):
         return v
 
 
+class DunningConfig(_Section):
+    """BACKOFFICE §9: when reminders go out and what each level charges."""
+
+    level1_days: int = Field(7, ge=0, le=365)  # after the due date
+    level2_days: int = Field(14, ge=0, le=365)  # after the level-1 reminder
+    level3_days: int = Field(14, ge=0, le=365)  # after the level-2 reminder
+    level1_fee: int = Field(0, ge=0, le=10**9)
+    level2_fee: int = Field(500, ge=0, le=10**9)
+    level3_fee: int = Field(1000, ge=0, le=10**9)
+    # Default interest per year on the open principal since the due date, in
+    # basis points (0 = none; the law allows 9 points above the base rate for
+    # businesses, 5 for consumers: the box does not know the base rate).
+    interest_bp_per_year: int = Field(0, ge=0, le=10000)
+    # §288(5) BGB: 4000 flat once from a business customer in default.
+    business_flat_fee: bool = False
+
+
 class Config(_Section):
     box: BoxConfig = BoxConfig()
     server: ServerConfig = ServerConfig()
@@ -198,6 +215,7 @@ class Config(_Section):
     discovery: DiscoveryConfig = DiscoveryConfig()
     security: SecurityConfig = SecurityConfig()
     invoices: InvoicesConfig = InvoicesConfig()
+    dunning: DunningConfig = DunningConfig()
 
     @property
     def data_path(self) -> Path:

@@ -93,7 +93,9 @@ def m007_invoices(db: sqlite_utils.Database) -> None:
             interest             INTEGER NOT NULL DEFAULT 0,
             interest_paid        INTEGER NOT NULL DEFAULT 0,
             dunning_level        INTEGER NOT NULL DEFAULT 0,
-            dunned_on            TEXT,
+            dunned_on            TEXT,                   -- the last reminder's day
+            interest_until       TEXT,                   -- interest charged up to this day
+            sepa_state           TEXT CHECK (sepa_state IN ('pending','collected','returned')),
             preceding_invoice_id INTEGER REFERENCES invoices(id),
             operation_id         INTEGER REFERENCES operations(id), -- the checkout
             notes                TEXT,
@@ -150,6 +152,22 @@ def m007_invoices(db: sqlite_utils.Database) -> None:
             created_by   TEXT NOT NULL
         );
         CREATE INDEX invoice_payments_invoice ON invoice_payments (invoice_id, id);
+        -- Reminders (BACKOFFICE §9): what each said was owed, and by when.
+        CREATE TABLE dunning_notices (
+            id          INTEGER PRIMARY KEY,
+            invoice_id  INTEGER NOT NULL REFERENCES invoices(id),
+            level       INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),
+            run_date    TEXT NOT NULL,
+            principal   INTEGER NOT NULL,
+            fees        INTEGER NOT NULL,
+            interest    INTEGER NOT NULL,
+            fee_charged INTEGER NOT NULL,
+            interest_charged INTEGER NOT NULL,
+            deadline    TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            created_by  TEXT NOT NULL,
+            UNIQUE (invoice_id, level)
+        );
         -- The last number given per format and year (year 0: a format without {year}).
         CREATE TABLE invoice_counters (
             format   TEXT NOT NULL,
