@@ -44,6 +44,12 @@ class CancelIn(StrictIn):
     reason: Annotated[str, Field(min_length=1, max_length=500), SingleLine]
 
 
+class WaiverIn(StrictIn):
+    fees: Annotated[StrictInt, Field(ge=0, le=10**12)] = 0
+    interest: Annotated[StrictInt, Field(ge=0, le=10**12)] = 0
+    reason: Annotated[str, Field(min_length=1, max_length=500), SingleLine]
+
+
 class InvoicePaymentIn(StrictIn):
     method: Literal["cash", "transfer", "card", "sepa", "credit"]
     amount: Annotated[StrictInt, Field(gt=0, le=10**12, description="minor units, > 0")]

@@ -22,6 +22,7 @@ from edge.customers.service import parse_id
 from edge.errors import NotFound
 from edge.invoices import book, payments, views
 from edge.invoices.dunning import dunning_run
+from edge.invoices.waivers import waive
 from edge.platform.actor import Actor
 from edge.platform.bounds import parse_row_id
 from edge.platform.clock import now_iso
@@ -198,6 +199,28 @@ def cancel_invoice(invoice_id: str, body: m.CancelIn) -> Response:
     iid = _id(invoice_id)
     config = current_box().config
     return _write(lambda conn, actor: book.cancel(conn, config, actor, iid, body.reason), 201)
+
+
+@routes.post(
+    "/invoices/<invoice_id>/waive",
+    scope="manager",
+    body=m.WaiverIn,
+    response=m.Invoice,
+    errors=(*WRITE_ERRORS, "validation_error"),
+)
+def waive_charges(invoice_id: str, body: m.WaiverIn) -> Response:
+    """Waive dunning fees or interest, with a reason
+
+    Takes `fees` and `interest` off what the invoice owes (at most what is
+    open of each: else a `422` naming the field); the reason goes into the
+    customer's history. An invoice that then owes nothing is `paid`.
+    """
+    iid = _id(invoice_id)
+    return _write(
+        lambda conn, actor: waive(conn, actor, iid, body.fees, body.interest, body.reason),
+        200,
+        iid,
+    )
 
 
 def _document(invoice_id: str, column: str, mimetype: str, suffix: str) -> Response:

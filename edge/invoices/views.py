@@ -129,7 +129,8 @@ def list_invoices(
 ) -> dict[str, Any]:
     """Newest first; ``totals`` are over every invoice the filters match."""
     on = today(config).isoformat()
-    where, args = ["1 = 1"], []
+    where: list[str] = ["1 = 1"]
+    args: list[object] = []
     if state is not None:
         where.append("state = ?")
         args.append(state)

@@ -184,3 +184,25 @@ def test_the_cli_runs_it(tmp_path, box, issued, config):
     assert json.loads(r.output)["count"] == 1
     again = CliRunner().invoke(cli, ["--config", str(toml), "invoices", "dunning-run", "--json"])
     assert json.loads(again.output)["count"] == 0
+
+
+def test_a_manager_waives_fees_and_interest_with_a_reason_into_the_history(
+    manager, pos, box, issued
+):
+    iid = issued(1000)
+    box.db.write(lambda c: c.execute(
+        "UPDATE invoices SET fees = 500, interest = 30 WHERE id = ?", [iid]))  # fmt: skip
+    assert pos.post(f"/invoices/{iid}/waive", {"fees": 1, "reason": "x"}).status_code == 403
+    r = manager.post(f"/invoices/{iid}/waive", {"fees": 501, "reason": "Kulanz"})
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "fees"
+    assert manager.post(f"/invoices/{iid}/waive", {"fees": 100}).status_code == 422  # no reason
+    r = manager.post(f"/invoices/{iid}/waive", {"fees": 500, "interest": 30, "reason": "Kulanz"})
+    assert r.status_code == 200, r.get_json()
+    assert (r.get_json()["fees"], r.get_json()["interest"], r.get_json()["owed"]) == (0, 0, 1000)
+    cid = r.get_json()["customer_id"]
+    history = manager.get(f"/customers/{cid}/history").get_json()["items"]
+    waived = [
+        h["new"] for h in history if h["field"] == "invoice" and h["new"]["event"] == "waived"
+    ]
+    assert waived == [{"event": "waived", "invoice_id": str(iid), "number": row(box, iid)["number"],
+                       "fees": 500, "interest": 30, "reason": "Kulanz"}]  # fmt: skip
