@@ -280,7 +280,13 @@ def price(
         from edge.devices import printing  # drivers (escpos, Pillow) only when a receipt is wanted
 
         # Queued in this very transaction: the receipt exists iff the sale does.
-        tenders = [t.model_dump() for t in req.tenders]
+        # An invoice tender prints with what it took and the invoice's number.
+        tenders = [
+            {**t.model_dump(), "amount": invoiced, "invoice_number": invoice_number}
+            if t.type == "invoice"
+            else t.model_dump()
+            for t in req.tenders
+        ]
         body["receipt_job_id"] = printing.enqueue_checkout(
             conn, config, {**body, "tenders": tenders}, at=actor.at
         )

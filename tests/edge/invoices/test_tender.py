@@ -99,3 +99,18 @@ def test_points_redeemed_come_off_the_invoice_lines_so_its_gross_is_what_was_pai
     # SPEC §4's example: shares 714 / 286, rows gross 4286 and 1714, total 6000
     assert totals == [4286, 1714]
     assert (inv["gross"], inv["principal"]) == (6000, 6000)
+
+
+def test_the_receipt_names_the_invoice_and_what_went_on_it(pos, house, box):
+    cid = house()
+    r = pos.post("/checkouts", {"customer_id": str(cid), "lines": BASKET, "print_receipt": True,
+                                "tenders": [{"type": "cash", "amount": 1000},
+                                            {"type": "invoice"}]})  # fmt: skip
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    with box.db.reader() as c:
+        (document,) = c.execute(
+            "SELECT document FROM print_jobs WHERE id = ?", [int(body["receipt_job_id"])]
+        ).fetchone()
+    assert f"Auf Rechnung {body['invoice_number']}" in document
+    assert "50,00" in document  # 6000 - 1000 cash
