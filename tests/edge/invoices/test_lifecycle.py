@@ -209,3 +209,37 @@ def test_issue_is_idempotent_per_key(manager, house):
     again = manager.post(f"/invoices/{iid}/issue", idem="k-1")
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.get_json() == first.get_json()
+
+
+def test_a_draft_moved_to_another_customer_is_priced_for_them(manager, house, box):
+    plain = house()
+    group = box.db.write(
+        lambda c: (
+            c.execute(
+                "INSERT INTO customer_groups (name, default_discount_percent, created_at, updated_at)"
+                " VALUES ('Handwerker', 10, 'x', 'x')"
+            ).lastrowid
+        )
+    )
+    trade = house(group_id=group)
+    inv = draft(manager, plain, lines=[LINES[0]])
+    assert inv["gross"] == 2380
+    moved = manager.patch(f"/invoices/{inv['id']}", {"customer_id": str(trade)}).get_json()
+    assert (moved["customer_id"], moved["gross"]) == (str(trade), 2142)  # 10 % off 2380
+
+
+def test_bad_input_is_a_field_error_and_writes_nothing(manager, house, box):
+    cid = str(house())
+    bad = [
+        {"customer_id": cid, "lines": []},
+        {"customer_id": cid, "lines": [{"quantity": "1", "unit_price": 100}]},  # no name
+        {"customer_id": cid, "lines": [{**LINES[0], "quantity": "-1"}]},
+        {"customer_id": cid, "lines": LINES, "notes": "a\u202eb"},
+    ]
+    for body in bad:
+        r = manager.post("/invoices", body)
+        assert r.status_code == 422, (body, r.get_json())
+        assert r.get_json()["errors"], body
+    assert manager.post("/invoices", {"customer_id": "999", "lines": LINES}).status_code == 404
+    with box.db.reader() as c:
+        assert c.execute("SELECT count(*) FROM invoices").fetchone()[0] == 0
