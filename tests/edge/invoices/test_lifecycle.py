@@ -216,7 +216,8 @@ def test_a_draft_moved_to_another_customer_is_priced_for_them(manager, house, bo
     group = box.db.write(
         lambda c: (
             c.execute(
-                "INSERT INTO customer_groups (name, default_discount_percent, created_at, updated_at)"
+                "INSERT INTO customer_groups (name, default_discount_percent, created_at,"
+                " updated_at)"
                 " VALUES ('Handwerker', 10, 'x', 'x')"
             ).lastrowid
         )
