@@ -54,6 +54,7 @@ TENDERS = {
     "card": N_("slip_tender_card"),
     "credit": N_("slip_tender_credit"),
     "voucher": N_("slip_tender_voucher"),
+    "invoice": N_("slip_tender_invoice"),
 }
 
 
@@ -118,6 +119,8 @@ def checkout_receipt(
             continue
         kind = str(tender.get("type"))
         name = _(TENDERS[kind]) if kind in TENDERS else kind
+        if tender.get("invoice_number"):  # "auf Rechnung": which invoice it is on
+            name = f"{name} {tender['invoice_number']}"
         doc.pair(name, money(int(tender["amount"])))
     if checkout.get("points_redeemed"):
         doc.pair(_("slip_points_redeemed"), str(int(checkout["points_redeemed"])))

@@ -43,6 +43,8 @@ CUSTOMER: dict[str, Any] = {
     "cash": 5000,
     "bonus": 500,
     "points": 0,
+    "open_amount": 0,
+    "credit_available": None,
     "currency": "EUR",
     "cards": [CARD],
     "merged_into": None,

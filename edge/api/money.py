@@ -263,14 +263,19 @@ BASKET_ERRORS = (
 
 
 @sales.post(
-    "/quotes", body=BasketIn, response=Quote, idempotency_key="unused", errors=BASKET_ERRORS
+    "/quotes",
+    body=BasketIn,
+    response=Quote,
+    idempotency_key="unused",
+    errors=(*BASKET_ERRORS, "invoice_payment_not_allowed"),
 )
 def create_quote(body: BasketIn) -> tuple[dict[str, Any], int]:
     """Price a basket without side effects
 
     What the checkout would answer, computed and written nowhere. The payer is
     exactly one of `customer_id` or `card_uid`. A quote reports `left_to_pay`
-    where a checkout would refuse.
+    where a checkout would refuse, and the customer's `credit_available` for an
+    `invoice` tender.
     """
     box = current_box()
     with box.db.snapshot() as conn:
@@ -283,7 +288,15 @@ def create_quote(body: BasketIn) -> tuple[dict[str, Any], int]:
     response=CheckoutOut,
     status=201,
     idempotency_key="required",
-    errors=(*BASKET_ERRORS, "insufficient_funds", "conflict", "unavailable"),
+    errors=(
+        *BASKET_ERRORS,
+        "insufficient_funds",
+        "conflict",
+        "unavailable",
+        "invoice_payment_not_allowed",
+        "credit_limit_exceeded",
+        "einvoice_invalid",
+    ),
 )
 def create_checkout(body: BasketIn) -> Response:
     """The whole sale in one transaction
@@ -294,6 +307,11 @@ def create_checkout(body: BasketIn) -> Response:
     (`receipt_job_id`). Tenders that do not cover the total are
     `insufficient_funds` (`remaining`), and nothing is written; a receipt
     number already checked out is `conflict`. Refund with `payment_id`.
+    An `invoice` tender takes what is still open after the other tenders: for a
+    customer without `allow_invoice_payment` it is `invoice_payment_not_allowed`,
+    past the credit limit `credit_limit_exceeded` (`credit_limit`, `open`,
+    `available`); else the invoice is issued in the same transaction
+    (`invoice_id`, `invoice_number`).
     """
     return _run("checkout", body)
 

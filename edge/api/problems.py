@@ -103,6 +103,10 @@ STATUS: dict[str, int] = {
     "insufficient_points": 409,
     "points_blocked": 409,
     "refund_exceeds_payment": 409,
+    "invoice_payment_not_allowed": 409,
+    "credit_limit_exceeded": 409,
+    "payment_exceeds_owed": 409,
+    "einvoice_invalid": 422,
     "unavailable": 503,
     # 507, not 503: the outcome is known (nothing was written), and a till can
     # tell "the box's disk is full" from "try again in a second".

@@ -13,6 +13,7 @@ from edge.api import (  # noqa: F401  (imported for their routes)
     groups,
     health,
     history_views,
+    invoices,
     money,
     pairing,
 )

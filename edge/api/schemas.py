@@ -192,7 +192,8 @@ QUOTE_EXAMPLE: dict[str, Any] = {
     "vat": [{"rate_bp": 700, "net": 639, "vat": 45, "gross": 684, "points_share": 0}],
     "net_mode": False, "subtotal": 684, "discount_total": 76, "points_redeemed": 0,
     "points_value": 0, "total": 684, "points_earned": 6, "from_bonus": 0, "from_cash": 684,
-    "other_tenders": 0, "left_to_pay": 0, "change": 0, "currency": "EUR",
+    "other_tenders": 0, "invoice": 0, "left_to_pay": 0, "change": 0, "currency": "EUR",
+    "credit_limit": 50000, "invoices_open": 12000, "credit_available": 38000,
     "cash": 4316, "bonus": 0, "points": 6,
 }  # fmt: skip
 
@@ -218,9 +219,21 @@ class Quote(BaseModel):
     from_bonus: int
     from_cash: int
     other_tenders: int
+    invoice: int = Field(0, description="what the `invoice` tender puts on the house account")
     left_to_pay: int
     change: int
     currency: str
+    credit_limit: int | None = Field(
+        None, description="the customer's credit limit (null: none, or not asked)"
+    )
+    invoices_open: int | None = Field(
+        None, description="unpaid principal of the customer's issued invoices"
+    )
+    credit_available: int | None = Field(
+        None,
+        description="what may still go on invoice; a quote always reports it, a checkout"
+        " with an invoice tender (before it); null: no limit",
+    )
     cash: int
     bonus: int
     points: int
@@ -231,6 +244,7 @@ class CheckoutOut(Quote):
 
     model_config = _example(
         {**QUOTE_EXAMPLE, "checkout_id": "9", "payment_id": "10", "entries": [],
+         "invoice_id": None, "invoice_number": None,
          "receipt_job_id": None}
     )  # fmt: skip
 
@@ -238,6 +252,8 @@ class CheckoutOut(Quote):
     payment_id: str | None = Field(description="the credit part, for refunds; null without one")
     entries: list[JournalEntry]
     receipt_job_id: str | None = Field(description="the queued receipt (print_receipt)")
+    invoice_id: str | None = Field(None, description="the invoice an `invoice` tender issued")
+    invoice_number: str | None = Field(None, description="its number (RE-2026-00042)")
 
 
 class TransactionPage(BaseModel):

@@ -15,6 +15,7 @@ from edge.cli import (  # noqa: F401  (imported for their commands)
     db_commands,
     device_commands,
     doctor,
+    invoice_commands,
     ledger_commands,
     provision_commands,
     security_commands,

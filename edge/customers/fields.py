@@ -190,6 +190,11 @@ class Customer(CustomerFields):
     cash: int
     bonus: int
     points: int
+    open_amount: int = Field(0, description="Unpaid principal of the issued invoices.")
+    credit_available: int | None = Field(
+        None,
+        description="What may still go on invoice (credit_limit - open_amount); null: no limit.",
+    )
     currency: str
     cards: list[CardOut]
     merged_into: str | None

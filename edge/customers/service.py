@@ -8,7 +8,8 @@ hold and is gathered here for callers: ``lookup`` (ids, rows, shapes),
 ``box.db.write`` or ``idempotency.commit``) and never commit themselves, so
 a caller can combine them with its own writes in one transaction. Read
 functions take any connection. Imports ``edge.errors``, ``edge.platform``
-and its own modules; never ``edge.money`` or the API.
+and its own modules (and the house account's ``edge.invoices.account``);
+never ``edge.money`` or the API.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from edge.customers.lookup import (
 from edge.customers.money_view import MoneyCustomer, load_for_money
 from edge.customers.numbers import allocate_number, next_number, set_next_number
 from edge.customers.purge import purge_without_revenue, without_revenue_ids
+from edge.invoices.account import credit_available, open_amount
 from edge.platform.clock import today_utc
 from edge.platform.config import Config
 
@@ -77,6 +79,7 @@ def get_customer(
     cards = conn.execute(
         "SELECT * FROM cards WHERE customer_id = ? ORDER BY id", [customer_id]
     ).fetchall()
+    owed = open_amount(conn, customer_id)
     out: dict[str, Any] = {"id": str(customer_id)}
     for f in r.ROW_FIELDS:
         out[f] = r.from_db(f, row[f])
@@ -95,6 +98,8 @@ def get_customer(
         cash=cash,
         bonus=bonus,
         points=points,
+        open_amount=owed,
+        credit_available=credit_available(row["credit_limit"], owed),
         currency=config.box.currency,
         cards=[card_out(c) for c in cards],
         merged_into=None if row["merged_into"] is None else str(row["merged_into"]),

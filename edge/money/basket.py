@@ -32,10 +32,29 @@ class LineIn(StrictIn):
     discountable: StrictBool = True
 
 
+def priced_line(ln: LineIn | Any, p: Any) -> dict[str, Any]:
+    """A line as answers and invoices show it: as sent, with its prices
+    (``p``: the core's ``PricedLine``)."""
+    return {
+        "sku": ln.sku,
+        "name": ln.name,
+        "quantity": ln.quantity,
+        "unit_price": ln.unit_price,
+        "vat_rate_bp": ln.vat_rate_bp,
+        "discountable": ln.discountable,
+        "gross": p.gross,
+        "discount_percent": p.discount_percent,
+        "discount": p.discount,
+        "total": p.total,
+    }
+
+
 class TenderIn(StrictIn):
-    type: Literal["credit", "cash", "card", "voucher", "other"]
+    type: Literal["credit", "cash", "card", "voucher", "other", "invoice"]
     amount: Annotated[StrictInt, Field(ge=0, le=10**12)] | None = Field(
-        None, description="null on credit: as much of the open total as the balances allow"
+        None,
+        description="null on credit: as much of the open total as the balances allow;"
+        " null on invoice: whatever is still open after the other tenders",
     )
 
 

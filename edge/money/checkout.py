@@ -6,6 +6,13 @@ takes as much of what is still open as the balances allow, bonus first. What
 is still open after that is ``left_to_pay``; a checkout with anything left to
 pay is refused with ``insufficient_funds`` and writes nothing, a quote just
 reports it. Overpaid cash is reported as ``change``.
+
+An ``invoice`` tender ("auf Rechnung", BACKOFFICE §8) comes last: it takes
+what is still open after the others and the credit (or a fixed part of
+it), for a customer with ``allow_invoice_payment`` and within their credit
+limit; the checkout then issues the invoice (its number taken) in this same
+transaction. A quote reports ``credit_available`` and refuses only a
+customer who may not pay by invoice at all.
 """
 
 from __future__ import annotations
@@ -18,7 +25,10 @@ from edge import ledger
 from edge.customers.cards import active_card, parse_uid
 from edge.customers.service import MoneyCustomer, load_for_money, parse_id, touch_last_visit
 from edge.errors import Conflict, DomainError, FieldErrors
+from edge.invoices import book
+from edge.invoices.tender import house_account, require_invoice_payment
 from edge.money import journal
+from edge.money.basket import priced_line
 from edge.money.service import pay
 from edge.platform.actor import Actor
 from edge.platform.config import Config
@@ -51,6 +61,19 @@ def resolve_payer(
     )
 
 
+def _invoice_amount(wanted: int | None, still_open: int) -> int:
+    """An invoice tender takes what is still open, or a fixed part of it."""
+    if wanted is None:
+        return still_open
+    if wanted > still_open:
+        raise FieldErrors.one(
+            "tenders",
+            "invoice tender exceeds the total",
+            f"invoice tender {wanted} is more than the open amount {still_open}",
+        )
+    return wanted
+
+
 def price(
     conn: sqlite3.Connection, config: Config, req: Any, *, commit: bool, actor: Actor | None = None
 ) -> tuple[dict[str, Any], int]:
@@ -80,10 +103,13 @@ def price(
     )
     total = basket.total
 
-    others = sum(t.amount or 0 for t in req.tenders if t.type != "credit")
+    others = sum(t.amount or 0 for t in req.tenders if t.type not in ("credit", "invoice"))
     credit_tenders = [t for t in req.tenders if t.type == "credit"]
     if len(credit_tenders) > 1:
         raise FieldErrors.one("tenders", "at most one credit tender")
+    invoice_tenders = [t for t in req.tenders if t.type == "invoice"]
+    if len(invoice_tenders) > 1:
+        raise FieldErrors.one("tenders", "at most one invoice tender")
     open_after_others = max(0, total - others)
     credit = 0
     if credit_tenders:
@@ -103,7 +129,13 @@ def price(
     from_bonus = split.from_bonus if split else 0
     from_cash = split.from_cash if split else 0
     taken = from_bonus + from_cash
-    left_to_pay = max(0, total - others - taken)
+    invoiced = 0
+    account = house_account(conn, payer.id) if invoice_tenders or not commit else None
+    if invoice_tenders:
+        assert account is not None
+        invoiced = _invoice_amount(invoice_tenders[0].amount, max(0, total - others - taken))
+        require_invoice_payment(account, invoiced if commit else 0)
+    left_to_pay = max(0, total - others - taken - invoiced)
     change = max(0, others + taken - total)
 
     body: dict[str, Any] = {
@@ -111,21 +143,7 @@ def price(
         "customer_number": payer.customer_number,
         "display_name": payer.display_name,
         "receipt_no": req.receipt_no,
-        "lines": [
-            {
-                "sku": ln.sku,
-                "name": ln.name,
-                "quantity": ln.quantity,
-                "unit_price": ln.unit_price,
-                "vat_rate_bp": ln.vat_rate_bp,
-                "discountable": ln.discountable,
-                "gross": p.gross,
-                "discount_percent": p.discount_percent,
-                "discount": p.discount,
-                "total": p.total,
-            }
-            for ln, p in zip(req.lines, basket.lines, strict=True)
-        ],
+        "lines": [priced_line(ln, p) for ln, p in zip(req.lines, basket.lines, strict=True)],
         "vat": [
             {
                 "rate_bp": v.rate_bp,
@@ -146,9 +164,13 @@ def price(
         "from_bonus": from_bonus,
         "from_cash": from_cash,
         "other_tenders": others,
+        "invoice": invoiced,
         "left_to_pay": left_to_pay,
         "change": change,
         "currency": config.box.currency,
+        "credit_limit": account.credit_limit if account else None,
+        "invoices_open": account.open if account else None,
+        "credit_available": account.available if account else None,
     }
     if not commit:
         after_credit = (bal.cash - from_cash, bal.bonus - from_bonus)
@@ -238,7 +260,14 @@ def price(
         ],
     )
     touch_last_visit(conn, payer.id, actor.at)
+    invoice_id = invoice_number = None
+    if invoiced:
+        invoice_id, invoice_number = book.invoice_for_checkout(
+            conn, config, actor, payer.id, body, op.id, prepaid=total - invoiced
+        )
     body.update(
+        invoice_id=invoice_id,
+        invoice_number=invoice_number,
         checkout_id=str(op.id),
         payment_id=str(payment_id) if payment_id else None,
         cash=bal.cash,
@@ -251,7 +280,13 @@ def price(
         from edge.devices import printing  # drivers (escpos, Pillow) only when a receipt is wanted
 
         # Queued in this very transaction: the receipt exists iff the sale does.
-        tenders = [t.model_dump() for t in req.tenders]
+        # An invoice tender prints with what it took and the invoice's number.
+        tenders = [
+            {**t.model_dump(), "amount": invoiced, "invoice_number": invoice_number}
+            if t.type == "invoice"
+            else t.model_dump()
+            for t in req.tenders
+        ]
         body["receipt_job_id"] = printing.enqueue_checkout(
             conn, config, {**body, "tenders": tenders}, at=actor.at
         )

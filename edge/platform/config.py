@@ -173,6 +173,46 @@ class SecurityConfig(_Section):
     tls_key: str = ""
 
 
+class InvoicesConfig(_Section):
+    """BACKOFFICE §8: how invoice numbers look and when an invoice is due."""
+
+    # Gapless per box; the sequence restarts each calendar year when the
+    # format names {year}. Only {year} and {seq} (with a format spec) exist.
+    number_format: str = Field("RE-{year}-{seq:05d}", min_length=1, max_length=64)
+    # Due date = issue date + these days, unless the customer has their own.
+    payment_terms_days: int = Field(14, ge=0, le=3650)
+
+    @field_validator("number_format")
+    @classmethod
+    def _formats(cls, v: str) -> str:
+        if "{seq" not in v:
+            raise ValueError("the format must contain {seq}, e.g. RE-{year}-{seq:05d}")
+        try:
+            sample = v.format(year=2026, seq=1)
+        except (KeyError, IndexError, ValueError) as e:
+            raise ValueError(f"not a format of {{year}} and {{seq}}: {e}") from None
+        if sample == v.format(year=2026, seq=2):
+            raise ValueError("{seq} must show in the number")
+        return v
+
+
+class DunningConfig(_Section):
+    """BACKOFFICE §9: when reminders go out and what each level charges."""
+
+    level1_days: int = Field(7, ge=0, le=365)  # after the due date
+    level2_days: int = Field(14, ge=0, le=365)  # after the level-1 reminder
+    level3_days: int = Field(14, ge=0, le=365)  # after the level-2 reminder
+    level1_fee: int = Field(0, ge=0, le=10**9)
+    level2_fee: int = Field(500, ge=0, le=10**9)
+    level3_fee: int = Field(1000, ge=0, le=10**9)
+    # Default interest per year on the open principal since the due date, in
+    # basis points (0 = none; the law allows 9 points above the base rate for
+    # businesses, 5 for consumers: the box does not know the base rate).
+    interest_bp_per_year: int = Field(0, ge=0, le=10000)
+    # §288(5) BGB: 4000 flat once from a business customer in default.
+    business_flat_fee: bool = False
+
+
 class Config(_Section):
     box: BoxConfig = BoxConfig()
     server: ServerConfig = ServerConfig()
@@ -181,6 +221,8 @@ class Config(_Section):
     devices: DevicesConfig = DevicesConfig()
     discovery: DiscoveryConfig = DiscoveryConfig()
     security: SecurityConfig = SecurityConfig()
+    invoices: InvoicesConfig = InvoicesConfig()
+    dunning: DunningConfig = DunningConfig()
 
     @property
     def data_path(self) -> Path:

@@ -60,3 +60,120 @@ def m006_fewer_pages_per_operation(db: sqlite_utils.Database) -> None:
         DROP INDEX idempotency_created;
         """,
     )
+
+
+@migrations()
+def m007_invoices(db: sqlite_utils.Database) -> None:
+    """The house account (BACKOFFICE §8): invoices and credit notes, their
+    lines and payments, and the counters their gapless numbers come from.
+    Their history goes to customer_history (field ``invoice``)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE invoices (
+            id                   INTEGER PRIMARY KEY,
+            number               TEXT UNIQUE,            -- NULL until issued
+            kind                 TEXT NOT NULL DEFAULT 'invoice'
+                                 CHECK (kind IN ('invoice','credit_note')),
+            customer_id          INTEGER NOT NULL REFERENCES customers(id),
+            state                TEXT NOT NULL DEFAULT 'draft'
+                                 CHECK (state IN ('draft','open','partly_paid','paid','cancelled')),
+            issue_date           TEXT,                   -- box time zone, YYYY-MM-DD
+            delivery_date        TEXT,
+            due_date             TEXT,
+            net_mode             INTEGER NOT NULL DEFAULT 0,
+            net                  INTEGER NOT NULL DEFAULT 0,
+            vat                  INTEGER NOT NULL DEFAULT 0,
+            gross                INTEGER NOT NULL DEFAULT 0,
+            prepaid              INTEGER NOT NULL DEFAULT 0, -- paid at the till by other tenders
+            principal            INTEGER NOT NULL DEFAULT 0, -- owed: gross - prepaid
+            principal_paid       INTEGER NOT NULL DEFAULT 0,
+            fees                 INTEGER NOT NULL DEFAULT 0,
+            fees_paid            INTEGER NOT NULL DEFAULT 0,
+            interest             INTEGER NOT NULL DEFAULT 0,
+            interest_paid        INTEGER NOT NULL DEFAULT 0,
+            dunning_level        INTEGER NOT NULL DEFAULT 0,
+            dunned_on            TEXT,                   -- the last reminder's day
+            interest_until       TEXT,                   -- interest charged up to this day
+            sepa_state           TEXT CHECK (sepa_state IN ('pending','collected','returned')),
+            preceding_invoice_id INTEGER REFERENCES invoices(id),
+            operation_id         INTEGER REFERENCES operations(id), -- the checkout
+            notes                TEXT,
+            document_json        TEXT,                   -- the InvoiceDocument, frozen at issue
+            pdf                  BLOB,
+            xml                  BLOB,
+            created_at           TEXT NOT NULL,
+            created_by           TEXT NOT NULL,
+            updated_at           TEXT NOT NULL,
+            updated_by           TEXT NOT NULL,
+            CHECK (principal_paid <= principal AND fees_paid <= fees
+                   AND interest_paid <= interest OR kind = 'credit_note')
+        );
+        CREATE INDEX invoices_customer ON invoices (customer_id, id);
+        CREATE INDEX invoices_owed ON invoices (due_date)
+            WHERE state IN ('open','partly_paid');
+        CREATE INDEX invoices_preceding ON invoices (preceding_invoice_id)
+            WHERE preceding_invoice_id IS NOT NULL;
+        -- GoBD: a number, once given, never changes and its invoice is never deleted.
+        CREATE TRIGGER invoices_number_fixed BEFORE UPDATE OF number ON invoices
+            WHEN OLD.number IS NOT NULL AND NEW.number IS NOT OLD.number
+            BEGIN SELECT RAISE(ABORT, 'an invoice number never changes'); END;
+        CREATE TRIGGER invoices_issued_kept BEFORE DELETE ON invoices
+            WHEN OLD.number IS NOT NULL
+            BEGIN SELECT RAISE(ABORT, 'an issued invoice is never deleted'); END;
+        CREATE TABLE invoice_lines (
+            id               INTEGER PRIMARY KEY,
+            invoice_id       INTEGER NOT NULL REFERENCES invoices(id) ON DELETE CASCADE,
+            position         INTEGER NOT NULL,
+            sku              TEXT,
+            name             TEXT,
+            quantity         TEXT NOT NULL,
+            unit_price       INTEGER NOT NULL,           -- gross, as at the till
+            vat_rate_bp      INTEGER NOT NULL,
+            discountable     INTEGER NOT NULL DEFAULT 1,
+            gross            INTEGER NOT NULL,
+            discount_percent INTEGER NOT NULL DEFAULT 0,
+            discount         INTEGER NOT NULL DEFAULT 0,
+            total            INTEGER NOT NULL,
+            UNIQUE (invoice_id, position)
+        );
+        CREATE TABLE invoice_payments (
+            id           INTEGER PRIMARY KEY,
+            invoice_id   INTEGER NOT NULL REFERENCES invoices(id),
+            method       TEXT NOT NULL
+                         CHECK (method IN ('cash','transfer','card','sepa','credit')),
+            amount       INTEGER NOT NULL CHECK (amount > 0),
+            to_fees      INTEGER NOT NULL,
+            to_interest  INTEGER NOT NULL,
+            to_principal INTEGER NOT NULL,
+            operation_id INTEGER REFERENCES operations(id), -- a credit payment's journal operation
+            reference    TEXT,
+            created_at   TEXT NOT NULL,
+            created_by   TEXT NOT NULL
+        );
+        CREATE INDEX invoice_payments_invoice ON invoice_payments (invoice_id, id);
+        -- Reminders (BACKOFFICE §9): what each said was owed, and by when.
+        CREATE TABLE dunning_notices (
+            id          INTEGER PRIMARY KEY,
+            invoice_id  INTEGER NOT NULL REFERENCES invoices(id),
+            level       INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),
+            run_date    TEXT NOT NULL,
+            principal   INTEGER NOT NULL,
+            fees        INTEGER NOT NULL,
+            interest    INTEGER NOT NULL,
+            fee_charged INTEGER NOT NULL,
+            interest_charged INTEGER NOT NULL,
+            deadline    TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            created_by  TEXT NOT NULL,
+            UNIQUE (invoice_id, level)
+        );
+        -- The last number given per format and year (year 0: a format without {year}).
+        CREATE TABLE invoice_counters (
+            format   TEXT NOT NULL,
+            year     INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            PRIMARY KEY (format, year)
+        );
+        """,
+    )

@@ -24,7 +24,14 @@ from edge.api.problems import STATUS, problem, status_of
 from edge.errors import CustomerBlocked, DomainError, FieldErrors, NotFound, Unavailable
 from tests.support.paths import ROOT
 
-DOMAIN = ("edge/customers", "edge/money", "edge/devices", "edge/ledger", "edge/errors.py")
+DOMAIN = (
+    "edge/customers",
+    "edge/money",
+    "edge/invoices",
+    "edge/devices",
+    "edge/ledger",
+    "edge/errors.py",
+)
 RAISERS = (*DOMAIN, "edge/security", "edge/platform", "edge/serving", "edge/cli", "web")
 
 

@@ -15,7 +15,6 @@ import http.client
 import json
 import os
 import random
-import signal
 import sqlite3
 import subprocess
 import threading
@@ -25,17 +24,12 @@ from pathlib import Path
 
 import pytest
 
-from edge.platform import migrations
 from tests.support.fakes import processes_with
 from tests.support.live import (
     TILLEDGE,
-    add_terminal,
     api_call,
-    free_tcp_port,
-    insert_customer,
-    serve_env,
-    wait_healthy,
 )
+from tests.support.live_box import LiveBox, kill_loop
 
 CYCLES = int(os.environ.get("TILLEDGE_CRASH_CYCLES", "20"))
 CUSTOMERS = 4
@@ -45,45 +39,10 @@ def request(port, token, path, body, key, timeout=10):
     return api_call(port, token, "POST", path, body, key, timeout=timeout)[:2]
 
 
-class Box:
+class Box(LiveBox):
     def __init__(self, tmp: Path, workers: int = 1) -> None:
-        self.config = tmp / "tilledge.toml"
-        data = tmp / "data"
-        self.config.write_text(
-            f'[box]\ndata_dir = "{data}"\n[discovery]\nenabled = false\n'
-            f"[server]\nworkers = {workers}\n"
-            "[devices.nfc]\nenabled = false\n[devices.printer]\nenabled = false\n"
-            "[devices.display]\nenabled = false\n",
-            encoding="utf-8",
-        )
-        self.db = data / "tilledge.db"
-        migrations.apply(self.db)
-        self.token = add_terminal(self.config, "crash")
-        conn = sqlite3.connect(self.db)
-        self.customers = [
-            str(insert_customer(conn, 90000 + i, f"Crash {i}", "t")) for i in range(CUSTOMERS)
-        ]
-        conn.commit()
-        conn.close()
-        self.proc: subprocess.Popen | None = None
-        self.port = 0
-        self.ports: list[int] = []
-
-    def start(self) -> None:
-        self.port = free_tcp_port()
-        self.ports.append(self.port)
-        self.proc = subprocess.Popen(
-            [TILLEDGE, "--config", str(self.config), "serve", "--listen", f"127.0.0.1:{self.port}"],
-            env=serve_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_healthy(self.port, timeout=30, interval=0.05)
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
+        super().__init__(tmp, workers, terminal="crash")
+        self.customers = [self.insert(90000 + i, f"Crash {i}") for i in range(CUSTOMERS)]
 
 
 @pytest.mark.slow
@@ -134,26 +93,15 @@ def test_sigkill_under_load_loses_nothing_acknowledged(tmp_path, workers):
         assert stop.wait(5), "503 while the server was not being killed"
         return True
 
-    for cycle in range(CYCLES):
-        box.start()
+    def retry_unanswered() -> None:
         # Answers lost in the last crash: retry with the same key first.
         for key in [k for k in ops if k not in answers]:
             path, body = ops[key]
             answers[key] = request(box.port, box.token, path, body, key)
-        stop = threading.Event()
-        threads = [threading.Thread(target=client, args=(cycle * 100 + i, stop)) for i in range(8)]
-        for t in threads:
-            t.start()
-        time.sleep(rng.uniform(0.1, 0.6))
-        box.kill()
-        stop.set()
-        for t in threads:
-            t.join()
 
+    kill_loop(box, CYCLES, rng, client, retry_unanswered)
     box.start()
-    for key in [k for k in ops if k not in answers]:
-        path, body = ops[key]
-        answers[key] = request(box.port, box.token, path, body, key)
+    retry_unanswered()
     box.kill()
 
     assert all(status in (201, 409) for status, _ in answers.values()), {

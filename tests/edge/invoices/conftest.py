@@ -1,0 +1,32 @@
+"""A box with house-account customers: ``house(**fields)`` writes a customer
+row with the given columns (allow_invoice_payment on unless told) and
+returns its id."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from edge.platform.box import Box
+from tests.support.live import insert_customer
+
+_numbers = itertools.count(50000)
+
+
+def add_customer(box: Box, **fields: Any) -> int:
+    fields = {"allow_invoice_payment": 1, **fields}
+
+    def txn(conn):  # type: ignore[no-untyped-def]
+        cid = insert_customer(conn, next(_numbers), fields.pop("display_name", "Kunde"), "t")
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        conn.execute(f"UPDATE customers SET {sets} WHERE id = ?", [*fields.values(), cid])
+        return cid
+
+    return int(box.db.write(txn))
+
+
+@pytest.fixture
+def house(box: Box):  # type: ignore[no-untyped-def]
+    return lambda **fields: add_customer(box, **fields)
