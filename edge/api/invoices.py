@@ -20,7 +20,7 @@ from edge.api.problems import ApiError
 from edge.api.registry import api
 from edge.customers.service import parse_id
 from edge.errors import NotFound
-from edge.invoices import book, payments, views
+from edge.invoices import book, payments, render, views
 from edge.invoices.dunning import dunning_run
 from edge.invoices.waivers import waive
 from edge.platform.actor import Actor
@@ -224,17 +224,30 @@ def waive_charges(invoice_id: str, body: m.WaiverIn) -> Response:
 
 
 def _document(invoice_id: str, column: str, mimetype: str, suffix: str) -> Response:
+    box = current_box()
     row = (
-        current_box()
-        .db.reader()
-        .execute(f"SELECT number, {column} FROM invoices WHERE id = ?", [_id(invoice_id)])
-        .fetchone()
+        box.db.reader().execute("SELECT * FROM invoices WHERE id = ?", [_id(invoice_id)]).fetchone()
     )
-    if row is None or row[column] is None:
+    if row is None or row["xml"] is None:
         raise ApiError(404, "not_found", f"invoice {invoice_id} has no {suffix} (not rendered)")
-    resp = Response(bytes(row[column]), mimetype=mimetype)
+    content = row[column]
+    if content is None:  # the PDF follows the issue; made once, on first need
+        content = _make_pdf(box, row)
+    resp = Response(bytes(content), mimetype=mimetype)
     resp.headers["Content-Disposition"] = f'inline; filename="{row["number"]}.{suffix}"'
     return resp
+
+
+def _make_pdf(box: Any, row: Any) -> bytes:
+    pdf = render.pdf_of(book.einvoice_view(book.document_of(row)), bytes(row["xml"]))
+    if pdf is None:
+        raise ApiError(404, "not_found", f"invoice {row['id']} has no pdf (not rendered)")
+    box.db.write(
+        lambda c: c.execute(
+            "UPDATE invoices SET pdf = ? WHERE id = ? AND pdf IS NULL", [pdf, row["id"]]
+        )
+    )
+    return pdf
 
 
 def _document_route(suffix: str, mimetype: str, summary: str, example: str) -> None:

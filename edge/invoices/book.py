@@ -34,7 +34,7 @@ from edge.invoices.document import (
 )
 from edge.invoices.numbering import take_number
 from edge.invoices.parties import buyer, seller
-from edge.invoices.render import render
+from edge.invoices.render import issue_xml
 from edge.money.basket import priced_line
 from edge.platform.actor import Actor
 from edge.platform.config import Config
@@ -356,8 +356,7 @@ def issue(conn: sqlite3.Connection, config: Config, actor: Actor, invoice_id: in
     doc = build_document(
         config, row, lines, customer, number=number, issue_date=today, due_date=due
     )
-    pdf, xml = render(doc)
-    _freeze(conn, actor, invoice_id, doc, pdf, xml)
+    _freeze(conn, actor, invoice_id, doc, None, issue_xml(einvoice_view(doc)))
     log_invoice(
         conn, actor, row["customer_id"], "issued", invoice_id=str(invoice_id), number=number
     )
@@ -398,6 +397,12 @@ def _freeze(
         conn.execute("UPDATE invoices SET state = 'paid' WHERE id = ?", [invoice_id])
 
 
+def einvoice_view(doc: InvoiceDocument) -> InvoiceDocument:
+    """The document as the e-invoice states it: EN 16931 writes a credit note
+    (type 381) in positive amounts, where the book keeps them negative."""
+    return _negated(doc) if doc.kind == "credit_note" else doc
+
+
 def _negated(doc: InvoiceDocument, **changes: Any) -> InvoiceDocument:
     """The credit note of ``doc``: every amount negated, so its consistency holds."""
     lines = tuple(dataclasses.replace(x, net=-x.net, unit_net=-x.unit_net) for x in doc.lines)
@@ -435,7 +440,7 @@ def cancel(
         )
     today = box_date(config, actor.at)
     number = take_number(conn, config.invoices.number_format, today)
-    original = _document_of(row)
+    original = document_of(row)
     doc = _negated(
         original,
         kind="credit_note",
@@ -471,8 +476,7 @@ def cancel(
         " -gross, discount_percent, -discount, -total FROM invoice_lines WHERE invoice_id = ?",
         [note_id, invoice_id],
     )
-    pdf, xml = render(doc)
-    _freeze(conn, actor, note_id, doc, pdf, xml)
+    _freeze(conn, actor, note_id, doc, None, issue_xml(einvoice_view(doc)))
     conn.execute(
         "UPDATE invoices SET state = 'cancelled', updated_at = ?, updated_by = ? WHERE id = ?",
         [actor.at, actor.name, invoice_id],
@@ -490,7 +494,7 @@ def cancel(
     return note_id
 
 
-def _document_of(row: sqlite3.Row) -> InvoiceDocument:
+def document_of(row: sqlite3.Row) -> InvoiceDocument:
     """The frozen document back from its JSON."""
     d = json.loads(row["document_json"])
 

@@ -107,7 +107,7 @@ def invoice_out(conn: sqlite3.Connection, config: Config, invoice_id: int) -> di
             }
             for x in line_rows(conn, invoice_id)
         ],
-        pdf=row["pdf"] is not None,
+        pdf=row["xml"] is not None,  # the PDF is made from the XML on first need
         xml=row["xml"] is not None,
         created_at=row["created_at"],
         created_by=row["created_by"],

@@ -29,7 +29,8 @@ class LiveBox:
         self.config = tmp / "tilledge.toml"
         data = tmp / "data"
         self.config.write_text(
-            f'[box]\ndata_dir = "{data}"\n[discovery]\nenabled = false\n'
+            f'[box]\ndata_dir = "{data}"\nvat_id = "DE136695976"\n'
+            'address = ["Hauptstr. 1", "01067 Dresden"]\n[discovery]\nenabled = false\n'
             f"[server]\nworkers = {workers}\n"
             "[devices.nfc]\nenabled = false\n[devices.printer]\nenabled = false\n"
             "[devices.display]\nenabled = false\n",

@@ -34,8 +34,10 @@ __all__ = [
     "ValidatorUnavailable",
     "prepare",
     "render_invoice",
+    "render_pdf",
     "render_reminder",
     "validate_xml",
+    "validated_xml",
 ]
 
 XML_FILENAME = "factur-x.xml"
@@ -56,11 +58,12 @@ class EInvoiceInvalid(Exception):
         super().__init__(f"e-invoice refused by {ids}")
 
 
-def render_invoice(doc: InvoiceDocument) -> Rendered:
-    """The validated XML and the PDF/A-3 carrying it.
+def validated_xml(doc: InvoiceDocument) -> bytes:
+    """The CII XML of ``doc``, checked against the schema and the EN 16931
+    rules: what makes an invoice issued. The PDF can follow later from it.
 
     Raises :class:`EInvoiceInvalid` (with every finding) or
-    :class:`ValidatorUnavailable`; the PDF is only made from valid XML.
+    :class:`ValidatorUnavailable`.
     """
     try:
         xml = build_xml(doc)
@@ -70,4 +73,14 @@ def render_invoice(doc: InvoiceDocument) -> Rendered:
     errors = validate_xml(xml)
     if errors:
         raise EInvoiceInvalid(errors)
+    return xml
+
+
+def render_invoice(doc: InvoiceDocument) -> Rendered:
+    """The validated XML and the PDF/A-3 carrying it.
+
+    Raises :class:`EInvoiceInvalid` (with every finding) or
+    :class:`ValidatorUnavailable`; the PDF is only made from valid XML.
+    """
+    xml = validated_xml(doc)
     return Rendered(pdf=render_pdf(doc, xml), xml=xml)

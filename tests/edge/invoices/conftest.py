@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from edge.platform.box import Box
+from edge.platform.config import Config, load_config
 from tests.support.live import insert_customer
 
 _numbers = itertools.count(50000)
@@ -25,6 +26,19 @@ def add_customer(box: Box, **fields: Any) -> int:
         return cid
 
     return int(box.db.write(txn))
+
+
+#: What §14 UStG and EN 16931 ask of the seller: a VAT id and an address.
+SELLER = {
+    "box.name": "Baustoffe Lind",
+    "box.address": ["Hauptstr. 1", "01067 Dresden"],
+    "box.vat_id": "DE136695976",
+}
+
+
+@pytest.fixture
+def config(tmp_path) -> Config:  # type: ignore[no-untyped-def]
+    return load_config(overrides={"box.data_dir": str(tmp_path / "data"), **SELLER}, environ={})
 
 
 @pytest.fixture

@@ -182,11 +182,40 @@ def test_the_customer_record_shows_open_amount_and_credit_available(manager, hou
     assert (rec["open_amount"], rec["credit_available"]) == (2487, 2513)
 
 
-def test_pdf_and_xml_are_404_until_rendered(manager, house):
-    inv = issue(manager, draft(manager, house())["id"])
-    for kind in ("pdf", "xml"):
-        r = manager.get(f"/invoices/{inv['id']}/{kind}")
-        assert r.status_code == 404 and r.get_json()["code"] == "not_found"
+def test_issued_invoices_and_credit_notes_are_validated_e_invoices(manager, house, box):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from edge.invoices.einvoice import validate_xml
+
+    cid = house(first_name="Ida", last_name="Kern", street="Ring", house_number="3",
+                postal_code="04109", city="Leipzig")  # fmt: skip
+    inv = issue(manager, draft(manager, cid)["id"])
+    assert inv["pdf"] is True and inv["xml"] is True
+    xml = manager.get(f"/invoices/{inv['id']}/xml")
+    assert xml.status_code == 200 and validate_xml(xml.data) == []
+    assert inv["number"].encode() in xml.data and b"<ram:TypeCode>380<" in xml.data
+    pdf = manager.get(f"/invoices/{inv['id']}/pdf")  # made on first need, then kept
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    attached = PdfReader(BytesIO(pdf.data)).attachments["factur-x.xml"][0]
+    assert attached == xml.data
+    stored = box.db.reader().execute("SELECT pdf FROM invoices WHERE id = ?", [inv["id"]])
+    assert bytes(stored.fetchone()[0]) == pdf.data
+    r = manager.post(f"/invoices/{inv['id']}/cancel", {"reason": "falscher Kunde"})
+    assert r.status_code == 201, r.get_json()
+    note = manager.get(f"/invoices/{r.get_json()['id']}/xml").data
+    assert validate_xml(note) == [] and b"<ram:TypeCode>381<" in note
+    assert b"-" not in note.split(b"GrandTotalAmount>")[1][:12]  # stated positive
+
+
+def test_a_shop_without_vat_id_is_told_which_setting_is_missing(manager, house, box, monkeypatch):
+    bare = box.config.model_copy(update={"box": box.config.box.model_copy(update={"vat_id": ""})})
+    monkeypatch.setattr(box, "config", bare)
+    r = manager.post(f"/invoices/{draft(manager, house())['id']}/issue")
+    body = r.get_json()
+    assert (r.status_code, body["code"]) == (422, "einvoice_invalid")
+    assert "BR-CO-26" in body["rules"] and "box.vat_id" in body["detail"]
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.machinery
 import sys
 import types
-from dataclasses import dataclass
 
 import pytest
 
@@ -24,12 +23,6 @@ class EInvoiceInvalid(Exception):
         self.errors = errors
 
 
-@dataclass
-class Rendered:
-    pdf: bytes
-    xml: bytes
-
-
 @pytest.fixture
 def renderer(monkeypatch):
     module = types.ModuleType(render.RENDERER)
@@ -37,14 +30,19 @@ def renderer(monkeypatch):
     module.EInvoiceInvalid = EInvoiceInvalid
     seen = []
 
-    def render_invoice(doc):
+    def validated_xml(doc):
         seen.append(doc)
         if not doc.buyer.name.strip() or doc.buyer.name == "BROKEN":
             raise EInvoiceInvalid([("BR-07", "An Invoice shall contain the Buyer name"),
                                    ("BR-CO-26", "seller identifier")])  # fmt: skip
-        return Rendered(b"%PDF-1.7 " + doc.number.encode(), b"<rsm:CrossIndustryInvoice/>")
+        return b"<rsm:CrossIndustryInvoice/>"
 
-    module.render_invoice = render_invoice
+    def render_pdf(doc, xml):
+        assert xml == b"<rsm:CrossIndustryInvoice/>"
+        return b"%PDF-1.7 " + doc.number.encode()
+
+    module.validated_xml = validated_xml
+    module.render_pdf = render_pdf
     monkeypatch.setitem(sys.modules, render.RENDERER, module)
     return seen
 
@@ -98,4 +96,5 @@ def test_a_refused_e_invoice_at_checkout_refuses_the_whole_sale(pos, house, rend
 def test_without_a_renderer_nothing_is_rendered(monkeypatch):
     monkeypatch.delitem(sys.modules, render.RENDERER, raising=False)
     monkeypatch.setattr(render, "RENDERER", "edge.invoices.no_such_renderer")
-    assert render.render(object()) == (None, None)  # type: ignore[arg-type]
+    assert render.issue_xml(object()) is None  # type: ignore[arg-type]
+    assert render.pdf_of(object(), b"") is None  # type: ignore[arg-type]
