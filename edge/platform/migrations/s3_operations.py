@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from edge.platform.migrations.registry import migrations, run_script
+from edge.platform.text import first_free
 
 
 @migrations()
@@ -60,3 +61,35 @@ def m006_fewer_pages_per_operation(db: sqlite_utils.Database) -> None:
         DROP INDEX idempotency_created;
         """,
     )
+
+
+@migrations()
+def m007_unique_terminal_names(db: sqlite_utils.Database) -> None:
+    """Idempotency keys belong to a terminal's id, and names become unique.
+
+    Keys stored under ``terminal:NAME`` move to ``terminal:ID`` where the
+    name was one terminal's; a name several terminals shared cannot be
+    attributed, so those keys stay behind and age out (retention). Later
+    duplicates are renamed ``NAME (n)`` like pairing does from now on.
+    """
+    rows = db.execute("SELECT id, name FROM terminals ORDER BY id").fetchall()
+    by_name: dict[str, list[int]] = {}
+    for tid, name in rows:
+        by_name.setdefault(str(name).casefold(), []).append(int(tid))
+    for tid, name in rows:
+        if len(by_name[str(name).casefold()]) == 1:
+            db.execute(
+                "UPDATE idempotency_keys SET scope = ? WHERE scope = ?",
+                [f"terminal:{tid}", f"terminal:{name}"],
+            )
+    taken = {str(name).casefold() for _, name in rows}
+    seen: set[str] = set()
+    for tid, name in rows:
+        folded = str(name).casefold()
+        if folded not in seen:
+            seen.add(folded)
+            continue
+        new = first_free(str(name), taken)
+        taken.add(new.casefold())
+        db.execute("UPDATE terminals SET name = ? WHERE id = ?", [new, tid])
+    run_script(db, "CREATE UNIQUE INDEX terminals_name ON terminals (name COLLATE NOCASE);")
