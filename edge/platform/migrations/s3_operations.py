@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from edge.platform import sealing
 from edge.platform.migrations.registry import migrations, run_script
 from edge.platform.text import first_free
 
@@ -93,3 +94,19 @@ def m007_unique_terminal_names(db: sqlite_utils.Database) -> None:
         taken.add(new.casefold())
         db.execute("UPDATE terminals SET name = ? WHERE id = ?", [new, tid])
     run_script(db, "CREATE UNIQUE INDEX terminals_name ON terminals (name COLLATE NOCASE);")
+
+
+@migrations()
+def m008_totp_secrets_sealed(db: sqlite_utils.Database) -> None:
+    """TOTP secrets sealed with the data dir's key (edge/platform/sealing.py):
+    a copy of the database alone no longer holds any second factor."""
+    path = sealing.db_file(db.conn)
+    rows = db.execute(
+        "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL"
+        " AND totp_secret NOT LIKE ?",
+        [sealing.PREFIX + "%"],
+    ).fetchall()
+    for uid, secret in rows:
+        db.execute(
+            "UPDATE users SET totp_secret = ? WHERE id = ?", [sealing.seal(path, secret), uid]
+        )
