@@ -21,7 +21,16 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-__all__ = ["KEY_FILE", "PREFIX", "db_file", "key_path", "open_secret", "seal", "unreadable_count"]
+__all__ = [
+    "KEY_FILE",
+    "PREFIX",
+    "db_file",
+    "key_path",
+    "open_secret",
+    "seal",
+    "unreadable_count",
+    "write_private",
+]
 
 KEY_FILE = "secrets.key"
 PREFIX = "fernet:"  # a sealed value; anything else is a clear one from before m008
@@ -48,15 +57,21 @@ def _fernet(db_path: str | Path, *, create: bool) -> Fernet | None:
             return None
     key = Fernet.generate_key()
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_private(path, key + b"\n")
     except FileExistsError:  # another process created it first: use theirs
         return Fernet(path.read_bytes().strip())
+    return Fernet(key)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """A new 0600 file with ``data``, synced (a sealed secret must never outlive
+    its key on a power cut); FileExistsError if ``path`` exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.write(fd, key + b"\n")
-        os.fsync(fd)  # a sealed secret must never outlive its key on a power cut
+        os.write(fd, data)
+        os.fsync(fd)
     finally:
         os.close(fd)
-    return Fernet(key)
 
 
 def seal(db_path: str | Path, secret: str) -> str:
