@@ -8,15 +8,26 @@ callers may wait up to ``wait_s`` for one, anyone beyond is refused at once
 on the server's threads either. Unknown names go through the same gate (their
 dummy hash keeps timing alike), so they cost no more than real ones.
 
+The hashes themselves run on the gate's own ``limit`` threads at the lowest
+CPU priority (nice 19, Linux sets it per thread): on a loaded box the kernel
+runs API requests first and a login merely takes a little longer.
+
 The gate is per process: with ``server.workers`` N the box hashes at most
 N × ``login_hash_concurrency`` at once. No imports of the project.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
+LOWEST = 19  # nice value of the hashing threads
 
 __all__ = ["HashGate", "gate"]
 
@@ -28,6 +39,12 @@ class HashGate:
         self._waiting = 0
         self.queue = queue
         self.wait_s = wait_s
+        self._pool = ThreadPoolExecutor(limit, "password-hash", initializer=_lowest_priority)
+
+    def run(self, fn: Callable[..., T], *args: object) -> T:
+        """``fn(*args)`` on a low-priority hashing thread (call inside a slot;
+        the caller's thread waits without the GIL)."""
+        return self._pool.submit(fn, *args).result()
 
     def _acquire(self) -> bool:
         if self._slots.acquire(blocking=False):
@@ -52,6 +69,12 @@ class HashGate:
         finally:
             if got:
                 self._slots.release()
+
+
+def _lowest_priority() -> None:
+    # Not permitted or not per-thread here: hash at normal priority then.
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST)
 
 
 _gates: dict[tuple[int, int, float], HashGate] = {}

@@ -19,13 +19,12 @@ from typing import Literal
 
 import pyotp
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from edge.platform import sealing
 from edge.platform.clock import iso_at
 from edge.platform.config import SecurityConfig
 from edge.platform.db import Database
-from edge.security import throttle
+from edge.security import one_thread_verify, throttle
 from edge.security.hash_gate import gate
 
 ROLES = ("cashier", "manager", "admin")
@@ -207,10 +206,15 @@ def authenticate(
             return LoginResult("slowed", retry_after=math.ceil(cfg.login_slowdown_seconds))
 
     hashes = gate(cfg.login_hash_concurrency, cfg.login_queue, cfg.login_queue_seconds)
-    with hashes.slot() as free:
+    # Waiting for the gate and hashing (argon2 releases the GIL) are no Python
+    # work: give the server's request slot back meanwhile (as a commit wait
+    # does, edge/serving/server.py ConcurrencyLimit), or queued logins would
+    # hold every slot and stall the API behind them.
+    with db.writer.waiting(), hashes.slot() as free:
         if not free:
             return LoginResult("busy", retry_after=1)
-        ok = _verify(row["password_hash"] if row else _DUMMY_HASH, password) and row is not None
+        stored = row["password_hash"] if row else _DUMMY_HASH
+        ok = hashes.run(_verify, stored, password) and row is not None
     step = None
     if ok and row["totp_secret"]:
         # A secret this box cannot open (restored without its key) fails closed.
@@ -264,10 +268,8 @@ def authenticate(
 
 
 def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    # One thread, not one per lane: a login check must leave a core free.
+    return one_thread_verify.verify(password_hash, password)
 
 
 def load_user(conn: sqlite3.Connection, user_id: int) -> User | None:

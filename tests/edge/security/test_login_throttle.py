@@ -111,3 +111,16 @@ def test_gate_admits_limit_plus_queue_and_no_more() -> None:
     for t in (*threads, waiter):
         t.join(5)
     assert answers == [True, True, True]
+
+
+def test_one_thread_verify_agrees_with_argon2_cffi() -> None:
+    from argon2 import PasswordHasher
+
+    from edge.security.one_thread_verify import verify
+
+    stored = PasswordHasher().hash(PASSWORD)
+    assert verify(stored, PASSWORD)
+    assert not verify(stored, PASSWORD + "!")
+    assert not verify(stored[:-4], PASSWORD)  # a damaged hash is a mismatch, not a 500
+    assert not verify("$argon2i$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g", PASSWORD)
+    assert not verify("not a hash", PASSWORD)
