@@ -62,10 +62,14 @@ def summary(ms: list[float]) -> dict[str, float]:
     return {"n": len(ms), "p50": round(q[49], 1), "p99": round(q[98], 1), "max": round(max(ms), 1)}
 
 
-def measure(samples: int, attackers: int, rate: float, max_seconds: float) -> dict[str, Any]:
+def measure(
+    samples: int, attackers: int, rate: float, max_seconds: float, security: str = ""
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-login-") as tmp:
         port = free_tcp_port()
         cfg = sim_config(Path(tmp), port)
+        if security:  # e.g. "login_queue_seconds = 0.5": try other gate settings
+            cfg.write_text(cfg.read_text() + f"[security]\n{security}\n", encoding="utf-8")
         token = add_terminal(cfg, "Till 1")
         with serving_healthy(cfg, port):
             status, customer, _ = api_call(port, token, "POST", "/customers", {"last_name": "K"})
@@ -121,9 +125,10 @@ def main() -> None:
     ap.add_argument("--attackers", type=int, default=32, help="client addresses flooding")
     ap.add_argument("--rate", type=float, default=4, help="logins per second per address")
     ap.add_argument("--max-seconds", type=float, default=90)
+    ap.add_argument("--security", default="", help="extra [security] TOML lines")
     ap.add_argument("--json", type=Path, help="also write the numbers here")
     args = ap.parse_args()
-    res = measure(args.samples, args.attackers, args.rate, args.max_seconds)
+    res = measure(args.samples, args.attackers, args.rate, args.max_seconds, args.security)
     print(report(res))
     print(json.dumps(res, indent=2), file=sys.stderr)
     if args.json:

@@ -165,7 +165,7 @@ class SecurityConfig(_Section):
     # beyond that a login is answered 429 at once (edge/security/hash_gate.py).
     login_hash_concurrency: int = Field(1, ge=1, le=16)
     login_queue: int = Field(4, ge=0, le=64)
-    login_queue_seconds: float = Field(2.0, ge=0, le=10)
+    login_queue_seconds: float = Field(1.0, ge=0, le=10)
     # An account with login_max_failures failures from anywhere is only
     # slowed elsewhere: an address that failed on it waits this long between tries.
     login_slowdown_seconds: int = Field(3, ge=1, le=300)
