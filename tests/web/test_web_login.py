@@ -208,3 +208,42 @@ def test_weak_or_duplicate_accounts_refused(box: Box) -> None:
         add_user(box, "BOB")
     stored = box.db.reader().execute("SELECT password_hash FROM users").fetchone()[0]
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_a_full_hash_gate_answers_429_login_busy(client: FlaskClient, box: Box) -> None:
+    from edge.security.hash_gate import gate
+
+    add_user(box, "anna")
+    cfg = box.config.security
+    held = gate(cfg.login_hash_concurrency, cfg.login_queue, cfg.login_queue_seconds)
+    token = csrf(client)
+    with held.slot():  # the one slot is taken: the login waits its queue time, then 429
+        resp = client.post(
+            "/login",
+            data={"csrf_token": token, "name": "anna", "password": PASSWORD},
+            base_url=HTTPS,
+            headers={"Accept-Language": "en"},
+        )
+    assert resp.status_code == 429 and resp.headers["Retry-After"] == "1"
+    assert "Too many logins at once" in resp.get_data(as_text=True)
+    assert login(client, "anna") == 302  # nothing was counted against anna
+
+
+def test_slowed_after_failures_elsewhere_is_a_429_with_its_message(
+    client: FlaskClient, box: Box
+) -> None:
+    add_user(box, "anna")
+    cfg = box.config.security
+    for i in range(cfg.login_max_failures):
+        users.authenticate(box.db, "anna", "nope nope nope", "", client=f"10.9.0.{i}", cfg=cfg)
+    assert login(client, "anna", "typo typo typo") == 401  # from the test client's address
+    token = csrf(client)
+    resp = client.post(
+        "/login",
+        data={"csrf_token": token, "name": "anna", "password": PASSWORD},
+        base_url=HTTPS,
+        headers={"Accept-Language": "de"},
+    )
+    assert resp.status_code == 429
+    assert resp.headers["Retry-After"] == str(cfg.login_slowdown_seconds)
+    assert "Bitte einige Sekunden warten" in resp.get_data(as_text=True)
