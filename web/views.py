@@ -7,14 +7,23 @@ from werkzeug.wrappers import Response
 
 from edge.api.context import current_box
 from edge.security import pairing, users
+from l10n import N_
 from web.auth import _safe_next, current_user, end_session, login_required, public, start_session
 from web.blueprint import bp
 from web.i18n import t
 
+# 429 answers of a login, not even checked (edge.security.users.authenticate).
+REFUSED = {
+    "locked": N_("login_locked"),
+    "throttled": N_("login_locked"),
+    "slowed": N_("login_slowed"),
+    "busy": N_("login_busy"),
+}
+
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login() -> str | Response | tuple[str, int]:
+def login() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     nxt = _safe_next(request.values.get("next"))
     if request.method == "GET":
         if current_user() is not None:
@@ -32,8 +41,9 @@ def login() -> str | Response | tuple[str, int]:
     if result.outcome == "ok" and result.user is not None:
         start_session(result.user)
         return redirect(nxt or url_for("web.home"))
-    if result.outcome in ("locked", "throttled"):
-        return render_template("login.html", next=nxt, error=t("login_locked")), 429
+    if result.outcome in REFUSED:
+        page = render_template("login.html", next=nxt, error=t(REFUSED[result.outcome]))
+        return page, 429, {"Retry-After": str(result.retry_after)}
     return render_template("login.html", next=nxt, error=t("login_failed")), 401
 
 

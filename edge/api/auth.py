@@ -14,7 +14,7 @@ from edge.api.context import current_box
 from edge.api.problems import ApiError
 from edge.security.tokens import Principal, lookup
 
-__all__ = ["current_actor", "has_scope", "require"]
+__all__ = ["current_actor", "current_key_scope", "has_scope", "require"]
 
 
 def require(scope: str | None) -> None:
@@ -47,6 +47,12 @@ def require(scope: str | None) -> None:
 def current_actor() -> str:
     principal: Principal | None = g.get("principal")
     return principal.actor if principal else "anonymous"
+
+
+def current_key_scope() -> str:
+    """Whose Idempotency-Keys the request's are (``terminal:ID``)."""
+    principal: Principal | None = g.get("principal")
+    return principal.key_scope if principal else "anonymous"
 
 
 def has_scope(scope: str) -> bool:

@@ -50,9 +50,9 @@ CUSTOMER: dict[str, Any] = {
     "merged_into": None,
     "last_visit": None,
     "created_at": AT,
-    "created_by": "terminal:till-1",
+    "created_by": "terminal:1 till-1",
     "updated_at": AT,
-    "updated_by": "terminal:till-1",
+    "updated_by": "terminal:1 till-1",
 }
 CUSTOMER_PAGE: dict[str, Any] = {
     "items": [
@@ -83,7 +83,7 @@ HISTORY_PAGE: dict[str, Any] = {
         {
             "id": "3",
             "at": AT,
-            "actor": "terminal:till-1",
+            "actor": "terminal:1 till-1",
             "field": "discount_percent",
             "old": None,
             "new": 10,

@@ -4,7 +4,7 @@ answered as problem+json, an outcome as a Flask response.
 
 The key is looked up and stored inside the same write transaction as the
 operation it guards (:func:`commit`); keys belong to the terminal that sent
-them (scope ``terminal:NAME``).
+them (scope ``terminal:ID``: by id, as names are chosen by whoever pairs).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Response, g, request
 
-from edge.api.auth import current_actor
+from edge.api.auth import current_key_scope
 from edge.api.context import current_box
 from edge.api.problems import PROBLEM_MIME, ApiError, problem
 from edge.errors import DomainError
@@ -59,7 +59,7 @@ def from_request(mode: str | None) -> IdemKey | None:
     body = request.get_json(silent=True)
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":")) if body else ""
     fingerprint = request_hash(request.method, request.path, request.query_string, canonical)
-    return IdemKey(current_actor(), key, fingerprint)
+    return IdemKey(current_key_scope(), key, fingerprint)
 
 
 def of_problem(refusal: Exception) -> Outcome:

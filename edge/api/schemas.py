@@ -31,7 +31,7 @@ ENTRY_EXAMPLE: dict[str, Any] = {
     "bonus_after": 0,
     "points_after": None,
     "receipt_no": "T1-000100",
-    "actor": "terminal:till-1",
+    "actor": "terminal:1 till-1",
     "reason": None,
     "reverses": None,
     "created_at": "2026-12-03T12:16:23.602725Z",

@@ -45,7 +45,7 @@ def terminal_add(state: State, name: str, scope: str, as_json: bool) -> None:
     emit(
         as_json,
         info,
-        f"terminal {info['id']} {name!r} (scopes: {', '.join(scopes)})\n"
+        f"terminal {info['id']} {info['name']!r} (scopes: {', '.join(scopes)})\n"
         f"token: {info['token']}\n(shown once; store it in the terminal now)",
     )
 

@@ -10,5 +10,7 @@ from dataclasses import dataclass
 class Actor:
     """The terminal or staff member behind an operation, and its timestamp."""
 
+    # "terminal:ID NAME" (the id is what is unique; names can be alike in
+    # old journals) or "user:NAME" for staff in the panel.
     name: str
     at: str  # RFC 3339 UTC, the operation's timestamp

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edge.errors import StorageFull
-from edge.platform import migrations, retention
+from edge.platform import migrations, retention, sealing
 from edge.platform.config import Config
 from edge.platform.db import Database
 from edge.platform.events import EventBus
@@ -42,6 +42,7 @@ class Box:
         box.services["events"] = bus
         box.on_close(bus.close)
         if migrate:
+            _warn_unreadable_secrets(box.db)
             box.every(1.0, box.db.checkpoint, "wal-checkpoint")
             box.every(
                 3600,
@@ -88,3 +89,17 @@ class Box:
         while self._closers:
             self._closers.pop()()
         self.db.close()
+
+
+def _warn_unreadable_secrets(db: Database) -> None:
+    """A box restored without its secrets key says so once, at start."""
+    n = sealing.unreadable_count(db.reader())
+    if n:
+        log.warning(
+            "%d staff account(s) have a second factor (TOTP) this box cannot open: %s is"
+            " missing or not the key it was sealed with (restored from a backup made"
+            " without --with-secrets-key?). They cannot log in until their second factor"
+            " is re-enrolled with `tilledge user totp NAME`.",
+            n,
+            sealing.key_path(db.path),
+        )

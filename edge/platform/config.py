@@ -167,6 +167,15 @@ class SecurityConfig(_Section):
     # (pairing: the code's lifetime; login: login_lockout_seconds) before 429.
     pairing_max_failures: int = Field(5, ge=1)
     login_max_failures_per_client: int = Field(20, ge=1)
+    # Password hashes (argon2id, ~64 MiB and tens of ms of a core each) at
+    # once per process; `login_queue` more wait up to `login_queue_seconds`,
+    # beyond that a login is answered 429 at once (edge/security/hash_gate.py).
+    login_hash_concurrency: int = Field(1, ge=1, le=16)
+    login_queue: int = Field(4, ge=0, le=64)
+    login_queue_seconds: float = Field(1.0, ge=0, le=10)
+    # An account with login_max_failures failures from anywhere is only
+    # slowed elsewhere: an address that failed on it waits this long between tries.
+    login_slowdown_seconds: int = Field(3, ge=1, le=300)
     # TLS certificate and key (PEM); empty: <data_dir>/tls/cert.pem and key.pem,
     # generated self-signed on first need.
     tls_cert: str = ""

@@ -4,7 +4,7 @@ transaction it guards, so a retry racing the original, or a crash between
 remembered too: a retry gets the answer the first attempt got.
 
 Every client with keys uses this: the POS API (a terminal's
-``Idempotency-Key``, scope ``terminal:NAME``) and the staff panel (a money
+``Idempotency-Key``, scope ``terminal:ID``) and the staff panel (a money
 form's nonce, scope ``user:NAME``), so the two can never share a key. There
 is no HTTP here: an answer is kept as a status and its JSON text, and how a
 refusal is answered is the caller's (:class:`Refusals`). Imports
@@ -26,7 +26,7 @@ from edge.platform.clock import now_iso
 
 @dataclass(frozen=True)
 class IdemKey:
-    scope: str  # whose key: "terminal:NAME" or "user:NAME"
+    scope: str  # whose key: "terminal:ID" or "user:NAME"
     key: str
     request_hash: str
 

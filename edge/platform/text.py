@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-__all__ = ["MultiLine", "SingleLine", "TextRefused", "clean_text"]
+__all__ = ["MultiLine", "SingleLine", "TextRefused", "clean_text", "first_free"]
 
 _CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 and C1 without TAB and LF
 _REFUSED = re.compile(f"[{_CONTROLS}\t\n\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
@@ -74,3 +74,17 @@ def _validator(multiline: bool) -> Any:
 SingleLine = _validator(multiline=False)
 #: Add to an ``Annotated[str, …]`` of a multi-line field (notes, memos).
 MultiLine = _validator(multiline=True)
+
+
+def first_free(wanted: str, taken: set[str], *, max_len: int = 64) -> str:
+    """``wanted``, or the first ``wanted (n)`` whose casefold is not in
+    ``taken`` (names unique for people: terminals since m007)."""
+    if wanted.casefold() not in taken:
+        return wanted
+    n = 2
+    while True:
+        suffix = f" ({n})"
+        candidate = wanted[: max_len - len(suffix)] + suffix
+        if candidate.casefold() not in taken:
+            return candidate
+        n += 1

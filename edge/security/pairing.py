@@ -91,7 +91,7 @@ def redeem(
     conn.execute("UPDATE pairing_codes SET terminal_id = ? WHERE id = ?", [info["id"], row["id"]])
     return Redeemed(
         id=str(info["id"]),
-        name=terminal_name,
+        name=str(info["name"]),  # a taken name became a free "NAME (n)"
         scopes=list(info["scopes"]),  # type: ignore[call-overload]
         token=str(info["token"]),
     )

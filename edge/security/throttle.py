@@ -1,4 +1,5 @@
-"""Throttling of failed authentication attempts per client address.
+"""Throttling of failed authentication attempts per client address (and,
+for logins, per account and address: ``edge.security.users``).
 
 Failures are kept in the database (``auth_failures``) rather than in memory,
 so restarting the service does not reset an attacker's budget. Only failures
@@ -17,6 +18,22 @@ def failures_since(conn: sqlite3.Connection, kind: str, subject: str, since: flo
         [kind, subject, since],
     ).fetchone()
     return int(row[0])
+
+
+def last_failure(conn: sqlite3.Connection, kind: str, subject: str) -> float | None:
+    """When ``subject`` last failed (unix time), or None."""
+    row = conn.execute(
+        "SELECT MAX(at) FROM auth_failures WHERE kind = ? AND subject = ?", [kind, subject]
+    ).fetchone()
+    return None if row[0] is None else float(row[0])
+
+
+def forget(conn: sqlite3.Connection, kind: str, subject_prefix: str) -> None:
+    """Drop the failures of every subject starting with ``subject_prefix``."""
+    conn.execute(
+        "DELETE FROM auth_failures WHERE kind = ? AND substr(subject, 1, ?) = ?",
+        [kind, len(subject_prefix), subject_prefix],
+    )
 
 
 def is_throttled(

@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from edge.platform.clock import now_iso
+from edge.security.terminals import free_name
 
 SCOPES = ("pos", "manager", "thirdparty", "admin")
 TOKEN_PREFIX = "te_"
@@ -38,7 +39,14 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        return f"terminal:{self.name}"
+        """How the journal and history name this terminal: id and name."""
+        return f"terminal:{self.id} {self.name}"
+
+    @property
+    def key_scope(self) -> str:
+        """Whose Idempotency-Keys these are: the id, never the name (a newly
+        paired device named like another till must not share its keys)."""
+        return f"terminal:{self.id}"
 
     def has(self, scope: str) -> bool:
         return "admin" in self.scopes or scope in self.scopes
@@ -57,7 +65,11 @@ def parse_scopes(text: str) -> list[str]:
 
 
 def issue_token(conn: sqlite3.Connection, name: str, scopes: list[str]) -> dict[str, object]:
-    """Create a terminal; the clear token is returned here and never again."""
+    """Create a terminal; the clear token is returned here and never again.
+
+    A taken ``name`` becomes the first free ``name (n)`` (the answer says which).
+    """
+    name = free_name(conn, name)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     cur = conn.execute(
         "INSERT INTO terminals (name, scopes, token_hash, created_at) VALUES (?, ?, ?, ?)",

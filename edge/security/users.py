@@ -1,5 +1,6 @@
-"""Staff accounts: argon2id password hashes, optional TOTP with replay
-protection, lockout after repeated failures.
+"""Staff accounts: argon2id password hashes (at most N at once), optional
+TOTP (sealed at rest) with replay protection, throttling per address and per
+account and address that only slows an account down elsewhere.
 
 The expensive argon2 check runs *outside* the database writer (it would stall
 every money operation queued behind it for ~50 ms); only the outcome is
@@ -10,6 +11,7 @@ step. Failure messages never say whether the name or the password was wrong.
 from __future__ import annotations
 
 import hmac
+import math
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -17,12 +19,13 @@ from typing import Literal
 
 import pyotp
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
+from edge.platform import sealing
 from edge.platform.clock import iso_at
 from edge.platform.config import SecurityConfig
 from edge.platform.db import Database
-from edge.security import throttle
+from edge.security import one_thread_verify, throttle
+from edge.security.hash_gate import gate
 
 ROLES = ("cashier", "manager", "admin")
 RANK = {role: i for i, role in enumerate(ROLES)}
@@ -69,10 +72,13 @@ def create_user(conn: sqlite3.Connection, name: str, role: str, password: str) -
 
 
 def enable_totp(conn: sqlite3.Connection, name: str) -> dict[str, str]:
-    """Give the user a new TOTP secret (replacing any old one)."""
+    """Give the user a new TOTP secret (replacing any old one), stored sealed
+    with the data dir's key (:mod:`edge.platform.sealing`); the clear secret is
+    in this answer only."""
     secret = pyotp.random_base32()
+    sealed = sealing.seal(sealing.db_file(conn), secret)
     cur = conn.execute(
-        "UPDATE users SET totp_secret = ?, totp_last_step = NULL WHERE name = ?", [secret, name]
+        "UPDATE users SET totp_secret = ?, totp_last_step = NULL WHERE name = ?", [sealed, name]
     )
     if cur.rowcount != 1:
         raise UserError(f"no user named {name!r}")
@@ -100,11 +106,13 @@ def list_users(conn: sqlite3.Connection) -> list[dict[str, object]]:
 
 
 def unlock(conn: sqlite3.Connection, name: str) -> None:
+    """Forget the account's failures, from every address."""
     cur = conn.execute(
         "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = ?", [name]
     )
     if cur.rowcount != 1:
         raise UserError(f"no user named {name!r}")
+    throttle.forget(conn, "login-pair", _pair(name, ""))
 
 
 def totp_step(secret: str, code: str, now: float) -> int | None:
@@ -137,13 +145,19 @@ class User:
         return RANK[self.role] >= RANK[role]
 
 
-Outcome = Literal["ok", "invalid", "locked", "throttled"]
+Outcome = Literal["ok", "invalid", "locked", "throttled", "slowed", "busy"]
 
 
 @dataclass(frozen=True)
 class LoginResult:
     outcome: Outcome
     user: User | None = None
+    retry_after: int = 0  # seconds, for the 429 answers
+
+
+def _pair(name: str, client: str) -> str:
+    """The ``login-pair`` subject: an account (any spelling) from one address."""
+    return f"{name.casefold()}\n{client}"
 
 
 def authenticate(
@@ -158,30 +172,54 @@ def authenticate(
 ) -> LoginResult:
     """Check a login attempt and record its outcome.
 
-    ``throttled``: this client made too many failures lately; ``locked``: the
-    account is locked after ``login_max_failures``; either way the password is
-    not even checked, so guessing during a lockout learns nothing.
+    Refused before any hash, so a refusal costs next to nothing and guessing
+    learns nothing: ``throttled`` — this address failed
+    ``login_max_failures_per_client`` times lately (any names); ``locked`` —
+    this account failed ``login_max_failures`` times *from this address*;
+    ``slowed`` — the account failed that often from anywhere, and this
+    address failed on it less than ``login_slowdown_seconds`` ago (other
+    addresses are slowed, never blocked, so nobody can lock a manager out
+    from the guest Wi-Fi); ``busy`` — the hash gate is full. The right
+    password plus TOTP lifts an account's failures everywhere.
     """
     now = time.time() if now is None else now
+    name = name.strip()
+    pair = _pair(name, client)
     reader = db.reader()
     window = cfg.login_lockout_seconds
     if throttle.is_throttled(
         reader, "login", client, limit=cfg.login_max_failures_per_client, window_s=window, now=now
     ):
-        return LoginResult("throttled")
+        return LoginResult("throttled", retry_after=window)
+    if throttle.is_throttled(
+        reader, "login-pair", pair, limit=cfg.login_max_failures, window_s=window, now=now
+    ):
+        return LoginResult("locked", retry_after=window)
     row = reader.execute(
         "SELECT id, name, role, password_hash, totp_secret, totp_last_step, locked_until,"
         " disabled FROM users WHERE name = ?",
-        [name.strip()],
+        [name],
     ).fetchone()
     if row is not None and row["locked_until"] and row["locked_until"] > iso_at(now):
-        db.write(lambda c: throttle.record_failure(c, "login", client, now=now))
-        return LoginResult("locked")
+        last = throttle.last_failure(reader, "login-pair", pair)
+        if last is not None and now - last < cfg.login_slowdown_seconds:
+            return LoginResult("slowed", retry_after=math.ceil(cfg.login_slowdown_seconds))
 
-    ok = _verify(row["password_hash"] if row else _DUMMY_HASH, password) and row is not None
+    hashes = gate(cfg.login_hash_concurrency, cfg.login_queue, cfg.login_queue_seconds)
+    # Waiting for the gate and hashing (argon2 releases the GIL) are no Python
+    # work: give the server's request slot back meanwhile (as a commit wait
+    # does, edge/serving/server.py ConcurrencyLimit), or queued logins would
+    # hold every slot and stall the API behind them.
+    with db.writer.waiting(), hashes.slot() as free:
+        if not free:
+            return LoginResult("busy", retry_after=1)
+        stored = row["password_hash"] if row else _DUMMY_HASH
+        ok = hashes.run(_verify, stored, password) and row is not None
     step = None
     if ok and row["totp_secret"]:
-        step = totp_step(row["totp_secret"], totp_code, now)
+        # A secret this box cannot open (restored without its key) fails closed.
+        secret = sealing.open_secret(db.path, row["totp_secret"])
+        step = totp_step(secret, totp_code, now) if secret else None
         ok = step is not None and (row["totp_last_step"] is None or step > row["totp_last_step"])
     if ok and row["disabled"]:
         ok = False
@@ -190,12 +228,20 @@ def authenticate(
         if ok:
             # Conditional on the step so a racing login with the same code loses.
             cur = conn.execute(
-                "UPDATE users SET failed_logins = 0, locked_until = NULL,"
-                " totp_last_step = COALESCE(?, totp_last_step)"
+                "UPDATE users SET failed_logins = 0, totp_last_step = COALESCE(?, totp_last_step)"
                 " WHERE id = ? AND (? IS NULL OR totp_last_step IS NULL OR totp_last_step < ?)",
                 [step, row["id"], step, step],
             )
             if cur.rowcount == 1:
+                throttle.forget(conn, "login-pair", pair)
+                if step is not None:
+                    # Password and second factor: whoever failed on this
+                    # account elsewhere was not its owner; lift it everywhere.
+                    throttle.forget(conn, "login-pair", _pair(name, ""))
+                    conn.execute(
+                        "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?",
+                        [row["id"]],
+                    )
                 if _hasher.check_needs_rehash(row["password_hash"]):
                     conn.execute(
                         "UPDATE users SET password_hash = ? WHERE id = ?",
@@ -203,10 +249,12 @@ def authenticate(
                     )
                 return True
         throttle.record_failure(conn, "login", client, now=now)
+        throttle.record_failure(conn, "login-pair", pair, now=now)
         if row is not None:
             conn.execute(
                 "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?", [row["id"]]
             )
+            # Not a lock: other addresses are only slowed until then (above).
             conn.execute(
                 "UPDATE users SET failed_logins = 0, locked_until = ?"
                 " WHERE id = ? AND failed_logins >= ?",
@@ -220,10 +268,8 @@ def authenticate(
 
 
 def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    # One thread, not one per lane: a login check must leave a core free.
+    return one_thread_verify.verify(password_hash, password)
 
 
 def load_user(conn: sqlite3.Connection, user_id: int) -> User | None:

@@ -27,6 +27,20 @@ from typing import Any
 TILLEDGE = str(Path(sys.executable).with_name("tilledge"))
 
 
+def sim_config(tmp_path: Path, port: int) -> Path:
+    """A box in ``tmp_path/data`` on loopback ``port`` with simulated devices
+    and no discovery: what a test of the HTTP side needs; its config file."""
+    cfg = tmp_path / "tilledge.toml"
+    cfg.write_text(
+        f'[box]\ndata_dir = "{tmp_path / "data"}"\n[server]\nlisten = "127.0.0.1:{port}"\n'
+        f'[devices.printer]\nuri = "sim:{tmp_path / "receipts"}"\nboot_slip = false\n'
+        '[devices.display]\nuri = "sim:"\n[devices.nfc]\nreaders = []\n'
+        "[discovery]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    return cfg
+
+
 def add_terminal(config_path: Path, name: str) -> str:
     """``tilledge terminal add NAME --scope pos``: the new terminal's token."""
     add = ["terminal", "add", name, "--scope", "pos", "--json"]
@@ -125,3 +139,11 @@ def serving(config_path: Path, **popen: Any) -> Iterator[subprocess.Popen[bytes]
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
+
+
+@contextmanager
+def serving_healthy(config_path: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """:func:`serving` (stderr kept from the test's output) once ``/health`` answers."""
+    with serving(config_path, stderr=subprocess.PIPE) as proc:
+        wait_healthy(port, timeout=30, interval=0.2)
+        yield proc

@@ -132,10 +132,10 @@ def test_a_terminal_with_the_same_key_string_is_not_affected(
     assert balances(staff, cid) == (4000, 0, 0)
     assert operations(staff, cid) == [
         ("topup", 2000, "user:cara"),
-        ("topup", 2000, "terminal:till-1"),
+        ("topup", 2000, "terminal:1 till-1"),
     ]
     assert key_row(staff, "user:cara", "shared-key") is not None
-    assert key_row(staff, "terminal:till-1", "shared-key") is not None
+    assert key_row(staff, "terminal:1", "shared-key") is not None
     again = flashed(
         cashier, cashier.post(f"/customers/{cid}/topup", {"amount": "20", "nonce": "shared-key"})
     )

@@ -150,16 +150,14 @@ def test_lockout_expires(box: Box) -> None:
     add_user(box, "anna")
     cfg = box.config.security
     t0 = 1_800_000_000.0
-    for i in range(cfg.login_max_failures):
-        r = users.authenticate(
-            box.db, "anna", "nope nope nope", "", client=f"c{i}", cfg=cfg, now=t0
-        )
+    for _ in range(cfg.login_max_failures):
+        r = users.authenticate(box.db, "anna", "nope nope nope", "", client="a", cfg=cfg, now=t0)
         assert r.outcome == "invalid"
-    assert users.authenticate(
-        box.db, "anna", PASSWORD, "", client="x", cfg=cfg, now=t0
-    ).outcome == ("locked")
-    later = t0 + cfg.login_lockout_seconds + 1
-    r = users.authenticate(box.db, "anna", PASSWORD, "", client="x", cfg=cfg, now=later)
+    # Locked from that address: even the right password, without being checked …
+    r = users.authenticate(box.db, "anna", PASSWORD, "", client="a", cfg=cfg, now=t0)
+    assert (r.outcome, r.retry_after) == ("locked", cfg.login_lockout_seconds)
+    later = t0 + cfg.login_lockout_seconds + 1  # … until the window has passed.
+    r = users.authenticate(box.db, "anna", PASSWORD, "", client="a", cfg=cfg, now=later)
     assert r.outcome == "ok"
 
 
@@ -210,3 +208,42 @@ def test_weak_or_duplicate_accounts_refused(box: Box) -> None:
         add_user(box, "BOB")
     stored = box.db.reader().execute("SELECT password_hash FROM users").fetchone()[0]
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_a_full_hash_gate_answers_429_login_busy(client: FlaskClient, box: Box) -> None:
+    from edge.security.hash_gate import gate
+
+    add_user(box, "anna")
+    cfg = box.config.security
+    held = gate(cfg.login_hash_concurrency, cfg.login_queue, cfg.login_queue_seconds)
+    token = csrf(client)
+    with held.slot():  # the one slot is taken: the login waits its queue time, then 429
+        resp = client.post(
+            "/login",
+            data={"csrf_token": token, "name": "anna", "password": PASSWORD},
+            base_url=HTTPS,
+            headers={"Accept-Language": "en"},
+        )
+    assert resp.status_code == 429 and resp.headers["Retry-After"] == "1"
+    assert "Too many logins at once" in resp.get_data(as_text=True)
+    assert login(client, "anna") == 302  # nothing was counted against anna
+
+
+def test_slowed_after_failures_elsewhere_is_a_429_with_its_message(
+    client: FlaskClient, box: Box
+) -> None:
+    add_user(box, "anna")
+    cfg = box.config.security
+    for i in range(cfg.login_max_failures):
+        users.authenticate(box.db, "anna", "nope nope nope", "", client=f"10.9.0.{i}", cfg=cfg)
+    assert login(client, "anna", "typo typo typo") == 401  # from the test client's address
+    token = csrf(client)
+    resp = client.post(
+        "/login",
+        data={"csrf_token": token, "name": "anna", "password": PASSWORD},
+        base_url=HTTPS,
+        headers={"Accept-Language": "de"},
+    )
+    assert resp.status_code == 429
+    assert resp.headers["Retry-After"] == str(cfg.login_slowdown_seconds)
+    assert "Bitte einige Sekunden warten" in resp.get_data(as_text=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from edge.platform import sealing
 from edge.platform.migrations.registry import migrations, run_script
+from edge.platform.text import first_free
 
 
 @migrations()
@@ -177,3 +179,51 @@ def m007_invoices(db: sqlite_utils.Database) -> None:
         );
         """,
     )
+
+
+@migrations()
+def m008_unique_terminal_names(db: sqlite_utils.Database) -> None:
+    """Idempotency keys belong to a terminal's id, and names become unique.
+
+    Keys stored under ``terminal:NAME`` move to ``terminal:ID`` where the
+    name was one terminal's; a name several terminals shared cannot be
+    attributed, so those keys stay behind and age out (retention). Later
+    duplicates are renamed ``NAME (n)`` like pairing does from now on.
+    """
+    rows = db.execute("SELECT id, name FROM terminals ORDER BY id").fetchall()
+    by_name: dict[str, list[int]] = {}
+    for tid, name in rows:
+        by_name.setdefault(str(name).casefold(), []).append(int(tid))
+    for tid, name in rows:
+        if len(by_name[str(name).casefold()]) == 1:
+            db.execute(
+                "UPDATE idempotency_keys SET scope = ? WHERE scope = ?",
+                [f"terminal:{tid}", f"terminal:{name}"],
+            )
+    taken = {str(name).casefold() for _, name in rows}
+    seen: set[str] = set()
+    for tid, name in rows:
+        folded = str(name).casefold()
+        if folded not in seen:
+            seen.add(folded)
+            continue
+        new = first_free(str(name), taken)
+        taken.add(new.casefold())
+        db.execute("UPDATE terminals SET name = ? WHERE id = ?", [new, tid])
+    run_script(db, "CREATE UNIQUE INDEX terminals_name ON terminals (name COLLATE NOCASE);")
+
+
+@migrations()
+def m009_totp_secrets_sealed(db: sqlite_utils.Database) -> None:
+    """TOTP secrets sealed with the data dir's key (edge/platform/sealing.py):
+    a copy of the database alone no longer holds any second factor."""
+    path = sealing.db_file(db.conn)
+    rows = db.execute(
+        "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL"
+        " AND totp_secret NOT LIKE ?",
+        [sealing.PREFIX + "%"],
+    ).fetchall()
+    for uid, secret in rows:
+        db.execute(
+            "UPDATE users SET totp_secret = ? WHERE id = ?", [sealing.seal(path, secret), uid]
+        )

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import http.client
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.support.live import add_terminal, api_call, free_tcp_port, serving, wait_healthy
+from tests.support.live import (
+    add_terminal,
+    api_call,
+    free_tcp_port,
+    serving_healthy,
+    sim_config,
+)
 
 DEEP = "[" * 1000 + "]" * 1000
 HUGE = str(2**63)
@@ -33,17 +38,9 @@ def _raw(port: int, token: str, method: str, path: str, body: str) -> tuple[int,
 
 def test_deep_json_and_huge_ids_on_the_wire(tmp_path: Path) -> None:
     port = free_tcp_port()
-    cfg = tmp_path / "tilledge.toml"
-    cfg.write_text(
-        f'[box]\ndata_dir = "{tmp_path / "data"}"\n[server]\nlisten = "127.0.0.1:{port}"\n'
-        f'[devices.printer]\nuri = "sim:{tmp_path / "receipts"}"\nboot_slip = false\n'
-        '[devices.display]\nuri = "sim:"\n[devices.nfc]\nreaders = []\n'
-        "[discovery]\nenabled = false\n",
-        encoding="utf-8",
-    )
+    cfg = sim_config(tmp_path, port)
     token = add_terminal(cfg, "T1")
-    with serving(cfg, stderr=subprocess.PIPE):
-        wait_healthy(port, timeout=30, interval=0.2)
+    with serving_healthy(cfg, port):
         for path in ("/customers", "/quotes", "/checkouts"):
             status, body, mime = _raw(port, token, "POST", path, DEEP)
             assert status == 422, (path, status, body)

@@ -25,7 +25,7 @@ def test_record_shape(pos, mk):
     assert c["display_name"] == "Thomas Müller"
     assert (c["cash"], c["bonus"], c["points"], c["currency"]) == (0, 0, 0, "EUR")
     assert c["status"] == "active"
-    assert c["created_by"] == "terminal:till-1"
+    assert c["created_by"] == "terminal:1 till-1"
 
 
 def test_customer_numbers_come_from_the_settable_next_number(pos, mk, box):
@@ -65,15 +65,15 @@ def test_patch_keeps_history(pos, manager, mk):
     r = pos.patch(f"/customers/{c['id']}", json={"first_name": "Anne", "email": None})
     assert r.status_code == 200
     assert r.get_json()["email"] is None
-    assert r.get_json()["updated_by"] == "terminal:till-1"
+    assert r.get_json()["updated_by"] == "terminal:1 till-1"
     manager.patch(f"/customers/{c['id']}", json={"discount_percent": 10})
     pos.patch(f"/customers/{c['id']}", json={"discount_percent": 10})  # no change, no entry
     items = pos.get(f"/customers/{c['id']}/history").get_json()["items"]
     assert [(h["field"], h["old"], h["new"], h["actor"]) for h in items] == [
-        ("discount_percent", None, 10, "terminal:backoffice"),
-        ("email", "anna@example.com", None, "terminal:till-1"),
-        ("first_name", "Anna", "Anne", "terminal:till-1"),
-        ("created", None, 10000, "terminal:till-1"),
+        ("discount_percent", None, 10, "terminal:2 backoffice"),
+        ("email", "anna@example.com", None, "terminal:1 till-1"),
+        ("first_name", "Anna", "Anne", "terminal:1 till-1"),
+        ("created", None, 10000, "terminal:1 till-1"),
     ]
     assert all(h["at"].endswith("Z") for h in items)
     page = pos.get(f"/customers/{c['id']}/history?limit=3").get_json()

@@ -44,7 +44,7 @@ def test_the_primary_commits_and_a_retry_replays(worker, box, make_token, new_cu
     r = api.post(f"/customers/{cid}/topups", {"amount": 10000, "receipt_no": "T-1"}, idem="k-1")
     assert r.status_code == 201, r.json
     assert r.json["cash"] == 10000 and r.json["bonus"] == 1000  # 10 % from 50.00 (conftest)
-    assert r.json["entries"][0]["actor"] == "terminal:till-7"  # who asked, not the primary
+    assert r.json["entries"][0]["actor"] == "terminal:1 till-7"  # who asked, not the primary
     assert box.db.writer.operations == before + 1  # committed by the primary's writer
     assert worker_box.db.writer.operations == 0  # the worker wrote nothing itself
 
