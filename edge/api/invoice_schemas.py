@@ -214,18 +214,47 @@ REMINDER_EXAMPLE = {
 }  # fmt: skip
 
 
-class Reminder(BaseModel):
-    invoice_id: str
-    number: str
-    customer_id: str
+class _ReminderAmounts(BaseModel):
+    """What one reminder charged and said was owed (open amounts at that time)."""
+
     level: int = Field(description="1, 2 or 3: the level reached by this run")
     fee_charged: int = Field(description="this level's fee (with the business flat fee)")
     interest_charged: int = Field(description="interest for the days since last charged")
     principal: int = Field(description="open principal")
     fees: int = Field(description="open fees, this one included")
     interest: int = Field(description="open interest, this charge included")
-    owed: int
     deadline: str = Field(description="pay by this day")
+
+
+class Reminder(_ReminderAmounts):
+    invoice_id: str
+    number: str
+    customer_id: str
+    owed: int
+
+
+class ReminderNotice(_ReminderAmounts):
+    run_date: str = Field(description="the dunning run that wrote it")
+    created_at: str
+    created_by: str
+    pdf: bool = Field(description="the letter is stored (it is made on the first GET …/pdf)")
+
+
+class ReminderList(BaseModel):
+    model_config = _example(
+        {
+            "items": [
+                {
+                    "level": 1, "run_date": "2026-11-08", "principal": 100000, "fees": 0,
+                    "interest": 173, "fee_charged": 0, "interest_charged": 173,
+                    "deadline": "2026-11-22", "created_at": "2026-11-08T06:00:02.114Z",
+                    "created_by": "tilledge dunning-run", "pdf": True,
+                }
+            ]
+        }
+    )  # fmt: skip
+
+    items: list[ReminderNotice]
 
 
 class DunningSkips(BaseModel):

@@ -20,7 +20,7 @@ from edge.api.problems import ApiError
 from edge.api.registry import api
 from edge.customers.service import parse_id
 from edge.errors import NotFound
-from edge.invoices import book, payments, render, views
+from edge.invoices import book, payments, reminders, render, views
 from edge.invoices.dunning import dunning_run
 from edge.invoices.waivers import waive
 from edge.platform.actor import Actor
@@ -199,6 +199,41 @@ def cancel_invoice(invoice_id: str, body: m.CancelIn) -> Response:
     iid = _id(invoice_id)
     config = current_box().config
     return _write(lambda conn, actor: book.cancel(conn, config, actor, iid, body.reason), 201)
+
+
+@routes.get("/invoices/<invoice_id>/reminders", response=m.ReminderList, errors=("not_found",))
+def list_reminders(invoice_id: str) -> dict[str, Any]:
+    """The dunning reminders an invoice got, level 1 first
+
+    Each is a letter (`GET …/reminders/{level}/pdf`) with what was owed then
+    and the deadline it set.
+    """
+    conn = current_box().db.reader()
+    iid = _id(invoice_id)
+    book.invoice_row(conn, iid)  # 404 for an unknown invoice
+    return {"items": reminders.notices_of(conn, iid)}
+
+
+@routes.get(
+    "/invoices/<invoice_id>/reminders/<level>/pdf",
+    content_type="application/pdf",
+    errors=("not_found",),
+    example="%PDF-1.7 … (PDF/A-3b reminder letter)",
+)
+def reminder_pdf(invoice_id: str, level: str) -> Response:
+    """A dunning reminder as a PDF/A-3 letter
+
+    Made from the notice the dunning run wrote (principal, fees, interest,
+    deadline) and the invoice's parties, on the first request, then kept.
+    """
+    box = current_box()
+    if level not in ("1", "2", "3"):
+        raise ApiError(404, "not_found", f"no reminder level {level!r} (1, 2 or 3)")
+    iid = _id(invoice_id)
+    pdf = reminders.reminder_pdf(box.db, box.config, iid, int(level))
+    resp = Response(pdf, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'inline; filename="reminder-{iid}-{level}.pdf"'
+    return resp
 
 
 @routes.post(

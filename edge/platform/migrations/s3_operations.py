@@ -227,3 +227,9 @@ def m009_totp_secrets_sealed(db: sqlite_utils.Database) -> None:
         db.execute(
             "UPDATE users SET totp_secret = ? WHERE id = ?", [sealing.seal(path, secret), uid]
         )
+
+
+@migrations()
+def m010_reminder_pdfs(db: sqlite_utils.Database) -> None:
+    """A reminder letter, once rendered, is kept with its notice."""
+    run_script(db, "ALTER TABLE dunning_notices ADD COLUMN pdf BLOB;")

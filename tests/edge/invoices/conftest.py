@@ -5,11 +5,16 @@ returns its id."""
 from __future__ import annotations
 
 import itertools
+from datetime import date
 from typing import Any
 
 import pytest
 
+from edge.invoices import book
+from edge.money.basket import LineIn
+from edge.platform.actor import Actor
 from edge.platform.box import Box
+from edge.platform.clock import now_iso
 from edge.platform.config import Config, load_config
 from tests.support.live import insert_customer
 
@@ -44,3 +49,27 @@ def config(tmp_path) -> Config:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def house(box: Box):  # type: ignore[no-untyped-def]
     return lambda **fields: add_customer(box, **fields)
+
+
+#: The due date of the invoices ``issued`` makes.
+DUE = date(2026, 11, 1)
+
+
+@pytest.fixture
+def issued(box, house):
+    """An issued invoice of ``gross`` for a new customer, due on DUE."""
+
+    def make(gross: int = 100000, **customer) -> int:
+        cid = house(**customer)
+        actor = Actor("t", now_iso())
+        line = LineIn(name="Baustoff", quantity="1", unit_price=gross, vat_rate_bp=1900)
+
+        def txn(conn):
+            iid = book.create_draft(conn, box.config, actor, cid, [line])
+            book.issue(conn, box.config, actor, iid)
+            conn.execute("UPDATE invoices SET due_date = ? WHERE id = ?", [DUE.isoformat(), iid])
+            return iid
+
+        return box.db.write(txn)
+
+    return make

@@ -8,43 +8,18 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import pytest
 from click.testing import CliRunner
 
 from edge.cli import cli
-from edge.invoices import book
 from edge.invoices.dunning import dunning_run, interest
 from edge.invoices.payments import record_payment
-from edge.money.basket import LineIn
 from edge.platform.actor import Actor
 from edge.platform.clock import now_iso
 from edge.platform.config import load_config
 
-DUE = date(2026, 11, 1)
-
 
 def d(day: str) -> date:
     return date.fromisoformat(day)
-
-
-@pytest.fixture
-def issued(box, house):
-    """An issued invoice of ``gross`` for a new customer, due on DUE."""
-
-    def make(gross: int = 100000, **customer) -> int:
-        cid = house(**customer)
-        actor = Actor("t", now_iso())
-        line = LineIn(name="Baustoff", quantity="1", unit_price=gross, vat_rate_bp=1900)
-
-        def txn(conn):
-            iid = book.create_draft(conn, box.config, actor, cid, [line])
-            book.issue(conn, box.config, actor, iid)
-            conn.execute("UPDATE invoices SET due_date = ? WHERE id = ?", [DUE.isoformat(), iid])
-            return iid
-
-        return box.db.write(txn)
-
-    return make
 
 
 def run(box, on, config=None, dry_run=False):
