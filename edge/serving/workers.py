@@ -204,6 +204,7 @@ class GranianFront:
         threads: int,
         config_path: str | None,
         cert: tuple[Path, Path] | None,
+        header_timeout: float = 10.0,
     ) -> None:
         self.host, self.port, self.cert = host, port, cert
         self.cmd = [
@@ -224,11 +225,19 @@ class GranianFront:
             str(threads),
             "--respawn-failed-workers",
             "--no-ws",
+            "--http",
+            "1",
+            # Slow headers (slowloris) close after this; see edge/serving/server.py.
+            "--http1-header-read-timeout",
+            str(int(header_timeout * 1000)),
+            "--backlog",
+            "1024",
             "--log-level",
             "error",
         ]
         if cert is not None:
             self.cmd += ["--ssl-certificate", str(cert[0]), "--ssl-keyfile", str(cert[1])]
+            self.cmd += ["--ssl-protocol-min", "tls1.2"]
         self.cmd.append("edge.serving.workers:worker_app")
         self.env = dict(os.environ)
         if config_path:
