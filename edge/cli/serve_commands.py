@@ -141,7 +141,6 @@ def _start_workers(
         host,
         port,
         workers=config.server.workers,
-        threads=config.server.threads,
         config_path=state.config_path,
         cert=cert,
         header_timeout=config.server.header_timeout,

@@ -29,6 +29,16 @@ _HANDOFF = HANDOFF_HEADER.lower().encode()
 _DROP = (_HANDOFF, b"content-length")
 
 
+def coroutine_receive(receive: Receive) -> Receive:
+    """granian's ``receive()`` returns a Rust awaitable; a2wsgi hands it to
+    ``run_coroutine_threadsafe``, which takes coroutines only."""
+
+    async def wrapped() -> dict[str, Any]:
+        return await receive()
+
+    return wrapped
+
+
 class WithStreams:
     """WSGI middleware: tell the event route the hub is there to take over."""
 
@@ -66,7 +76,7 @@ class Front:
             await send(message)
 
         try:
-            await self.wsgi(scope, receive, intercept)
+            await self.wsgi(scope, coroutine_receive(receive), intercept)
         except BaseException:
             if handoff:  # admitted, but never streamed: give the slot back
                 self.hub.release(int(handoff["value"]["ticket"]))

@@ -195,7 +195,7 @@ class StreamHub:
         # Subscribed first, then the replay: an event published in between is
         # in both and sent once (ids only grow).
         replay = [(e, e.sse()) for e in self.bus.since(last)]
-        gone = asyncio.ensure_future(_disconnected(receive))
+        gone = asyncio.ensure_future(disconnected(receive))
         ended = asyncio.ensure_future(stream.ended.wait())
         try:
             await _body(send, "retry: 1000\n: connected\n\n")
@@ -237,6 +237,7 @@ async def _body(send: Send, text: str) -> None:
     await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
 
 
-async def _disconnected(receive: Receive) -> None:
+async def disconnected(receive: Receive) -> None:
+    """Until the client has gone (ASGI ``http.disconnect``)."""
     while (await receive())["type"] != "http.disconnect":
         pass
