@@ -241,3 +241,33 @@ def test_last_event_id_resumes_and_garbage_is_a_422(tmp_path: Path) -> None:
             assert problem["errors"][0]["field"] == "Last-Event-ID"
         everything.close()
         resumed.close()
+
+
+def test_tls_pins_the_box_certificate_and_refuses_tls_1_1(tmp_path: Path) -> None:
+    """granian serves the box's own certificate (what a terminal pins), TLS 1.2+."""
+    from edge.platform.config import load_config
+    from edge.security import tls
+
+    port = free_tcp_port()
+    cfg = _config(tmp_path, port, server='tls = "on"\n')
+    terminal_token(cfg, "T1")  # creates the box
+    with serving(cfg, stderr=subprocess.PIPE):
+        _up(port, tls=True)
+        cert = tls.current(load_config(cfg, environ={}))
+        assert cert is not None
+        with tls.pinned_connect("127.0.0.1", port, cert.fingerprint, timeout=5) as sock:
+            assert sock.version() in ("TLSv1.2", "TLSv1.3")
+            sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert sock.recv(64).startswith(b"HTTP/1.1 200")
+        ctx = tls.pinned_context()
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        try:
+            try:
+                ctx.wrap_socket(raw, server_hostname="x")
+            except (ssl.SSLError, OSError):
+                pass
+            else:
+                raise AssertionError("a TLS 1.1 handshake was accepted")
+        finally:
+            raw.close()
