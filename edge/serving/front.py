@@ -27,6 +27,7 @@ from edge.serving.streams import Receive, Send, StreamHub
 
 _HANDOFF = HANDOFF_HEADER.lower().encode()
 _DROP = (_HANDOFF, b"content-length")
+_SERVER = (b"server", b"tilledge")  # what answers, not which library (granian's default)
 
 
 def coroutine_receive(receive: Receive) -> Receive:
@@ -64,7 +65,7 @@ class Front:
 
         async def intercept(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
+                headers = message["headers"] = [*message.get("headers", []), _SERVER]
                 for name, value in headers:
                     if name.lower() == _HANDOFF:
                         handoff["value"] = json.loads(value)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from granian._granian import SocketHolder
 from granian.constants import HTTPModes, Interfaces, SSLProtocols
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
@@ -37,6 +38,22 @@ from edge.serving.front import Front
 from edge.serving.streams import StreamHub
 
 log = logging.getLogger(__name__)
+
+BACKLOG = 1024
+
+
+class _Granian(EmbeddedGranian):
+    """Embedded granian on a socket bound (and listening) by :meth:`Server.prepare`."""
+
+    listener_fd: int | None = None
+
+    def _init_shared_socket(self) -> None:
+        if self.listener_fd is None:
+            super()._init_shared_socket()  # a Unix socket: granian binds it
+            return
+        self._ssp = None
+        self._shd = SocketHolder(self.listener_fd, False, self.backlog)
+        self._sfd = self.listener_fd
 
 
 def split_listen(listen: str) -> tuple[str, int]:
@@ -135,11 +152,16 @@ class Server:
         header_timeout: float = 10.0,
         streams_per_token: int = 8,
         streams_total: int = 1000,
+        ssl_adapter: Any = None,
     ) -> None:
         """``cert``: certificate and PKCS#8 key files (TLS). ``unix_socket``:
         listen there instead of host:port (the primary behind API workers,
         edge/serving/workers.py); ``outer`` wraps the WSGI app outside the
         concurrency limit."""
+        if ssl_adapter is not None and cert is None:
+            # An adapter object naming the files (``certificate``, ``private_key``),
+            # as in-process tests build one with tls.ssl_adapter().
+            cert = (Path(ssl_adapter.certificate), Path(ssl_adapter.private_key))
         self.app = app
         self.host, self.port, self.cert, self.unix_socket = host, port, cert, unix_socket
         self.header_timeout = header_timeout
@@ -156,6 +178,7 @@ class Server:
         )
         self.front = Front(wsgi_app, self.hub, threads=threads)
         self._granian: EmbeddedGranian | None = None
+        self._listener_fd: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped = threading.Event()
         # Run once the port answers, before READY=1 (the API workers' start).
@@ -168,6 +191,14 @@ class Server:
     def bound_port(self) -> int:
         return self.port
 
+    @property
+    def server(self) -> Server:
+        """The object whose ``serve()`` runs until ``stop()`` (tests run it in a thread)."""
+        return self
+
+    def serve(self) -> None:
+        self.serve_forever()
+
     def prepare(self) -> None:
         """Fail now (OSError) if the address cannot be bound; pick a port for ``:0``."""
         raise_nofile_limit()
@@ -176,10 +207,18 @@ class Server:
                 os.unlink(self.unix_socket)  # a stale socket of a killed primary
             return
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((self.host, self.port))
-            self.port = int(probe.getsockname()[1])
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((self.host, self.port))
+            # Listening from here on: a client connecting before the loop runs
+            # waits in the backlog instead of being refused.
+            listener.listen(BACKLOG)
+        except OSError:
+            listener.close()
+            raise
+        self.port = int(listener.getsockname()[1])
+        self._listener_fd = listener.detach()  # granian owns it now
 
     def serve_forever(self) -> None:
         # The single DB writer releases the GIL on every SQLite call and must
@@ -194,7 +233,7 @@ class Server:
     async def _serve(self) -> None:
         self._loop = loop = asyncio.get_running_loop()
         self.hub.start(loop)
-        granian = EmbeddedGranian(
+        granian = _Granian(
             self.front,
             address=self.host or "0.0.0.0",
             port=self.port,
@@ -202,13 +241,14 @@ class Server:
             interface=Interfaces.ASGINL,
             http=HTTPModes.http1,  # terminals speak HTTP/1.1; no HTTP/2 surface
             websockets=False,
-            backlog=1024,
+            backlog=BACKLOG,
             http1_settings=HTTP1Settings(header_read_timeout=int(self.header_timeout * 1000)),
             log_level=LogLevels.error,
             ssl_cert=self.cert[0] if self.cert else None,
             ssl_key=self.cert[1] if self.cert else None,
             ssl_protocol_min=SSLProtocols.tls12,
         )
+        granian.listener_fd = self._listener_fd
         self._granian = granian
         granian.on_startup(lambda: loop.create_task(self._ready()))
         if threading.current_thread() is threading.main_thread():
