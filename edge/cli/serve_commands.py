@@ -6,7 +6,6 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -57,20 +56,23 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
         )
     state.serving(on_fault=lambda line: sd_notify(f"STATUS=tilledge: {line}"))
     box = state.open_box()  # storage checked first: a fault exits before listening
-    ssl_adapter = None
+    cert = None
+    cert_files: tuple[Path, Path] | None = None
     fingerprint = None
     if use_tls:
         try:
             cert = tls.ensure(config, box.box_id)  # generated on first start
+            key = tls.pkcs8_key(cert, config.data_path)  # granian reads PKCS#8 only
         except (OSError, ValueError) as e:
             box.close()
             fail(f"TLS certificate: {e}")
-        ssl_adapter = tls.ssl_adapter(cert)
         fingerprint = cert.fingerprint
+        cert_files = (cert.cert_path, key)
         box.services["tls_fingerprint"] = fingerprint
     app = create_app(box=box)
-    # With API workers, granian serves the port and this process (the primary)
-    # answers what they relay on its Unix socket (edge/workers.py).
+    # With API workers, granian's worker processes serve the port and this
+    # process (the primary) answers what they relay on its Unix socket
+    # (edge/serving/workers.py); else it serves the port itself.
     sock = workers.socket_path(config.data_path) if config.server.workers > 1 else None
     if sock and port == 0:
         box.close()
@@ -81,9 +83,12 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
         port,
         threads=config.server.threads,
         active_requests=0 if sock else config.server.active_requests,
-        ssl_adapter=None if sock else ssl_adapter,
+        cert=None if sock else cert_files,
         unix_socket=str(sock) if sock else None,
         outer=workers.FromWorkers if sock else None,
+        header_timeout=config.server.header_timeout,
+        streams_per_token=config.server.streams_per_token,
+        streams_total=config.server.streams_total,
     )
     server.on_stop.append(box.services["events"].close)
     try:
@@ -92,11 +97,11 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
         box.close()
         fail(f"cannot listen on {sock or listen}: {e}")
     if sock:
-        _start_workers(state, box, server, sock, host, port, cert if use_tls else None)
-        bound_port = port
-    else:
-        bound_port = server.bound_port
-    scheme = "https" if ssl_adapter else "http"
+        _start_workers(
+            state, box, server, sock, host, port, (cert.cert_path, key) if cert else None
+        )
+    bound_port = server.bound_port
+    scheme = "https" if cert else "http"
     click.echo(
         f"TillEdge {config.box.name!r} serving on {scheme}://{host}:{bound_port} "
         f"(data: {config.box.data_dir})",
@@ -112,16 +117,23 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
     sys.stderr.flush()
     try:
         server.serve_forever()
+    except RuntimeError as e:
+        fail(f"cannot serve on {host}:{port}: {e}")
     finally:
         box.close()
 
 
 def _start_workers(
-    state: State, box: Box, server: Server, sock: Path, host: str, port: int, cert: Any
+    state: State,
+    box: Box,
+    server: Server,
+    sock: Path,
+    host: str,
+    port: int,
+    cert: tuple[Path, Path] | None,
 ) -> None:
-    """granian's workers on the port, once the primary's socket is open."""
+    """granian's workers on the port, once the primary's socket answers."""
     config = box.config
-    os.chmod(sock, 0o600)  # only this service's user may talk to the primary
     writes = primary_writes.WritesServer(box, primary_writes.socket_path(config.data_path))
     writes.start()
     server.on_stop.append(writes.stop)
@@ -129,21 +141,21 @@ def _start_workers(
         host,
         port,
         workers=config.server.workers,
-        threads=config.server.threads,
         config_path=state.config_path,
-        cert=(cert.cert_path, tls.pkcs8_key(cert, config.data_path)) if cert else None,
+        cert=cert,
+        header_timeout=config.server.header_timeout,
     )
-    try:
+
+    def start() -> None:
+        os.chmod(sock, 0o600)  # only this service's user may talk to the primary
         front.start()
-    except RuntimeError as e:
-        server.stop()
-        box.close()
-        fail(f"cannot listen on {host}:{port}: {e}")
+        click.echo(
+            f"API workers: {config.server.workers} (granian, pid {front.pid}); primary on {sock}",
+            err=True,
+        )
+
+    server.after_listen.append(start)
     server.on_stop.append(front.stop)
-    click.echo(
-        f"API workers: {config.server.workers} (granian, pid {front.pid}); primary on {sock}",
-        err=True,
-    )
 
 
 @cli.command("demo")

@@ -63,11 +63,18 @@ class ServerConfig(_Section):
     # 1 = one commit per operation (only useful to measure the difference).
     write_batch: int = Field(128, ge=1, le=10000)
     # Requests that may run Python code at once (the rest wait their turn;
-    # event streams are exempt). 0 = no limit. See edge/server.py.
+    # event streams are exempt). 0 = no limit. See edge/serving/server.py.
     active_requests: int = Field(4, ge=0, le=512)
     # Processes serving the API. CPython runs Python on one core per process;
     # more workers use more cores (edge/workers.py). 1 = a single process.
     workers: int = Field(1, ge=1, le=16)
+    # granian closes a connection whose request headers have not all arrived
+    # in this many seconds (slowloris); see edge/serving/server.py.
+    header_timeout: float = Field(10.0, ge=1.0, le=60.0)
+    # Open event streams (GET /api/v1/events): per token (429 beyond) and in
+    # total (503 beyond). Each costs a coroutine, not a thread.
+    streams_per_token: int = Field(8, ge=1, le=10000)
+    streams_total: int = Field(1000, ge=1, le=100000)
 
     @field_validator("listen")
     @classmethod

@@ -1,20 +1,22 @@
 """API worker processes: more cores for the API (``server.workers``).
 
 CPython runs Python code on one core per process (the GIL), so one process
-tops out at one core's worth of requests, and cheroot's pure-Python HTTP
-handling costs ~0.4 ms of it per request. With ``workers = N > 1`` the port is
-served by granian (HTTP and TLS in Rust) with N worker processes running the
-API; they write to the same database (SQLite's lock plus the writer's
-``flock``, see :mod:`edge.platform.db`).
+tops out at one core's worth of requests. With ``workers = N > 1`` the port is
+served by granian's N worker processes (the same server and ASGI front as
+with one process, edge/serving/server.py) running the API; they write to the
+same database (SQLite's lock plus the writer's ``flock``, see
+:mod:`edge.platform.db`).
 
 Hardware, discovery and the event stream belong to the ``tilledge serve``
 process itself (the primary): it owns the devices and publishes their events,
 and with workers it listens only on a Unix socket in the data directory. A
 worker serves the API routes that need only the database and relays every other
 request (event stream, devices, display, receipts, health, pairing, the staff
-panel) to the primary over that socket. Money operations it validates and then
-hands to the primary to commit (:mod:`edge.serving.primary_writes`), which also updates
-the customer display and wakes the printer after a checkout.
+panel) to the primary over that socket; event streams through an async relay
+(:mod:`edge.serving.stream_relay`), so they hold no worker thread. Money
+operations it validates and then hands to the primary to commit
+(:mod:`edge.serving.primary_writes`), which also updates the customer display
+and wakes the printer after a checkout.
 
 Everything dies with the primary (``PR_SET_PDEATHSIG``, a ``kill -9``
 included); granian restarts a worker that exits on its own.
@@ -37,6 +39,11 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from a2wsgi import WSGIMiddleware
+
+from edge.serving import stream_relay
+from edge.serving.front import coroutine_receive
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +196,26 @@ def worker_app() -> Any:
     # and wakes the printer after a checkout.
     writes = primary_writes.socket_path(config.data_path)
     box.services["primary_writes"] = primary_writes.PrimaryWrites(writes)
-    return PrimaryProxy(create_app(box=box), sock)
+    return WorkerFront(
+        PrimaryProxy(create_app(box=box), sock), sock, threads=box.config.server.threads
+    )
+
+
+class WorkerFront:
+    """ASGI in a worker: event streams relayed on the event loop
+    (:mod:`edge.serving.stream_relay`), every other request through a2wsgi."""
+
+    def __init__(self, app: Any, primary_socket: Path, *, threads: int) -> None:
+        self.wsgi = WSGIMiddleware(app, workers=threads)
+        self.primary_socket = str(primary_socket)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        if scope["path"] == stream_relay.STREAM_PATH:
+            await stream_relay.relay_stream(scope, receive, send, self.primary_socket)
+        else:
+            await self.wsgi(scope, coroutine_receive(receive), send)
 
 
 class GranianFront:
@@ -201,9 +227,9 @@ class GranianFront:
         port: int,
         *,
         workers: int,
-        threads: int,
         config_path: str | None,
         cert: tuple[Path, Path] | None,
+        header_timeout: float = 10.0,
     ) -> None:
         self.host, self.port, self.cert = host, port, cert
         self.cmd = [
@@ -211,7 +237,7 @@ class GranianFront:
             "-m",
             "granian",
             "--interface",
-            "wsgi",
+            "asginl",
             "--factory",
             "--host",
             host,
@@ -219,16 +245,21 @@ class GranianFront:
             str(port),
             "--workers",
             str(workers),
-            # Each request (and each relayed event stream) holds one while it runs.
-            "--blocking-threads",
-            str(threads),
             "--respawn-failed-workers",
             "--no-ws",
+            "--http",
+            "1",
+            # Slow headers (slowloris) close after this; see edge/serving/server.py.
+            "--http1-header-read-timeout",
+            str(int(header_timeout * 1000)),
+            "--backlog",
+            "1024",
             "--log-level",
             "error",
         ]
         if cert is not None:
             self.cmd += ["--ssl-certificate", str(cert[0]), "--ssl-keyfile", str(cert[1])]
+            self.cmd += ["--ssl-protocol-min", "tls1.2"]
         self.cmd.append("edge.serving.workers:worker_app")
         self.env = dict(os.environ)
         if config_path:

@@ -24,7 +24,9 @@ from tests.support.live import TILLEDGE, api_call, free_tcp_port, serve_env, wai
 pytestmark = pytest.mark.skipif(not mountns.available(), reason="unshare -rm cannot mount here")
 
 
-def post(port: int, token: str, path: str, body: Any, key: str) -> tuple[int, Any, dict[str, str]]:
+def post(
+    port: int, token: str, path: str, body: Any, key: str
+) -> tuple[int, Any, http.client.HTTPMessage]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {
         "Authorization": f"Bearer {token}",
@@ -34,7 +36,8 @@ def post(port: int, token: str, path: str, body: Any, key: str) -> tuple[int, An
     try:
         conn.request("POST", f"/api/v1{path}", json.dumps(body), headers)
         resp = conn.getresponse()
-        return resp.status, json.loads(resp.read()), dict(resp.getheaders())
+        # The message, not a dict: header names are case-insensitive (granian sends lowercase).
+        return resp.status, json.loads(resp.read()), resp.headers
     finally:
         conn.close()
 
