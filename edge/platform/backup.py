@@ -376,9 +376,9 @@ def unpack(sealed: Path, seal: Seal, into: Path) -> dict[str, Any]:
     check it against its manifest; the manifest. Raises :class:`BackupError`
     (and leaves only ``into`` changed) when it cannot be read or verified."""
     archive = into / ".restore-archive.tar"
-    with archive.open("wb") as plain:
-        seal.decrypt(sealed, plain)
     try:
+        with archive.open("wb") as plain:
+            seal.decrypt(sealed, plain)
         with tarfile.open(archive, "r:") as tar:
             # "data": no absolute paths, no "..", no links out, no devices.
             tar.extractall(into, filter="data")
