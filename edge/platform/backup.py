@@ -30,7 +30,7 @@ import sqlite3
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,6 +70,7 @@ NAME = re.compile(r"^tilledge-(?P<box>[a-z0-9-]+)-(?P<stamp>\d{8}T\d{6}Z)\.tar\.
 STAMP = "%Y%m%dT%H%M%SZ"
 CHUNK = 1 << 20
 DB_PAGES_PER_STEP = 256
+STALE_SECONDS = 6 * 3600
 
 Progress = Callable[[int, int], None]  # (done, total) in pages of the database
 
@@ -243,6 +244,7 @@ def create(
     final = target_dir / file_name(box_name, moment)
     if final.exists():
         raise BackupError(f"{final} exists; wait a second and run it again")
+    _remove_stale(data)
     with _staging(data, ".backup-") as stage:
         copy = stage / DB_NAME
         _copy_database(db_path, copy, progress)
@@ -269,6 +271,16 @@ def create(
             _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2).encode())
         _write_atomically(final, lambda out: seal.encrypt(archive, out))
     return Written(final, final.stat().st_size, manifest)
+
+
+def _remove_stale(data: Path) -> None:
+    # A backup killed mid-way leaves its staging directory (a plain copy of
+    # the database); the next backup clears those older than a run can take.
+    cutoff = datetime.now(UTC).timestamp() - STALE_SECONDS
+    for old in data.glob(".backup-*"):
+        with suppress(OSError):
+            if old.is_dir() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old)
 
 
 @contextmanager

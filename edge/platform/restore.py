@@ -13,6 +13,7 @@ the service is stopped (:func:`service_answers`). Imports
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
 import sqlite3
@@ -25,6 +26,10 @@ from typing import Any
 from edge import ledger
 from edge.platform import migrations
 from edge.platform.backup import DB_NAME, SECRETS_KEY, STAMP, BackupError, Seal, unpack
+
+#: The account systemd/tilledge.sysusers.conf creates; a restore run by root
+#: onto a wiped box hands the files to it.
+SERVICE_USER = "tilledge"
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ def restore(data: Path, sealed: Path, seal: Seal, *, moment: datetime | None = N
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+    owner = _owner(data)
     previous = data.with_name(f"{data.name}.before-restore-{stamp}") if data.exists() else None
     if previous is not None:
         if previous.exists():
@@ -79,6 +85,8 @@ def restore(data: Path, sealed: Path, seal: Seal, *, moment: datetime | None = N
                 f"the restored ledger does not verify (entry {report.first_bad_seq}:"
                 f" {report.reason}); the previous data directory is back in place"
             )
+        if owner is not None:
+            _chown(data, *owner)
     except BaseException:
         # Before the second rename the restored files are still in stage.
         shutil.rmtree(stage if stage.exists() else data, ignore_errors=True)
@@ -110,6 +118,29 @@ def _secrets_key(manifest: dict[str, Any], data: Path, stage: Path) -> str:
         shutil.copy2(own, stage / SECRETS_KEY)
         return "kept"
     return "missing"
+
+
+def _owner(data: Path) -> tuple[int, int] | None:
+    """Whom the restored files must belong to when root restores: the owner of
+    the directory they replace, else the service user; None when not root
+    (a user's files are its own already)."""
+    if os.geteuid() != 0:
+        return None
+    if data.exists():
+        st = data.stat()
+        return st.st_uid, st.st_gid
+    try:
+        user = pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        return None
+    return user.pw_uid, user.pw_gid
+
+
+def _chown(root: Path, uid: int, gid: int) -> None:
+    os.chown(root, uid, gid)
+    for dirpath, dirs, files in os.walk(root):
+        for name in (*dirs, *files):
+            os.chown(Path(dirpath, name), uid, gid, follow_symlinks=False)
 
 
 def _private(root: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.platform import backup, migrations
+from edge.platform import backup, migrations, restore
 from edge.platform.backup import BackupError, Seal
 from edge.platform.backup_rotation import choose, rotate
 
@@ -59,7 +59,11 @@ def test_round_trip_with_a_key_file(data: Path, seal: Seal, tmp_path: Path) -> N
     assert b"R-1.pdf" not in written.path.read_bytes()  # encrypted, names too
     assert oct(written.path.stat().st_mode & 0o777) == "0o600"
     assert not list((tmp_path / "out").glob(".*"))  # no temp file left
-    assert list(data.glob(".backup-*")) == [data / ".backup-stale"]  # only the old one
+    assert list(data.glob(".backup-*")) == [data / ".backup-stale"]  # a recent one stays
+    day_ago = (datetime.now(UTC) - timedelta(days=1)).timestamp()
+    os.utime(data / ".backup-stale", (day_ago, day_ago))
+    backup.create(data, tmp_path / "out", seal, box_name="Café Nord")
+    assert list(data.glob(".backup-*")) == []  # a stale one (a killed run) is cleared
     into = tmp_path / "into"
     into.mkdir()
     manifest = backup.unpack(written.path, seal, into)
@@ -263,3 +267,20 @@ def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path: Path) -> No
     assert migrations.applied(db)[-1] == version
     # A fixed release then upgrades normally.
     assert migrations.apply(db) == [migrations.latest()]
+
+
+# --------------------------------------------------------------- restore --
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown needs root")
+def test_root_restores_files_to_the_owner_of_the_data_dir(
+    data: Path, seal: Seal, tmp_path: Path
+) -> None:
+    # A technician restores as root; the service runs as its own user.
+    written = backup.create(data, tmp_path / "out", seal, box_name="b")
+    for p in (data, *data.rglob("*")):
+        os.chown(p, 12345, 12345, follow_symlinks=False)
+    done = restore.restore(data, written.path, seal)
+    assert done.previous is not None and done.previous.stat().st_uid == 12345
+    owners = {(p.stat().st_uid, p.stat().st_gid) for p in (data, *data.rglob("*"))}
+    assert owners == {(12345, 12345)}
