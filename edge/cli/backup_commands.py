@@ -90,13 +90,10 @@ def backup(
     config = state.config
     seal = _seal(config, passphrase_file, key_file)
     target = to or config.backup.target(config.data_path)
-    with click.progressbar(length=100, label="Backing up", file=sys.stderr) as bar:
-        shown = [0]
+    with click.progressbar(length=archive.STEPS, label="Backing up", file=sys.stderr) as bar:
 
         def progress(done: int, total: int) -> None:
-            pct = 100 * done // max(total, 1)
-            bar.update(pct - shown[0])
-            shown[0] = pct
+            bar.update(done - bar.pos)
 
         try:
             written = archive.create(

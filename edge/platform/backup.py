@@ -69,10 +69,10 @@ SUFFIX = ".tar.age"
 NAME = re.compile(r"^tilledge-(?P<box>[a-z0-9-]+)-(?P<stamp>\d{8}T\d{6}Z)\.tar\.age$")
 STAMP = "%Y%m%dT%H%M%SZ"
 CHUNK = 1 << 20
-DB_PAGES_PER_STEP = 256
 STALE_SECONDS = 6 * 3600
 
-Progress = Callable[[int, int], None]  # (done, total) in pages of the database
+Progress = Callable[[int, int], None]  # (steps done, STEPS): copy, pack, encrypt
+STEPS = 3
 
 
 class BackupError(Exception):
@@ -245,9 +245,12 @@ def create(
     if final.exists():
         raise BackupError(f"{final} exists; wait a second and run it again")
     _remove_stale(data)
+    step = progress or (lambda done, total: None)
     with _staging(data, ".backup-") as stage:
+        step(0, STEPS)
         copy = stage / DB_NAME
-        _copy_database(db_path, copy, progress)
+        _copy_database(db_path, copy)
+        step(1, STEPS)
         box_id, schema = _identity(copy)
         archive = stage / "archive.tar"
         hashes: dict[str, dict[str, Any]] = {}
@@ -269,7 +272,9 @@ def create(
                 "members": hashes,
             }
             _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2).encode())
+        step(2, STEPS)
         _write_atomically(final, lambda out: seal.encrypt(archive, out))
+        step(3, STEPS)
     return Written(final, final.stat().st_size, manifest)
 
 
@@ -292,16 +297,14 @@ def _staging(beside: Path, prefix: str) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _copy_database(src_path: Path, dst_path: Path, progress: Progress | None) -> None:
+def _copy_database(src_path: Path, dst_path: Path) -> None:
     src = connect(src_path, readonly=True)
     dst = sqlite3.connect(str(dst_path))
     try:
-
-        def step(status: int, remaining: int, total: int) -> None:
-            if progress is not None:
-                progress(total - remaining, total)
-
-        src.backup(dst, pages=DB_PAGES_PER_STEP, progress=step)
+        # In one step: a stepwise backup starts over whenever the service
+        # commits in between (a busy till might never let it finish), while
+        # one step reads one WAL snapshot and blocks no writer.
+        src.backup(dst, pages=-1)
         ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
     except sqlite3.Error as e:
         raise BackupError(f"copying the database failed: {e}") from e
