@@ -81,7 +81,8 @@ def tree(data: Path) -> dict[str, str]:
     }
 
 
-def top_up_while_serving(config: Path) -> None:
+def move_money_while_serving(config: Path) -> None:
+    """Top-ups (with bonus tiers) and a payment through the served API."""
     port = int(load_config(config).server.listen.rsplit(":", 1)[1])
     token = (config.parent / "demo-token.txt").read_text().strip()
     for cid, amount in ((1, 1000), (2, 5000), (3, 2500), (1, 700)):
@@ -89,13 +90,16 @@ def top_up_while_serving(config: Path) -> None:
             port, token, "POST", f"/customers/{cid}/topups", {"amount": amount}
         )
         assert status == 201, body
+    paid = {"amount": 1200, "receipt_no": "T1-000101"}
+    status, body, _ = api_call(port, token, "POST", "/customers/2/payments", paid)
+    assert status == 201, body
 
 
 def test_backup_wipe_restore_brings_everything_back(box: Path, tmp_path: Path) -> None:
     port = int(load_config(box).server.listen.rsplit(":", 1)[1])
     with serving(box, stderr=subprocess.DEVNULL):
         wait_healthy(port, timeout=60, interval=0.2)
-        top_up_while_serving(box)
+        move_money_while_serving(box)
         # Online: the service keeps serving while the backup reads.
         made = tilledge("--config", str(box), "backup", "--json")
         assert made.returncode == 0, made.stderr
@@ -111,7 +115,7 @@ def test_backup_wipe_restore_brings_everything_back(box: Path, tmp_path: Path) -
     }  # fmt: skip
     assert result["secrets_key"] is False
     before = state(box)
-    assert before["customers"] == 20 and before["journal"][0] >= 4
+    assert before["customers"] == 20 and before["journal"][0] >= 6
     assert next(b for b in before["balances"] if b[0] == 1)[1] == 1700
 
     data = load_config(box).data_path
@@ -166,7 +170,7 @@ def test_a_restore_whose_ledger_does_not_verify_puts_the_old_data_back(
     data = load_config(box).data_path
     with serving(box, stderr=subprocess.DEVNULL):
         wait_healthy(int(load_config(box).server.listen.rsplit(":", 1)[1]), 60, 0.2)
-        top_up_while_serving(box)
+        move_money_while_serving(box)
     # A cached balance the journal does not explain: the file is sound, the money not.
     conn = sqlite3.connect(data / "tilledge.db")
     conn.execute("UPDATE balances SET cash = cash + 1 WHERE customer_id = 1")
