@@ -188,8 +188,8 @@ def _read_only(path: Path) -> StartupFault:
 def _corrupt(db: Path, err: BaseException) -> StartupFault:
     return StartupFault(
         "corrupt",
-        f"database {db} is not a readable SQLite database ({err}) — restore it from a "
-        "backup (a `tilledge db backup` copy), or move it aside to start an empty box",
+        f"database {db} is not a readable SQLite database ({err}) — restore a backup "
+        "(`tilledge restore FILE`), or move it aside to start an empty box",
     )
 
 
