@@ -86,7 +86,8 @@ def backup(
     """Write an encrypted backup of the box (database, TLS, documents), then rotate."""
     if ctx.invoked_subcommand is not None:
         return
-    state: State = ctx.find_object(State)
+    state = ctx.find_object(State)
+    assert state is not None  # the root group always sets it
     config = state.config
     seal = _seal(config, passphrase_file, key_file)
     target = to or config.backup.target(config.data_path)
