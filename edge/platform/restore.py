@@ -72,10 +72,17 @@ def restore(data: Path, sealed: Path, seal: Seal, *, moment: datetime | None = N
     owner = _owner(data)
     previous = data.with_name(f"{data.name}.before-restore-{stamp}") if data.exists() else None
     if previous is not None:
-        if previous.exists():
+        try:
+            if previous.exists():
+                raise BackupError(f"{previous} exists; wait a second and run it again")
+            os.rename(data, previous)
+        except OSError as e:
             shutil.rmtree(stage, ignore_errors=True)
-            raise BackupError(f"{previous} exists; wait a second and run it again")
-        os.rename(data, previous)
+            # A data directory that is a mount point cannot be moved aside.
+            raise BackupError(f"cannot move {data} aside to {previous}: {e.strerror}") from e
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
     try:
         os.rename(stage, data)
         migrated = migrations.apply(data / DB_NAME)
