@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from edge.cli import (  # noqa: F401  (imported for their commands)
+    backup_commands,
     customer_commands,
     db_commands,
     device_commands,

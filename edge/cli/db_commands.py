@@ -13,6 +13,7 @@ from edge.cli.group import State, cli, emit, fail, json_option, pass_state
 from edge.platform import migrations, sealing
 from edge.platform.clock import now_iso
 from edge.platform.db import connect
+from edge.platform.preflight import EXIT_CODES
 
 
 @cli.group()
@@ -28,6 +29,8 @@ def migrate(state: State, as_json: bool) -> None:
     path = state.config.db_path
     try:
         done = migrations.apply(path)
+    except migrations.MigrationFailed as e:
+        fail(str(e), EXIT_CODES["migration"])
     except (sqlite3.Error, OSError) as e:
         fail(f"migration failed on {path}: {e}")
     emit(

@@ -41,6 +41,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 BACKUP_WARN_AGE = timedelta(days=2)
 #: box_meta key the backup command records its last success under.
 LAST_BACKUP_KEY = "last_backup_at"
+BACKUP_FIX = "run `tilledge backup`; daily: `systemctl enable --now tilledge-backup.timer`"
 RENEW = "renew: `tilledge tls generate --force`, then re-pin the terminals"
 
 
@@ -423,11 +424,11 @@ def backup_age(config: Config, now: datetime) -> list[Finding]:
     recorded = _meta(db, LAST_BACKUP_KEY)
     when = _parse_utc(recorded) if recorded else None
     if when is None:
-        return [Finding("backup", "warn", "no backup recorded", "run `tilledge db backup FILE`")]
+        return [Finding("backup", "warn", "no backup recorded", BACKUP_FIX)]
     age = now - when
     detail = f"last backup {when:%Y-%m-%d %H:%M} UTC ({age.days} day(s) ago)"
     if age > BACKUP_WARN_AGE:
-        return [Finding("backup", "warn", detail, "run `tilledge db backup FILE`")]
+        return [Finding("backup", "warn", detail, BACKUP_FIX)]
     return [Finding("backup", "ok", detail)]
 
 

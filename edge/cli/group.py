@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 import click
 
-from edge.platform import preflight
+from edge.platform import migrations, preflight
 from edge.platform.box import Box
 from edge.platform.config import Config, ConfigError, load_config
 from edge.platform.version import VERSION
@@ -61,6 +61,8 @@ class State:
             return Box.open(config)
         except preflight.StartupFault as fault:
             self._fault(fault)
+        except migrations.MigrationFailed as e:
+            self._fault(preflight.StartupFault("migration", str(e)))
         except (OSError, sqlite3.Error) as e:
             known = preflight.classify(e, config)
             if known is not None:

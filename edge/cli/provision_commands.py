@@ -290,6 +290,7 @@ def provision(state: State, answers_path: Path | None, no_restart: bool, as_json
             segno.make(result["pairing_qr"], error="m").terminal(compact=True)
         click.echo("")
         click.echo("Next: `tilledge pair` and enter the code on the till;")
-        click.echo("      `tilledge doctor` to check the box; `tilledge db backup FILE`.")
+        click.echo("      `tilledge doctor` to check the box; backups: `[backup]` in the")
+        click.echo("      config, then `systemctl enable --now tilledge-backup.timer`.")
 
     emit(as_json, result, text)

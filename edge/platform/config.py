@@ -229,6 +229,19 @@ class DunningConfig(_Section):
     business_flat_fee: bool = False
 
 
+class BackupConfig(_Section):
+    # Empty: <data_dir>-backups beside the data directory (/var/lib/tilledge-backups).
+    dir: str = ""
+    keep_daily: int = Field(7, ge=1)
+    keep_weekly: int = Field(4, ge=0)
+    # One of the two, so the timer's `tilledge backup` needs no options.
+    passphrase_file: str = ""
+    key_file: str = ""
+
+    def target(self, data_path: Path) -> Path:
+        return Path(self.dir) if self.dir else data_path.with_name(f"{data_path.name}-backups")
+
+
 class Config(_Section):
     box: BoxConfig = BoxConfig()
     server: ServerConfig = ServerConfig()
@@ -239,6 +252,7 @@ class Config(_Section):
     security: SecurityConfig = SecurityConfig()
     invoices: InvoicesConfig = InvoicesConfig()
     dunning: DunningConfig = DunningConfig()
+    backup: BackupConfig = BackupConfig()
 
     @property
     def data_path(self) -> Path:

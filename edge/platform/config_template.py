@@ -41,4 +41,11 @@ TEMPLATE = """\
 [security]
 # tls_cert = ""                # empty: <data_dir>/tls/cert.pem, self-signed
 # tls_key = ""
+
+[backup]
+# dir = ""                     # empty: <data_dir>-backups; or a mounted USB stick
+# keep_daily = 7               # the newest backup of each of the last 7 days
+# keep_weekly = 4              # and of each of the last 4 ISO weeks
+# passphrase_file = ""         # a file whose first line is the passphrase, or
+# key_file = ""                # an age key file (`tilledge backup keygen FILE`)
 """

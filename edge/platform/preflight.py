@@ -27,8 +27,10 @@ from edge.platform.db import MIN_FREE_BYTES
 log = logging.getLogger(__name__)
 
 #: The exit code of each class of start-up fault (docs/cli.md lists them);
-#: 1 and 2 already mean "failed" and "usage / ledger discrepancy".
-EXIT_CODES = {"data_dir": 3, "read_only": 4, "corrupt": 5, "full": 6}
+#: 1 and 2 already mean "failed" and "usage / ledger discrepancy". "migration":
+#: a schema migration failed and the database was put back as it was
+#: (edge.platform.migrations.MigrationFailed) — a restart runs it again.
+EXIT_CODES = {"data_dir": 3, "read_only": 4, "corrupt": 5, "full": 6, "migration": 7}
 
 PROBE_NAME = ".tilledge-space-probe"
 
@@ -186,8 +188,8 @@ def _read_only(path: Path) -> StartupFault:
 def _corrupt(db: Path, err: BaseException) -> StartupFault:
     return StartupFault(
         "corrupt",
-        f"database {db} is not a readable SQLite database ({err}) — restore it from a "
-        "backup (a `tilledge db backup` copy), or move it aside to start an empty box",
+        f"database {db} is not a readable SQLite database ({err}) — restore a backup "
+        "(`tilledge restore FILE`), or move it aside to start an empty box",
     )
 
 

@@ -1,4 +1,5 @@
-"""The service unit passes ``systemd-analyze verify`` and keeps its hardening."""
+"""The units pass ``systemd-analyze verify``; the service keeps its hardening,
+the backup runs daily as the service user."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 from tests.support.paths import ROOT
 
 UNIT = ROOT / "systemd" / "tilledge.service"
+BACKUP = ROOT / "systemd" / "tilledge-backup.service"
+TIMER = ROOT / "systemd" / "tilledge-backup.timer"
 
 
 def test_unit_hardening_settings() -> None:
@@ -39,15 +42,35 @@ def test_unit_does_not_restart_on_storage_faults() -> None:
     assert set(line.split("=", 1)[1].split()) == {str(c) for c in EXIT_CODES.values()}
 
 
+def test_backup_runs_daily_as_the_service_user() -> None:
+    service = BACKUP.read_text(encoding="utf-8")
+    for line in (
+        "Type=oneshot",
+        "User=tilledge",
+        "ExecStart=/usr/bin/tilledge backup\n",
+        "ProtectSystem=strict",
+        "UMask=0077",
+    ):
+        assert line in service, line
+    timer = TIMER.read_text(encoding="utf-8")
+    for line in ("OnCalendar=daily", "Persistent=true", "RandomizedDelaySec=", "timers.target"):
+        assert line in timer, line
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze missing")
-def test_unit_verifies(tmp_path: Path) -> None:
+@pytest.mark.parametrize("units", [(UNIT,), (BACKUP, TIMER)], ids=["service", "backup"])
+def test_units_verify(tmp_path: Path, units: tuple[Path, ...]) -> None:
     # The packaged path /usr/bin/tilledge does not exist in a checkout: point
     # ExecStart at this venv's entry point so verify checks everything else.
+    # The timer is verified beside the service it starts.
     exe = Path(sys.executable).parent / "tilledge"
-    unit = tmp_path / "tilledge.service"
-    unit.write_text(UNIT.read_text().replace("/usr/bin/tilledge", str(exe)), encoding="utf-8")
+    copies = []
+    for unit in units:
+        copy = tmp_path / unit.name
+        copy.write_text(unit.read_text().replace("/usr/bin/tilledge", str(exe)), encoding="utf-8")
+        copies.append(str(copy))
     r = subprocess.run(
-        ["systemd-analyze", "verify", "--man=no", str(unit)],
+        ["systemd-analyze", "verify", "--man=no", *copies],
         capture_output=True,
         text=True,
         timeout=60,
