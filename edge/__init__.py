@@ -7,7 +7,8 @@ The packages, from the bottom up (each may import only those above it):
   refusals are ``edge.errors`` domain errors.
 * ``edge.platform`` — box, configuration, database, migrations, events, the
   clock and the version.
-* ``edge.customers``, ``edge.money``, ``edge.security``, ``edge.devices`` — the domain.
+* ``edge.customers``, ``edge.money``, ``edge.security``, ``edge.devices``,
+  ``edge.mail`` — the domain.
 * ``edge.demo`` — the demo box and customer base, built on the domain.
 * ``edge.api`` — the POS JSON API; ``web`` — the staff panel.
 * ``edge.serving`` — the HTTP server, worker processes, discovery, the app factory.

@@ -7,7 +7,6 @@ stream needs; it is the server of CherryPy, maintained for two decades.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import signal
@@ -21,6 +20,8 @@ from typing import Any
 from cheroot import wsgi
 from flask import Flask
 
+from edge.platform.config import is_loopback_host
+
 log = logging.getLogger(__name__)
 
 
@@ -29,13 +30,7 @@ def split_listen(listen: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+is_loopback = is_loopback_host  # one rule for every "loopback only"
 
 
 def sd_notify(message: str) -> None:
