@@ -212,3 +212,20 @@ def test_health_numbers(outbox: Outbox, smtp_server: SmtpServer) -> None:
     outbox.wait_state(outbox.enqueue(), "failed")
     summary = mail.outbox_summary(outbox.box.db.reader())
     assert summary == {"queued": 0, "failed": 1, "uncertain": 0, "oldest_queued_s": None}
+
+
+def test_health_shows_the_outbox(outbox: Outbox, smtp_server: SmtpServer) -> None:
+    from edge.serving.app import create_app
+
+    smtp_server.script("rcpt", "550 5.1.1 no such user")
+    outbox.wait_state(outbox.enqueue(), "failed")
+    client = create_app(box=outbox.box).test_client()
+    health = client.get("/api/v1/health").get_json()
+    assert health["mail"] == {
+        "configured": True,
+        "queued": 0,
+        "failed": 1,
+        "uncertain": 0,
+        "oldest_queued_s": None,
+    }
+    assert health["status"] == "ok"  # a mail problem does not degrade the till
