@@ -16,6 +16,7 @@ from edge.cli import (  # noqa: F401  (imported for their commands)
     device_commands,
     doctor,
     ledger_commands,
+    mail_commands,
     provision_commands,
     security_commands,
     serve_commands,

@@ -218,3 +218,15 @@ def outbox_summary(conn: sqlite3.Connection) -> dict[str, Any]:
         "uncertain": row["uncertain"],
         "oldest_queued_s": int(max(0.0, time.time() - oldest)) if oldest is not None else None,
     }
+
+
+def in_states(
+    conn: sqlite3.Connection, states: Sequence[str], limit: int = 50
+) -> list[dict[str, Any]]:
+    """The newest mails in ``states`` (e.g. what staff must look at: failed, uncertain)."""
+    marks = ",".join("?" for _ in states)
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM mail_outbox WHERE state IN ({marks}) ORDER BY id DESC LIMIT ?",
+        [*states, limit],
+    ).fetchall()
+    return [_public(r) for r in rows]
