@@ -67,9 +67,11 @@ def _checked(field: str, value: str, *, multiline: bool = False) -> str:
 
 def _recipient(to: str) -> str:
     try:
-        return str(validate_email(to.strip(), check_deliverability=False).normalized)
+        checked = validate_email(to.strip(), check_deliverability=False)
     except EmailNotValidError as e:
         raise ValueError(f"to: {e}") from e
+    # An internationalised domain as punycode: only a non-ASCII local part needs SMTPUTF8.
+    return str(checked.ascii_email or checked.normalized)
 
 
 def _attachment(a: Attachment) -> Attachment:

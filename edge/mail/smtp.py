@@ -6,9 +6,10 @@ ended decides the outcome (docs/mail.md):
 
 * ``sent``: the server answered 250 to the end of the data.
 * ``retry``: nothing can have been accepted — a refused or dropped connection,
-  a TLS or login failure, a timeout, or a 4xx reply, anywhere before the end
-  of the data was sent, or a 4xx reply to it.
-* ``failed``: a 5xx reply (the server refuses this mail for good).
+  a timeout or a 4xx reply before the end of the data was sent, a 4xx reply
+  to it, or anything failing before MAIL FROM (greeting, TLS, EHLO, login:
+  the server's state or the settings, not this mail's fault).
+* ``failed``: a 5xx reply to MAIL, RCPT or the data (this mail is refused).
 * ``uncertain``: the end of the data was sent and no reply came; the server
   may have accepted the mail, so it is not sent again by itself.
 """
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
+from email.policy import SMTPUTF8 as SMTPUTF8_POLICY
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -50,7 +52,10 @@ class Mail:
 
 
 def message(cfg: MailConfig, mail: Mail) -> EmailMessage:
-    msg = EmailMessage(policy=SMTP_POLICY)
+    # Non-ASCII in an address (not in a domain: those are punycode) needs
+    # SMTPUTF8, and the message written with UTF-8 headers.
+    ascii_only = mail.to.isascii() and cfg.from_address.isascii()
+    msg = EmailMessage(policy=SMTP_POLICY if ascii_only else SMTPUTF8_POLICY)
     sender = Address(display_name=cfg.from_name, addr_spec=cfg.from_address)
     msg["From"] = sender
     msg["To"] = mail.to
@@ -148,31 +153,46 @@ def _check(reply: tuple[int, bytes], ok: tuple[int, ...]) -> None:
         raise smtplib.SMTPResponseException(code, text)
 
 
+def _reason(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}".rstrip(": ")
+
+
 def deliver(cfg: MailConfig, msg: EmailMessage, on_data: Callable[[], None]) -> Outcome:
     """Send ``msg`` once; ``on_data`` runs (and must have committed) before DATA."""
-    client: _SMTP | None = None
     try:
         client = _open(cfg)
-        _check(client.mail(cfg.from_address), (250,))
+    except smtplib.SMTPAuthenticationError as e:
+        return Outcome("retry", f"login refused: {_reply(e)}")
+    except Exception as e:
+        # Connect, greeting, TLS, EHLO: the server's state or the settings,
+        # never this mail's fault, even with a 5xx — retried until fixed.
+        return Outcome("retry", _reason(e))
+    try:
+        return _transaction(client, cfg, msg, on_data)
+    finally:
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
+
+
+def _transaction(
+    client: _SMTP, cfg: MailConfig, msg: EmailMessage, on_data: Callable[[], None]
+) -> Outcome:
+    utf8 = bool(getattr(msg.policy, "utf8", False))
+    if utf8 and not client.has_extn("smtputf8"):
+        return Outcome("failed", "a non-ASCII address needs SMTPUTF8, which the server lacks")
+    try:
+        _check(client.mail(cfg.from_address, ["SMTPUTF8"] if utf8 else []), (250,))
         _check(client.rcpt(str(msg["To"])), (250, 251))
         on_data()
         _check(client.data(msg.as_bytes()), (250,))  # data() returns a 4xx/5xx, not raises
-    except smtplib.SMTPAuthenticationError as e:
-        # A configuration problem, not this mail's: keep retrying until fixed.
-        return Outcome("retry", f"login refused: {_reply(e)}")
     except smtplib.SMTPResponseException as e:
         if 400 <= e.smtp_code < 500:
             return Outcome("retry", _reply(e))
         return Outcome("failed", _reply(e))
-    except Exception as e:  # refused, dropped, timed out, TLS, or a bug: never "sending"
-        reason = f"{type(e).__name__}: {e}".rstrip(": ")
-        if client is not None and client.data_ended:
-            return Outcome("uncertain", f"no reply after the data was sent ({reason})")
-        return Outcome("retry", reason)
-    finally:
-        if client is not None:
-            try:
-                client.quit()
-            except (smtplib.SMTPException, OSError):
-                client.close()
+    except Exception as e:  # dropped, timed out, or a bug: never left "sending"
+        if client.data_ended:
+            return Outcome("uncertain", f"no reply after the data was sent ({_reason(e)})")
+        return Outcome("retry", _reason(e))
     return Outcome("sent")

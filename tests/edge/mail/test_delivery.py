@@ -229,3 +229,16 @@ def test_health_shows_the_outbox(outbox: Outbox, smtp_server: SmtpServer) -> Non
         "oldest_queued_s": None,
     }
     assert health["status"] == "ok"  # a mail problem does not degrade the till
+
+
+def test_international_addresses(outbox: Outbox, smtp_server: SmtpServer) -> None:
+    idn = outbox.enqueue(to="kunde@bücher.example")  # a domain: punycode, plain SMTP
+    assert outbox.row(idn)["to"] == "kunde@xn--bcher-kva.example"
+    outbox.wait_state(idn, "sent")
+    local = outbox.enqueue(to="jürgen@example.org")  # a local part: SMTPUTF8
+    outbox.wait_state(local, "sent")
+    assert [e[1] for e in smtp_server.envelopes] == [
+        ["kunde@xn--bcher-kva.example"],
+        ["jürgen@example.org"],
+    ]
+    assert smtp_server.received[1]["To"] == "jürgen@example.org"
