@@ -31,6 +31,7 @@ from edge.mail.outbox import (
     in_states,
     mail_configured,
     outbox_summary,
+    purge_sent_attachments,
     resend,
     state_of,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "in_states",
     "mail_configured",
     "outbox_summary",
+    "purge_sent_attachments",
     "resend",
     "state_of",
     "wake",

@@ -232,3 +232,18 @@ def in_states(
         [*states, limit],
     ).fetchall()
     return [_public(r) for r in rows]
+
+
+def purge_sent_attachments(conn: sqlite3.Connection, keep_days: int) -> int:
+    """Drop the attachments of mails sent more than ``keep_days`` ago.
+
+    The document itself is archived where it was made (an invoice keeps its
+    PDF); the copy here only serves a resend, which a sent mail never needs.
+    The mail row (recipient, subject, state, Message-ID) stays.
+    """
+    cutoff = iso_at(time.time() - keep_days * 86400, "microseconds")
+    return conn.execute(
+        "DELETE FROM mail_attachments WHERE mail_id IN"
+        " (SELECT id FROM mail_outbox WHERE state = 'sent' AND sent_at < ?)",
+        [cutoff],
+    ).rowcount

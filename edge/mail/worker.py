@@ -19,7 +19,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from edge.mail import smtp
-from edge.mail.outbox import FAILED, RETRYING, SENDING, SENT, UNCERTAIN, Attachment, mail_configured
+from edge.mail.outbox import (
+    FAILED,
+    RETRYING,
+    SENDING,
+    SENT,
+    UNCERTAIN,
+    Attachment,
+    mail_configured,
+    purge_sent_attachments,
+)
 from edge.platform.clock import now_iso
 from edge.platform.config import MailConfig
 from edge.platform.outbox_worker import OutboxWorker
@@ -157,6 +166,12 @@ def attach(box: Box, *, start: bool = True) -> MailOutbox | None:
     box.on_close(worker.stop)
     if start:
         worker.start()
+        keep = box.config.mail.keep_attachments_days
+        box.every(
+            3600,
+            lambda: box.db.write(lambda conn: purge_sent_attachments(conn, keep)),
+            "purge-mail-attachments",
+        )
     return worker
 
 

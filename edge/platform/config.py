@@ -213,6 +213,9 @@ class MailConfig(_Section):
     retry_initial_s: float = Field(60.0, gt=0, le=86400)
     retry_max_s: float = Field(3600.0, gt=0, le=86400)
     give_up_s: float = Field(3 * 86400.0, gt=0, le=90 * 86400)
+    # A sent mail's attachments (copies of documents archived elsewhere) are
+    # dropped after this many days; failed and uncertain ones are kept for a resend.
+    keep_attachments_days: int = Field(30, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _usable(self) -> MailConfig:

@@ -15,6 +15,7 @@ import pytest
 from edge import mail
 from edge.mail.worker import INTERRUPTED
 from edge.platform.box import Box
+from edge.platform.clock import now_iso
 from edge.platform.config import ConfigError, load_config
 from edge.platform.db import connect
 from tests.edge.mail.conftest import FROM, Outbox, mail_config
@@ -186,3 +187,29 @@ def test_plain_smtp_to_loopback_is_allowed() -> None:
         environ={},
     ).mail
     assert (cfg.port, cfg.security) == (587, "none")
+
+
+def test_sent_attachments_are_dropped_after_keep_days(tmp_path: Path) -> None:
+    with Box.open(mail_config(tmp_path / "data", 1)) as box:
+        pdf = [mail.Attachment("a.pdf", "application/pdf", b"%PDF-1.7")]
+
+        def queue(conn: object) -> list[int]:
+            ids = [
+                mail.enqueue(conn, to="kunde@example.org", subject=s, text="t", attachments=pdf)
+                for s in ("sent long ago", "sent today", "failed long ago")
+            ]
+            conn.executemany(  # type: ignore[attr-defined]
+                "UPDATE mail_outbox SET state = ?, sent_at = ? WHERE id = ?",
+                [
+                    ("sent", "2026-01-01T00:00:00.000000Z", ids[0]),
+                    ("sent", now_iso(), ids[1]),
+                    ("failed", None, ids[2]),
+                ],
+            )
+            return ids
+
+        ids = box.db.write(queue)
+        assert box.db.write(lambda conn: mail.purge_sent_attachments(conn, 30)) == 1
+        kept = box.db.reader().execute("SELECT mail_id FROM mail_attachments ORDER BY mail_id")
+        assert [r[0] for r in kept] == ids[1:]
+        assert mail.get(box.db.reader(), ids[0])["state"] == "sent"  # the row stays
