@@ -43,7 +43,8 @@ INTERRUPTED = "the service stopped while sending; the server may have accepted i
 
 def retry_delay(cfg: MailConfig, attempts: int) -> float:
     """Seconds to wait after the ``attempts``-th failed try: doubling, capped."""
-    return float(min(cfg.retry_initial_s * 2 ** max(0, attempts - 1), cfg.retry_max_s))
+    doublings = min(max(0, attempts - 1), 40)  # 2**40 minutes is past any maximum
+    return float(min(cfg.retry_initial_s * 2**doublings, cfg.retry_max_s))
 
 
 class MailOutbox(OutboxWorker):
@@ -124,7 +125,13 @@ class MailOutbox(OutboxWorker):
 
     def handle(self, row: sqlite3.Row) -> None:
         mail_id, attempts = row["id"], row["attempts"] + 1
-        msg = smtp.message(self.cfg, self._mail(row))
+        try:
+            msg = smtp.message(self.cfg, self._mail(row))
+        except (ValueError, TypeError) as e:
+            # A row no message can be made of would hold back every later mail.
+            self._record(mail_id, FAILED, last_error=f"cannot build the message: {e}")
+            log.error("mail %s: cannot build the message: %s", mail_id, e)
+            return
 
         def committed_sending() -> None:
             self._set(mail_id, SENDING, attempts=attempts)

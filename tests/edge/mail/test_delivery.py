@@ -205,6 +205,7 @@ def test_retry_delays_double_up_to_the_maximum() -> None:
     assert [retry_delay(cfg, n) for n in range(1, 9)] == [
         60, 120, 240, 480, 960, 1920, 3600, 3600
     ]  # fmt: skip
+    assert retry_delay(cfg, 5000) == 3600  # no overflow after weeks of retries
 
 
 def test_health_numbers(outbox: Outbox, smtp_server: SmtpServer) -> None:
@@ -242,3 +243,21 @@ def test_international_addresses(outbox: Outbox, smtp_server: SmtpServer) -> Non
         ["jürgen@example.org"],
     ]
     assert smtp_server.received[1]["To"] == "jürgen@example.org"
+
+
+def test_a_row_no_message_can_be_made_of_fails_and_holds_back_nothing(
+    outbox: Outbox, smtp_server: SmtpServer
+) -> None:
+    outbox.worker.stop()
+    broken = outbox.enqueue(subject="broken")
+    outbox.box.db.write(  # e.g. written by a bug or by hand: a timestamp no parser takes
+        lambda conn: conn.execute(
+            "UPDATE mail_outbox SET created_at = 'yesterday' WHERE id = ?", [broken]
+        )
+    )
+    fine = outbox.enqueue(subject="fine")
+    outbox.worker.start()
+    row = outbox.wait_state(broken, "failed")
+    assert row["last_error"].startswith("cannot build the message:")
+    outbox.wait_state(fine, "sent")
+    assert [m["Subject"] for m in smtp_server.received] == ["fine"]
