@@ -29,14 +29,28 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("edge.errors",),
     ("edge.ledger", "edge._ledger_core"),
     ("edge.platform",),
-    ("edge.customers", "edge.money", "edge.invoices", "edge.security", "edge.devices"),
+    (
+        "edge.customers",
+        "edge.money",
+        "edge.invoices",
+        "edge.security",
+        "edge.devices",
+        "edge.mail",
+    ),
     ("edge.demo",),
     ("edge.api", "web"),
     ("edge.serving",),
     ("edge.cli",),
 )
 WEB_LIBRARIES = ("flask", "werkzeug")
-DOMAIN = ("edge.customers", "edge.money", "edge.invoices", "edge.security", "edge.devices")
+DOMAIN = (
+    "edge.customers",
+    "edge.money",
+    "edge.invoices",
+    "edge.security",
+    "edge.devices",
+    "edge.mail",
+)
 NO_WEB = (*DOMAIN, "edge.demo", "edge.platform", "edge.ledger", "edge.errors", "drivers")
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from edge import mail
 from edge.api.context import current_box
 from edge.platform.box import Box
 from edge.platform.version import VERSION
@@ -149,6 +150,11 @@ def addresses(box: Box) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def mail_state(box: Box) -> dict[str, object]:
+    """The SMTP outbox in one line: configured or not, and what waits or failed."""
+    return {"configured": mail.mail_configured(box.config), **mail.outbox_summary(box.db.reader())}
+
+
 def _uptime(box: Box) -> str:
     return fmt.duration(time.time() - box.started_at, lang())
 
@@ -171,6 +177,7 @@ def devices() -> str:
         fingerprint=tls.colons(fingerprint) if fingerprint else None,
         version=VERSION,
         uptime=_uptime(box),
+        mail_state=mail_state(box),
         terminals=terminals.list_terminals(box.db.reader()),
     )
 

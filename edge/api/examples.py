@@ -171,6 +171,7 @@ HEALTH: dict[str, Any] = {
     "version": "0.1.0",
     "db": "ok",
     "devices": {"nfc": "ok", "printer": "ok", "display": "ok"},
+    "mail": {"configured": True, "queued": 1, "failed": 0, "uncertain": 0, "oldest_queued_s": 42},
     "box_id": "5f08448abd9be3ee",
     "name": "Café Nord",
     "uptime_s": 3600,

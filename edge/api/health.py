@@ -8,6 +8,7 @@ from typing import Literal
 from flask import Response, json
 from pydantic import BaseModel
 
+from edge import mail
 from edge.api import examples as ex
 from edge.api.context import current_box
 from edge.api.openapi import openapi_document
@@ -25,15 +26,29 @@ class DevicesHealth(BaseModel):
     display: DeviceState
 
 
+class MailHealth(BaseModel):
+    configured: bool
+    queued: int = 0  # waiting, retrying or being sent
+    failed: int = 0
+    uncertain: int = 0  # may have been delivered: staff decide whether to resend
+    oldest_queued_s: int | None = None
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded", "error"]
     version: str
     db: Literal["ok", "full", "error"]
     devices: DevicesHealth
+    mail: MailHealth
     box_id: str
     name: str
     uptime_s: int
     tls_sha256: str | None = None
+
+
+def mail_state(conn: sqlite3.Connection) -> MailHealth:
+    configured = mail.mail_configured(current_box().config)
+    return MailHealth(configured=configured, **mail.outbox_summary(conn))
 
 
 def device_states() -> dict[str, str]:
@@ -49,7 +64,7 @@ def health() -> Health:
 
     Open. `status` is `ok`, `degraded` (a device is `offline` or `error`) or
     `error` (the database); device states are `ok`, `offline`, `error` or
-    `disabled`.
+    `disabled`. `mail` counts the SMTP outbox (it never changes `status`).
     """
     import time
 
@@ -60,8 +75,10 @@ def health() -> Health:
         box_id = box.box_id
         if box.db.probe_storage():
             db_state = "full"  # reads still answer; writes are refused (507)
+        mail_health = mail_state(box.db.reader())
     except sqlite3.Error:
         db_state, box_id = "error", ""
+        mail_health = MailHealth(configured=mail.mail_configured(box.config))
     devices = device_states()
     status: Literal["ok", "degraded", "error"] = "ok"
     if db_state == "error":
@@ -73,6 +90,7 @@ def health() -> Health:
         version=VERSION,
         db=db_state,
         devices=DevicesHealth(**devices),
+        mail=mail_health,
         box_id=box_id,
         name=box.config.box.name,
         uptime_s=int(time.time() - box.started_at),

@@ -18,6 +18,7 @@ from edge.cli import (  # noqa: F401  (imported for their commands)
     doctor,
     invoice_commands,
     ledger_commands,
+    mail_commands,
     provision_commands,
     security_commands,
     serve_commands,

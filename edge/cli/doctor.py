@@ -23,9 +23,10 @@ from typing import Literal
 import click
 import sqlite_utils
 
+from edge import mail
 from edge.cli.group import State, cli, emit, json_option, pass_state
 from edge.platform.config import Config, ConfigError, load_config
-from edge.platform.db import MIN_FREE_BYTES
+from edge.platform.db import MIN_FREE_BYTES, connect
 
 Status = Literal["ok", "warn", "fail"]
 ORDER: tuple[Status, ...] = ("ok", "warn", "fail")
@@ -42,6 +43,7 @@ BACKUP_WARN_AGE = timedelta(days=2)
 #: box_meta key the backup command records its last success under.
 LAST_BACKUP_KEY = "last_backup_at"
 BACKUP_FIX = "run `tilledge backup`; daily: `systemctl enable --now tilledge-backup.timer`"
+MAIL_STUCK_S = 3600  # a queued mail older than this: the server or the settings
 RENEW = "renew: `tilledge tls generate --force`, then re-pin the terminals"
 
 
@@ -90,6 +92,7 @@ def examine_config(config: Config, *, now: datetime | None = None) -> Report:
         certificate,
         service,
         devices,
+        mail_outbox,
         backup_age,
     ]
     for check in checks:
@@ -415,6 +418,57 @@ def devices(config: Config, now: datetime) -> list[Finding]:
                 )
             )
     return out
+
+
+def mail_outbox(config: Config, now: datetime) -> list[Finding]:
+    """The password file the sender reads, and mails that need a person."""
+    cfg = config.mail
+    if not cfg.host:
+        return [Finding("mail", "ok", "not configured: no e-mail is sent")]
+    out = []
+    if cfg.password_file:
+        secret = Path(cfg.password_file)
+        if not os.access(secret, os.R_OK):
+            out.append(
+                Finding(
+                    "mail",
+                    "fail",
+                    f"mail.password_file {secret} is missing or not readable",
+                    f"write the SMTP password to {secret}, readable by the service user",
+                )
+            )
+        elif secret.stat().st_mode & 0o077:
+            out.append(
+                Finding("mail", "warn", f"{secret} is readable by others", f"chmod 600 {secret}")
+            )
+    if config.db_path.exists():
+        conn = connect(config.db_path, readonly=True)
+        try:
+            summary = mail.outbox_summary(conn)
+        except sqlite3.Error:  # not migrated yet: the database check says so
+            summary = {"queued": 0, "failed": 0, "uncertain": 0, "oldest_queued_s": None}
+        finally:
+            conn.close()
+        stuck = summary["oldest_queued_s"] or 0
+        if summary["failed"] or summary["uncertain"]:
+            out.append(
+                Finding(
+                    "mail",
+                    "warn",
+                    f"{summary['failed']} failed, {summary['uncertain']} uncertain mail(s)",
+                    "`tilledge mail status` lists them; `tilledge mail resend ID` after a look",
+                )
+            )
+        if stuck > MAIL_STUCK_S:
+            out.append(
+                Finding(
+                    "mail",
+                    "warn",
+                    f"a mail has waited {stuck // 60} min (last error: `tilledge mail status`)",
+                    f"check the server and settings: `tilledge mail test {cfg.from_address}`",
+                )
+            )
+    return out or [Finding("mail", "ok", f"via {cfg.host}:{cfg.port} ({cfg.security})")]
 
 
 def backup_age(config: Config, now: datetime) -> list[Finding]:

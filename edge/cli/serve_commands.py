@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from edge import mail
 from edge.cli.group import State, cli, emit, fail, json_option, pass_state
 from edge.demo import box as demo
 from edge.platform.box import Box
@@ -114,6 +115,9 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
     boot.start_for_serve(
         box, host=host, port=bound_port, scheme=scheme, tls_fingerprint=fingerprint
     )
+    # The SMTP outbox sends from this process only (API workers queue through it).
+    if mail.attach(box) is None:
+        click.echo("mail: not configured ([mail] host), no mail is queued", err=True)
     sys.stderr.flush()
     try:
         server.serve_forever()

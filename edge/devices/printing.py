@@ -28,7 +28,6 @@ import dataclasses
 import json
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -43,10 +42,10 @@ from drivers.receipts import (
     checkout_receipt,
     text_document,
 )
-from edge.errors import StorageFull
 from edge.platform.clock import now_iso
 from edge.platform.config import Config
 from edge.platform.db import Database
+from edge.platform.outbox_worker import OutboxWorker
 
 log = logging.getLogger(__name__)
 
@@ -209,8 +208,10 @@ def latest_document_for(conn: sqlite3.Connection, kind: str, source_id: str) -> 
     return document_from_json(row["document"]) if row else None
 
 
-class PrintWorker:
+class PrintWorker(OutboxWorker):
     """Prints the outbox in order, one job at a time, in a daemon thread."""
+
+    thread_name = "print-outbox"
 
     def __init__(
         self,
@@ -222,22 +223,17 @@ class PrintWorker:
         give_up_s: float = 3600.0,
         idle_poll_s: float = 2.0,
     ) -> None:
+        super().__init__(idle_poll_s=idle_poll_s)
         self.db = db
         self.printer = printer
         self.publish = publish
         self.give_up_s = give_up_s
-        # Jobs queued by another process (the CLI) or missed wakes are found
-        # by this poll; in-process enqueues wake the worker at once.
-        self.idle_poll_s = idle_poll_s
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.retry = Backoff(RETRY_INITIAL_S, retry_max_s)
         self.printed = 0
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
-        if self._thread and self._thread.is_alive():
+        if self.running:
             return
         # A job left "printing" was interrupted by a crash or stop: it may be
         # partly on paper, but it was never confirmed — print it again.
@@ -247,16 +243,7 @@ class PrintWorker:
                 [now_iso()],
             )
         )
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="print-outbox", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._thread = None
+        self.start_thread()
 
     def wake(self, *, retry_now: bool = False) -> None:
         """New job committed, or (``retry_now``) the printer is back."""
@@ -267,7 +254,7 @@ class PrintWorker:
                     "UPDATE print_jobs SET next_attempt_at = 0 WHERE state = 'queued'"
                 )
             )
-        self._wake.set()
+        super().wake()
 
     # -- internals ---------------------------------------------------------
     def _emit(self, job_id: int, state: str, kind: str, reason: str | None = None) -> None:
@@ -281,7 +268,7 @@ class PrintWorker:
         except Exception:
             log.exception("receipt.status event failed")
 
-    def _next_job(self) -> tuple[sqlite3.Row | None, float | None]:
+    def next_due(self) -> tuple[sqlite3.Row | None, float | None]:
         """The first open job if due, else (None, seconds until one is due)."""
         row = (
             self.db.reader()
@@ -305,17 +292,10 @@ class PrintWorker:
     def _record_printed(self, job_id: int) -> None:
         # The paper is out; a full disk must not make the job print twice, so
         # the state is retried here instead of re-running the job.
-        warned = False
-        while True:
-            try:
-                self._set(job_id, PRINTED, printed_at=now_iso(), last_error=None)
-                return
-            except StorageFull:
-                if not warned:
-                    log.warning("print job %s printed; recording waits, the disk is full", job_id)
-                    warned = True
-                if self._stop.wait(1.0):
-                    return
+        self.keep_trying(
+            lambda: self._set(job_id, PRINTED, printed_at=now_iso(), last_error=None),
+            f"print job {job_id} printed",
+        )
 
     def _age_s(self, created_at: str) -> float:
         try:
@@ -324,28 +304,7 @@ class PrintWorker:
             return 0.0
         return time.time() - created.timestamp()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                row, wait = self._next_job()
-            except sqlite3.Error:
-                log.exception("print outbox: cannot read jobs")
-                row, wait = None, self.idle_poll_s
-            if row is None:
-                self._wake.wait(self.idle_poll_s if wait is None else min(wait, self.idle_poll_s))
-                self._wake.clear()
-                continue
-            try:
-                self._print(row)
-            except StorageFull:
-                # Health already says db: full; the job stays open and runs again.
-                log.warning("print outbox: job %s waits, the disk is full", row["id"])
-                self._stop.wait(1.0)
-            except Exception:  # a DB error here must not kill the worker
-                log.exception("print outbox: job %s", row["id"])
-                self._stop.wait(1.0)
-
-    def _print(self, row: sqlite3.Row) -> None:
+    def handle(self, row: sqlite3.Row) -> None:
         job_id, kind = row["id"], row["kind"]
         try:
             doc = document_from_json(row["document"])

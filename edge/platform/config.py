@@ -9,13 +9,21 @@ as a TOML literal when it is one (``5000``, ``true``, ``"x"``), else as text.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_PATH = Path("/etc/tilledge/tilledge.toml")
 ENV_FILE = "TILLEDGE_CONFIG"
@@ -242,6 +250,58 @@ class BackupConfig(_Section):
         return Path(self.dir) if self.dir else data_path.with_name(f"{data_path.name}-backups")
 
 
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` or a loopback address (no name is looked up)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class MailConfig(_Section):
+    """The SMTP outbox (edge/mail): empty ``host`` = no mail, nothing is queued."""
+
+    host: str = ""
+    port: int = Field(587, ge=1, le=65535)
+    # starttls: plain connect then STARTTLS (submission, 587); tls: implicit
+    # TLS (465); none: no encryption, allowed only to a loopback relay.
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    user: str = ""  # empty: no AUTH
+    # Read at every send, never copied into the database or a log.
+    password_file: str = ""
+    # PEM file of the CA (or the server's own certificate) to trust instead of
+    # the system's; for a relay with a private certificate.
+    ca_file: str = ""
+    from_address: str = ""
+    from_name: str = ""
+    timeout_s: float = Field(30.0, gt=0, le=600)
+    # Backoff after a temporary failure: retry_initial_s doubling up to
+    # retry_max_s; a mail not delivered within give_up_s of being queued is failed.
+    retry_initial_s: float = Field(60.0, gt=0, le=86400)
+    retry_max_s: float = Field(3600.0, gt=0, le=86400)
+    give_up_s: float = Field(3 * 86400.0, gt=0, le=90 * 86400)
+    # A sent mail's attachments (copies of documents archived elsewhere) are
+    # dropped after this many days; failed and uncertain ones are kept for a resend.
+    keep_attachments_days: int = Field(30, ge=1, le=3650)
+
+    @model_validator(mode="after")
+    def _usable(self) -> MailConfig:
+        if not self.host:
+            return self
+        if self.security == "none" and not is_loopback_host(self.host):
+            raise ValueError(
+                f'security = "none" sends the password and the invoices in clear text: '
+                f"only allowed to a loopback relay, not {self.host!r}"
+            )
+        if not self.from_address:
+            raise ValueError("from_address is required when host is set")
+        if self.password_file and not self.user:
+            raise ValueError("password_file without user: set user for SMTP AUTH")
+        return self
+
+
 class Config(_Section):
     box: BoxConfig = BoxConfig()
     server: ServerConfig = ServerConfig()
@@ -253,6 +313,7 @@ class Config(_Section):
     invoices: InvoicesConfig = InvoicesConfig()
     dunning: DunningConfig = DunningConfig()
     backup: BackupConfig = BackupConfig()
+    mail: MailConfig = MailConfig()
 
     @property
     def data_path(self) -> Path:

@@ -13,7 +13,6 @@ Flask in a bounded thread pool, event streams as coroutines.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import os
 import resource
@@ -34,6 +33,7 @@ from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server.embed import Server as EmbeddedGranian
 
+from edge.platform.config import is_loopback_host
 from edge.serving.front import Front
 from edge.serving.streams import StreamHub
 
@@ -61,13 +61,7 @@ def split_listen(listen: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+is_loopback = is_loopback_host  # one rule for every "loopback only"
 
 
 def sd_notify(message: str) -> None:

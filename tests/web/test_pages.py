@@ -428,3 +428,8 @@ def test_receipt_previews_from_the_print_outbox(cashier: Panel, staff: Box) -> N
 def test_anonymous_is_sent_to_login(client, path: str) -> None:  # type: ignore[no-untyped-def]
     resp = client.get(path, base_url=HTTPS)
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_devices_page_says_whether_mail_is_sent(cashier: Panel, staff: Box) -> None:
+    html = cashier.text("/devices")
+    assert "not configured ([mail] host): no e-mail is sent" in html

@@ -233,3 +233,48 @@ def m009_totp_secrets_sealed(db: sqlite_utils.Database) -> None:
 def m010_reminder_pdfs(db: sqlite_utils.Database) -> None:
     """A reminder letter, once rendered, is kept with its notice."""
     run_script(db, "ALTER TABLE dunning_notices ADD COLUMN pdf BLOB;")
+
+
+@migrations()
+def m011_mail_outbox(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- The SMTP outbox (edge/mail): a mail is written in the transaction of
+        -- what it reports (an issued invoice), the worker sends it after commit.
+        -- "sending" is committed before the DATA command: a row found in it at
+        -- start may have been accepted by the server and becomes "uncertain".
+        CREATE TABLE mail_outbox (
+            id              INTEGER PRIMARY KEY,
+            message_id      TEXT NOT NULL UNIQUE,       -- RFC 5322 Message-ID, <…@…>
+            recipient       TEXT NOT NULL,
+            subject         TEXT NOT NULL,
+            body            TEXT NOT NULL,              -- text/plain
+            state           TEXT NOT NULL DEFAULT 'queued'
+                            CHECK (state IN ('queued','sending','sent','retrying','failed',
+                                             'uncertain')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL DEFAULT 0,    -- unix time
+            last_error      TEXT,
+            ref_kind        TEXT NOT NULL DEFAULT '',   -- e.g. invoice
+            ref_id          TEXT NOT NULL DEFAULT '',
+            idempotency     TEXT UNIQUE,                -- same key: same row, one mail
+            created_at      TEXT NOT NULL,
+            queued_at       REAL NOT NULL,              -- unix time; give_up_s counts from here
+            updated_at      TEXT NOT NULL,
+            sent_at         TEXT
+        );
+        CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at)
+            WHERE state IN ('queued','retrying');
+        CREATE INDEX mail_outbox_ref ON mail_outbox (ref_kind, ref_id) WHERE ref_id != '';
+        CREATE TABLE mail_attachments (
+            id          INTEGER PRIMARY KEY,
+            mail_id     INTEGER NOT NULL REFERENCES mail_outbox (id),
+            position    INTEGER NOT NULL,
+            name        TEXT NOT NULL,
+            mime        TEXT NOT NULL,              -- e.g. application/pdf
+            content     BLOB NOT NULL,
+            UNIQUE (mail_id, position)
+        );
+        """,
+    )
