@@ -82,7 +82,7 @@ INVOICE_EXAMPLE = {
     "vat": 190, "prepaid": 0, "principal": 1190, "principal_paid": 0, "fees": 0,
     "fees_paid": 0, "interest": 0, "interest_paid": 0, "preceding_invoice_id": None,
     "preceding_number": None, "credit_note_id": None, "checkout_id": None, "notes": None,
-    "lines": [LINE_EXAMPLE], "pdf": True, "xml": True,
+    "lines": [LINE_EXAMPLE], "pdf": True, "xml": True, "mail": [],
     "created_at": "2026-12-04T10:00:00.000000Z", "created_by": "terminal:backoffice",
     "updated_at": "2026-12-04T10:00:00.000000Z", "updated_by": "terminal:backoffice",
 }  # fmt: skip
@@ -125,6 +125,17 @@ class InvoiceSummary(BaseModel):
     currency: str
 
 
+class InvoiceMail(BaseModel):
+    id: int
+    to: str
+    subject: str
+    state: str = Field(description="queued, sending, retrying, sent, failed or uncertain")
+    attempts: int
+    last_error: str | None
+    created_at: str
+    sent_at: str | None
+
+
 class Invoice(InvoiceSummary):
     model_config = _example(INVOICE_EXAMPLE)
 
@@ -147,6 +158,9 @@ class Invoice(InvoiceSummary):
     lines: list[InvoiceLine]
     pdf: bool = Field(description="a PDF/A-3 is stored (GET …/pdf)")
     xml: bool = Field(description="the CII XML is stored (GET …/xml)")
+    mail: list[InvoiceMail] = Field(
+        description="the invoice's and its reminders' e-mails, oldest first (empty: none sent)"
+    )
     created_at: str
     created_by: str
     updated_at: str

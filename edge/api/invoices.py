@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Response
 
+from edge import mail
 from edge.api import invoice_schemas as m
 from edge.api.auth import current_actor
 from edge.api.bounds import query_id
@@ -96,7 +97,12 @@ def run_dunning(body: m.DunningRunIn) -> Response:
     def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
         return dunning_run(conn, config, actor, on, dry_run=body.dry_run), 200
 
-    return commit(txn)
+    answer = commit(txn)
+    if not body.dry_run:  # the letters by e-mail, after the run's commit
+        box = current_box()
+        if reminders.queue_reminders(box.db, config):
+            mail.wake(box)
+    return answer
 
 
 @routes.get("/invoices/<invoice_id>", response=m.Invoice, errors=("not_found",))

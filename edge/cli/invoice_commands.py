@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from edge.cli.group import State, cli, emit, json_option, pass_state
+from edge.invoices import reminders
 from edge.invoices.book import box_date
 from edge.invoices.dunning import dunning_run
 from edge.platform.actor import Actor
@@ -32,6 +33,8 @@ def run_dunning(state: State, dry_run: bool, as_json: bool) -> None:
         result = box.db.write(
             lambda conn: dunning_run(conn, state.config, actor, on, dry_run=dry_run)
         )
+        mailed = 0 if dry_run else reminders.queue_reminders(box.db, state.config)
+    result["mailed"] = mailed
     lines = [
         f"{r['number']}: level {r['level']}, owed {r['owed']} by {r['deadline']}"
         for r in result["reminders"]
@@ -39,4 +42,6 @@ def run_dunning(state: State, dry_run: bool, as_json: bool) -> None:
     verb = "would send" if dry_run else "sent"
     skipped = ", ".join(f"{k} {v}" for k, v in result["skipped"].items() if v)
     summary = f"{verb} {result['count']} reminder(s)" + (f"; skipped: {skipped}" if skipped else "")
+    if mailed:
+        summary += f"; {mailed} queued by e-mail (the service sends them)"
     emit(as_json, result, "\n".join([*lines, summary]))

@@ -25,6 +25,7 @@ from edge.customers.lookup import customer_row
 from edge.customers.money_view import MoneyCustomer, load_for_money
 from edge.errors import Conflict, FieldErrors, NotFound
 from edge.invoices import figures as fig
+from edge.invoices import mailing
 from edge.invoices.document import (
     DocumentLine,
     InvoiceDocument,
@@ -356,11 +357,34 @@ def issue(conn: sqlite3.Connection, config: Config, actor: Actor, invoice_id: in
     doc = build_document(
         config, row, lines, customer, number=number, issue_date=today, due_date=due
     )
-    _freeze(conn, actor, invoice_id, doc, None, issue_xml(einvoice_view(doc)))
+    xml = issue_xml(einvoice_view(doc))
+    pdf = (
+        mailing.queue_invoice(conn, config, invoice_id, doc, einvoice_view(doc), xml)
+        if (mailing.wants_mail(config, customer, doc))
+        else None
+    )
+    _freeze(conn, actor, invoice_id, doc, pdf, xml)
     log_invoice(
         conn, actor, row["customer_id"], "issued", invoice_id=str(invoice_id), number=number
     )
     return number
+
+
+def _documents(
+    conn: sqlite3.Connection,
+    config: Config,
+    invoice_id: int,
+    doc: InvoiceDocument,
+    customer: sqlite3.Row,
+) -> tuple[bytes | None, bytes | None]:
+    """The validated XML (the issue fails without it) and, for an invoice
+    that is mailed, the PDF its queued mail carries."""
+    stated = einvoice_view(doc)
+    xml = issue_xml(stated)
+    pdf = None
+    if mailing.wants_mail(config, customer, doc):
+        pdf = mailing.queue_invoice(conn, config, invoice_id, doc, stated, xml)
+    return pdf, xml
 
 
 def _freeze(
@@ -476,7 +500,8 @@ def cancel(
         " -gross, discount_percent, -discount, -total FROM invoice_lines WHERE invoice_id = ?",
         [note_id, invoice_id],
     )
-    _freeze(conn, actor, note_id, doc, None, issue_xml(einvoice_view(doc)))
+    customer = customer_row(conn, row["customer_id"])
+    _freeze(conn, actor, note_id, doc, *_documents(conn, config, note_id, doc, customer))
     conn.execute(
         "UPDATE invoices SET state = 'cancelled', updated_at = ?, updated_by = ? WHERE id = ?",
         [actor.at, actor.name, invoice_id],

@@ -13,8 +13,9 @@ import sqlite3
 from datetime import date
 from typing import Any
 
+from edge import mail
 from edge.errors import NotFound
-from edge.invoices import book
+from edge.invoices import book, mailing
 from edge.invoices.dunning import BUSINESS_FLAT_FEE
 from edge.platform.config import Config
 from edge.platform.db import Database
@@ -89,3 +90,32 @@ def _render(config: Config, invoice: sqlite3.Row, notice: sqlite3.Row) -> bytes:
         language=doc.language,
     )
     return einvoice.render_reminder(reminder)
+
+
+def queue_reminders(db: Database, config: Config) -> int:
+    """Queue the mail of every reminder not yet queued whose customer gets
+    invoices by e-mail; how many were queued."""
+    if not mail.mail_configured(config):
+        return 0
+    todo = (
+        db.reader()
+        .execute(
+            "SELECT n.invoice_id, n.level FROM dunning_notices n"
+            " JOIN invoices i ON i.id = n.invoice_id JOIN customers c ON c.id = i.customer_id"
+            " WHERE c.email_invoices = 1 AND NOT EXISTS (SELECT 1 FROM mail_outbox m"
+            "   WHERE m.idempotency = 'reminder:' || n.invoice_id || ':' || n.level)"
+            " ORDER BY n.id"
+        )
+        .fetchall()
+    )
+    queued = 0
+    for invoice_id, level in todo:
+        doc = book.document_of(book.invoice_row(db.reader(), invoice_id))
+        if not doc.buyer.email:
+            continue
+        pdf = reminder_pdf(db, config, invoice_id, level)  # outside the writer
+        db.write(
+            lambda c, i=invoice_id, lv=level, d=doc, p=pdf: mailing.queue_reminder(c, i, lv, d, p)
+        )
+        queued += 1
+    return queued

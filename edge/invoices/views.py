@@ -11,6 +11,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
+from edge import mail
 from edge.invoices.book import OWING, box_date, invoice_row, line_rows
 from edge.platform.clock import now_iso
 from edge.platform.config import Config
@@ -65,6 +66,11 @@ def summary(row: sqlite3.Row, on: date, currency: str) -> dict[str, Any]:
     }
 
 
+def _mail_state(m: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "to", "subject", "state", "attempts", "last_error", "created_at", "sent_at")
+    return {k: m[k] for k in keys}
+
+
 def invoice_out(conn: sqlite3.Connection, config: Config, invoice_id: int) -> dict[str, Any]:
     row = invoice_row(conn, invoice_id)
     note = conn.execute(
@@ -109,6 +115,7 @@ def invoice_out(conn: sqlite3.Connection, config: Config, invoice_id: int) -> di
         ],
         pdf=row["xml"] is not None,  # the PDF is made from the XML on first need
         xml=row["xml"] is not None,
+        mail=[_mail_state(m) for m in mail.state_of(conn, "invoice", str(invoice_id))],
         created_at=row["created_at"],
         created_by=row["created_by"],
         updated_at=row["updated_at"],
