@@ -136,7 +136,8 @@ def event_text(e: dict[str, Any]) -> str:
     """One history event in words (the amounts in the box's currency)."""
     kind = str(e.get("event", ""))
     if kind == "payment":
-        return t("inv_ev_payment", amount=money(e.get("amount")), method=t("pay_" + e["method"]))
+        method = "pay_" + str(e.get("method"))  # listed in web/msgids.py
+        return t("inv_ev_payment", amount=money(e.get("amount")), method=t(method))
     if kind == "reminder":
         return t("inv_ev_reminder", level=e.get("level"), fee=money(e.get("fee")))
     if kind == "waived":
@@ -146,7 +147,8 @@ def event_text(e: dict[str, Any]) -> str:
         return t("inv_ev_cancelled", number=e.get("credit_note", ""), reason=e.get("reason", ""))
     if kind == "issued":
         return t("inv_ev_issued", number=e.get("number", ""))
-    return t("inv_ev_" + kind) if kind in ("draft", "draft_changed") else kind
+    key = "inv_ev_" + kind  # draft, draft_changed: listed in web/msgids.py
+    return t(key) if kind in ("draft", "draft_changed") else kind
 
 
 def waiver_errors(refusal: DomainError, row: sqlite3.Row) -> dict[str, str]:

@@ -72,7 +72,7 @@ def row(box: Box, iid: int) -> Any:
     return box.db.reader().execute("SELECT * FROM invoices WHERE id = ?", [iid]).fetchone()
 
 
-def _overdue(box: Box, cid: int, days: int = 30) -> int:
+def overdue_invoice(box: Box, cid: int, days: int = 30) -> int:
     """An invoice issued ``days`` ago (the clock moved back for its issue)."""
     iid = draft(box, cid)
     past = (date.today() - timedelta(days=days)).isoformat() + "T09:00:00.000000Z"
@@ -91,7 +91,7 @@ def customer(staff: Box) -> int:
 def test_the_tab_lists_number_amounts_status_level_and_sepa(
     manager_panel: Panel, staff: Box, customer: int
 ) -> None:
-    first, second = _overdue(staff, customer, 60), _overdue(staff, customer, 60)
+    first, second = overdue_invoice(staff, customer, 60), overdue_invoice(staff, customer, 60)
     staff.db.write(
         lambda c: c.execute("UPDATE invoices SET sepa_state = 'collected' WHERE id = ?", [first])
     )
@@ -410,7 +410,7 @@ def test_bad_new_invoice_input_is_a_field_error_and_no_draft(
 def test_the_dry_run_shows_what_would_happen_then_run_now(
     manager_panel: Panel, staff: Box, customer: int
 ) -> None:
-    iid = _overdue(staff, customer)
+    iid = overdue_invoice(staff, customer)
     html = manager_panel.text("/invoices/dunning")
     assert 'id="dun-dry"' in html and row(staff, iid)["number"] in html
     assert "Reminder 1" in html and "Sophie Beispiel" in html
@@ -429,6 +429,6 @@ def test_the_dry_run_shows_what_would_happen_then_run_now(
 def test_a_cashier_sees_the_dry_run_without_the_run_button(
     cashier: Panel, staff: Box, customer: int
 ) -> None:
-    _overdue(staff, customer)
+    overdue_invoice(staff, customer)
     html = cashier.text("/invoices/dunning")
     assert "Reminder 1" in html and "form-dunning" not in html
