@@ -71,6 +71,9 @@ def test_screenshots_of_the_invoice_pages(browser: Any, live: Live, shop: dict[s
         expect(page.locator("#dun-dry")).to_be_visible()
         shot(page, f"dunning-dry-run-{size}")  # first: a page that does not fit is seen too
         _fits(page)
+        page.goto(live.url + f"/invoices/new?customer={shop['customer']}")
+        shot(page, f"invoice-new-{size}")
+        _fits(page)
         page.goto(live.url + "/invoices")
         shot(page, f"invoices-list-{size}")  # first: a page that does not fit is seen too
         _fits(page)
