@@ -18,14 +18,14 @@ from edge.money import merge as merging
 from edge.platform.bounds import parse_row_id
 from edge.platform.clock import now_iso
 from web import customer_form as cf
-from web import queries
+from web import invoice_lists, queries
 from web.auth import current_actor, login_required
 from web.blueprint import bp
 from web.i18n import has, t
 from web.panel import expert
 from web.problems import text as problem_text
 
-TABS = ("general", "credit", "points", "purchases", "history")
+TABS = ("general", "credit", "points", "purchases", "invoices", "history")
 STATUSES = ("active", "inactive")
 TYPES = ("individual", "business")
 
@@ -115,6 +115,9 @@ def detail_context(customer: dict[str, Any], tab: str) -> dict[str, Any]:
         ctx["entries"] = queries.journal(conn, cid, ("points",))
     elif tab == "purchases":
         ctx["purchases"] = queries.purchases(conn, cid)
+    elif tab == "invoices":
+        ctx["f"] = invoice_lists.filters(request.args)
+        ctx["page"] = invoice_lists.listing(conn, ctx["f"], cid)
     elif tab == "history":
         ctx["history"] = service.history(conn, cid, limit=200, after=None, offset=0)["items"]
         ctx["field_label"] = _history_label

@@ -16,6 +16,7 @@ MSGIDS = (
     N_("tab_credit"),
     N_("tab_points"),
     N_("tab_purchases"),
+    N_("tab_invoices"),
     N_("tab_history"),
     # web.customer_form.SECTIONS, as t("sec_" ~ section).
     N_("sec_person"),
@@ -148,6 +149,32 @@ MSGIDS = (
     N_("hist_cards"),
     N_("hist_merged_from"),
     N_("hist_merged_into"),
+    # Invoices (web/invoices.py, web/invoice_lists.py, templates/invoices/): states as
+    # t("inv_state_" ~ state), SEPA states, payment methods, history events.
+    N_("inv_state_draft"),
+    N_("inv_state_open"),
+    N_("inv_state_partly_paid"),
+    N_("inv_state_paid"),
+    N_("inv_state_cancelled"),
+    N_("sepa_pending"),
+    N_("sepa_collected"),
+    N_("sepa_returned"),
+    N_("pay_cash"),
+    N_("pay_transfer"),
+    N_("pay_card"),
+    N_("pay_sepa"),
+    N_("pay_credit"),
+    N_("inv_ev_draft"),
+    N_("inv_ev_draft_changed"),
+    # Invoice form checks (web.invoice_forms, through web.customer_form.message).
+    N_("inv_err_quantity"),
+    N_("inv_err_no_lines"),
+    N_("inv_err_name_missing"),
+    # Invoice refusals by code (web.problems).
+    N_("problem_conflict"),
+    N_("problem_einvoice_invalid"),
+    N_("problem_validation_error"),
+    N_("problem_payment_exceeds_owed"),
     # Service refusals by code, and configured limits (web.problems).
     N_("problem_customer_blocked"),
     N_("problem_customer_inactive"),

@@ -21,7 +21,7 @@ from edge.api.problems import ApiError
 from edge.api.registry import api
 from edge.customers.service import parse_id
 from edge.errors import NotFound
-from edge.invoices import book, payments, reminders, render, views
+from edge.invoices import book, documents, payments, reminders, views
 from edge.invoices.dunning import dunning_run
 from edge.invoices.waivers import waive
 from edge.platform.actor import Actor
@@ -271,24 +271,11 @@ def _document(invoice_id: str, column: str, mimetype: str, suffix: str) -> Respo
     )
     if row is None or row["xml"] is None:
         raise ApiError(404, "not_found", f"invoice {invoice_id} has no {suffix} (not rendered)")
-    content = row[column]
-    if content is None:  # the PDF follows the issue; made once, on first need
-        content = _make_pdf(box, row)
+    # The PDF follows the issue; made once, on first need.
+    content = documents.pdf_for(box, row) if column == "pdf" else row[column]
     resp = Response(bytes(content), mimetype=mimetype)
     resp.headers["Content-Disposition"] = f'inline; filename="{row["number"]}.{suffix}"'
     return resp
-
-
-def _make_pdf(box: Any, row: Any) -> bytes:
-    pdf = render.pdf_of(book.einvoice_view(book.document_of(row)), bytes(row["xml"]))
-    if pdf is None:
-        raise ApiError(404, "not_found", f"invoice {row['id']} has no pdf (not rendered)")
-    box.db.write(
-        lambda c: c.execute(
-            "UPDATE invoices SET pdf = ? WHERE id = ? AND pdf IS NULL", [pdf, row["id"]]
-        )
-    )
-    return pdf
 
 
 def _document_route(suffix: str, mimetype: str, summary: str, example: str) -> None:

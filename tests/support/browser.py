@@ -58,7 +58,7 @@ def free_udp_port() -> int:
 
 
 @contextmanager
-def live_panel(data_dir: Path) -> Iterator[Live]:
+def live_panel(data_dir: Path, overrides: dict[str, Any] | None = None) -> Iterator[Live]:
     """Serve a fresh box over HTTPS on an ephemeral loopback port.
 
     HTTPS, as on a shop LAN: the session cookie is ``Secure``. The browser
@@ -75,6 +75,7 @@ def live_panel(data_dir: Path) -> Iterator[Live]:
             "devices.nfc.readers": [
                 {"name": "till-1", "uri": f"udp:127.0.0.1:{free_udp_port()}", "terminal": "t1"}
             ],
+            **(overrides or {}),
         },
         environ={},
     )
@@ -93,6 +94,17 @@ def live_panel(data_dir: Path) -> Iterator[Live]:
         server.stop()
         thread.join(10)
         box.close()
+
+
+@contextmanager
+def staffed_panel(data_dir: Path, overrides: dict[str, Any] | None = None) -> Iterator[Live]:
+    """:func:`live_panel` with a cashier ``cara`` and a manager ``max``."""
+    from tests.support.panel import add_user
+
+    with live_panel(data_dir, overrides) as lv:
+        add_user(lv.box, "cara", "cashier")
+        add_user(lv.box, "max", "manager")
+        yield lv
 
 
 def launch(playwright: Any) -> Any:

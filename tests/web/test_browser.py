@@ -21,8 +21,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from edge.money import service as money
 from edge.platform.clock import now_iso
-from tests.support.browser import SIZES, Live, launch, live_panel, missing, shot
-from tests.support.panel import PASSWORD, add_user, make_customer
+from tests.support.browser import SIZES, Live, launch, missing, shot, staffed_panel
+from tests.support.panel import PASSWORD, make_customer
 
 pytestmark = pytest.mark.browser
 
@@ -33,9 +33,7 @@ if WHY:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    with live_panel(tmp_path_factory.mktemp("panel") / "data") as lv:
-        add_user(lv.box, "cara", "cashier")
-        add_user(lv.box, "max", "manager")
+    with staffed_panel(tmp_path_factory.mktemp("panel") / "data") as lv:
         yield lv
 
 
