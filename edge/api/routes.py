@@ -7,6 +7,7 @@ from here, so no route is ever missing. May import every ``edge.api`` module.
 
 from edge.api import (  # noqa: F401  (imported for their routes)
     cards,
+    customer_exports,
     customers,
     devices,
     events,

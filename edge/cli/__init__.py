@@ -13,6 +13,7 @@ import os
 from edge.cli import (  # noqa: F401  (imported for their commands)
     backup_commands,
     customer_commands,
+    customer_io_commands,
     db_commands,
     device_commands,
     doctor,

@@ -211,3 +211,27 @@ def search(
         "total_exact": total <= TOTAL_LIMIT,
         "next": nxt,
     }
+
+
+def matching_ids(
+    conn: sqlite3.Connection, q: str, *, filters: Filters, region: str, batch: int = 500
+) -> Iterator[list[int]]:
+    """Every match's id in list order, ``batch`` at a time: the same walk as
+    :func:`search`, keyset-paged, so an export of a million customers holds one
+    batch at a time."""
+    branches = branches_for(conn, q, filters, region)
+    ids: list[int] = []
+    for _, _, row in _walk(conn, branches, None, batch):
+        ids.append(row["id"])
+        if len(ids) == batch:
+            yield ids
+            ids = []
+    if ids:
+        yield ids
+
+
+def count_matching(
+    conn: sqlite3.Connection, q: str, *, filters: Filters, region: str, cap: int
+) -> int:
+    """How many customers match, counted up to ``cap`` (``cap + 1`` means more)."""
+    return count(conn, branches_for(conn, q, filters, region), cap)

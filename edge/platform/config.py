@@ -110,6 +110,8 @@ class CustomersConfig(_Section):
     next_number: int = Field(10000, ge=1)
     age_alert_years: int = Field(18, ge=0, le=150)
     ssn_unique: bool = False
+    # Customer exports stay downloadable this long in <data_dir>/exports/.
+    export_keep_hours: int = Field(24, ge=1, le=24 * 30)
 
 
 class NfcReaderConfig(_Section):

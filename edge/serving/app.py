@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from edge.api.bounds import install as install_bounds
 from edge.api.problems import ApiError, problem, problem_response
+from edge.customers.io.exports import export_jobs
 from edge.errors import DomainError
 from edge.platform.box import Box
 from edge.platform.config import Config, load_config
@@ -38,6 +39,7 @@ def create_app(
     app.config["JSON_SORT_KEYS"] = False
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["tilledge"] = box
+    export_jobs(box)  # starts the hourly clean-up of <data_dir>/exports
 
     from edge.api.routes import api
 
