@@ -80,7 +80,7 @@ def update(
     Invoices already issued keep what they said."""
     row = subscription_row(conn, subscription_id)
     if row["status"] == "cancelled":
-        raise Conflict(f"subscription {subscription_id} is cancelled", status=row["status"])
+        raise Conflict(f"subscription {subscription_id} is cancelled")
     changes = {k: v for k, v in changes.items() if k in CHANGEABLE}
     if "end_date" in changes:
         _check_end(date.fromisoformat(row["start_date"]), changes["end_date"])
@@ -110,7 +110,6 @@ def _require(row: sqlite3.Row, status: str, verb: str) -> None:
     if row["status"] != status:
         raise Conflict(
             f"only an {status} subscription can be {verb}; this one is {row['status']}",
-            status=row["status"],
         )
 
 
@@ -147,7 +146,7 @@ def cancel(conn: sqlite3.Connection, config: Config, actor: Actor, subscription_
     day; no later period is billed. Before the start: nothing is billed."""
     row = subscription_row(conn, subscription_id)
     if row["status"] == "cancelled":
-        raise Conflict(f"subscription {subscription_id} is cancelled", status=row["status"])
+        raise Conflict(f"subscription {subscription_id} is cancelled")
     today = box_date(config, actor.at)
     start = date.fromisoformat(row["start_date"])
     n = period_index(start, row["interval"], today)
