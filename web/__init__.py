@@ -32,7 +32,18 @@ def init_app(app: Flask) -> None:
     from edge.platform.box import Box
 
     # Page modules register their views on import.
-    from web import auth, credit, customers, devices, groups, i18n, panel, prefs, views  # noqa: F401
+    from web import (  # noqa: F401
+        auth,
+        credit,
+        customers,
+        devices,
+        groups,
+        i18n,
+        panel,
+        prefs,
+        subscriptions,
+        views,
+    )
 
     box: Box = app.extensions["tilledge"]
     app.secret_key = auth.box_secret(box)
