@@ -25,32 +25,26 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("edge", "web", "drivers")
 
 # edge/__init__.py, bottom up: a module may import its own layer and those below.
+DOMAIN = (
+    "edge.customers",
+    "edge.money",
+    "edge.invoices",
+    "edge.subscriptions",
+    "edge.security",
+    "edge.devices",
+    "edge.mail",
+)
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("edge.errors",),
     ("edge.ledger", "edge._ledger_core"),
     ("edge.platform",),
-    (
-        "edge.customers",
-        "edge.money",
-        "edge.invoices",
-        "edge.security",
-        "edge.devices",
-        "edge.mail",
-    ),
+    DOMAIN,
     ("edge.demo",),
     ("edge.api", "web"),
     ("edge.serving",),
     ("edge.cli",),
 )
 WEB_LIBRARIES = ("flask", "werkzeug")
-DOMAIN = (
-    "edge.customers",
-    "edge.money",
-    "edge.invoices",
-    "edge.security",
-    "edge.devices",
-    "edge.mail",
-)
 NO_WEB = (*DOMAIN, "edge.demo", "edge.platform", "edge.ledger", "edge.errors", "drivers")
 
 

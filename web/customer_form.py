@@ -201,6 +201,18 @@ def _pydantic_message(err: dict[str, Any]) -> str:
     return str(err.get("msg", "invalid"))
 
 
+def field_errors(e: ValidationError) -> dict[str, str]:
+    """A model's refusal as the form shows it: the first error per field."""
+    errors: dict[str, str] = {}
+    for err in e.errors():
+        loc = str(err["loc"][0]) if err["loc"] else "form"
+        text = _pydantic_message(dict(err))
+        if err.get("type") == "string_pattern_mismatch":
+            text = field_message(loc, text)
+        errors.setdefault(loc, text)
+    return errors
+
+
 def parse(form: Any, names: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
     """Posted strings of ``names`` → (typed values, field errors).
 
@@ -240,11 +252,7 @@ def parse(form: Any, names: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
     try:
         model = CustomerFields.model_validate(clean)
     except ValidationError as e:
-        for err in e.errors():
-            loc = str(err["loc"][0]) if err["loc"] else "form"
-            text = _pydantic_message(dict(err))
-            if err.get("type") == "string_pattern_mismatch":
-                text = field_message(loc, text)
+        for loc, text in field_errors(e).items():
             errors.setdefault(loc, text)
         return clean, errors
     values = model.model_dump(include=set(clean))

@@ -14,18 +14,27 @@ from edge.api.problems import status_of
 from edge.customers import cards, service
 from edge.customers.validate import normalize_fields
 from edge.errors import DomainError, DuplicateCustomer, FieldErrors
+from edge.invoices.book import box_date
 from edge.money import merge as merging
 from edge.platform.bounds import parse_row_id
 from edge.platform.clock import now_iso
+from edge.subscriptions import store as subscriptions
 from web import customer_form as cf
-from web import invoice_lists, queries
+from web import fmt, invoice_lists, queries
 from web.auth import current_actor, login_required
 from web.blueprint import bp
-from web.i18n import has, t
+from web.i18n import has, lang, t
 from web.panel import expert
 from web.problems import text as problem_text
 
-TABS = ("general", "credit", "points", "purchases", "invoices", "history")
+TABS = ("general", "credit", "points", "purchases", "invoices", "history", "subscriptions")
+EXPERT_TABS = ("subscriptions",)  # shown in Expert mode only
+
+
+def visible_tabs() -> tuple[str, ...]:
+    return tuple(x for x in TABS if expert() or x not in EXPERT_TABS)
+
+
 STATUSES = ("active", "inactive")
 TYPES = ("individual", "business")
 
@@ -104,7 +113,8 @@ def load(customer_id: str) -> dict[str, Any]:
 def detail_context(customer: dict[str, Any], tab: str) -> dict[str, Any]:
     conn = current_box().db.reader()
     cid = int(customer["id"])
-    ctx: dict[str, Any] = {"c": customer, "tab": tab, "tabs": TABS, "config": current_box().config}
+    config = current_box().config
+    ctx: dict[str, Any] = {"c": customer, "tab": tab, "tabs": visible_tabs(), "config": config}
     if tab == "general":
         ctx["sections"] = cf.sections(expert())
         ctx["value"] = lambda f: customer.get(f.name)
@@ -121,6 +131,12 @@ def detail_context(customer: dict[str, Any], tab: str) -> dict[str, Any]:
     elif tab == "history":
         ctx["history"] = service.history(conn, cid, limit=200, after=None, offset=0)["items"]
         ctx["field_label"] = _history_label
+    elif tab == "subscriptions":
+        today = box_date(config, now_iso())
+        page = subscriptions.list_subscriptions(conn, config, today, customer_id=cid, limit=500)
+        ctx["subscriptions"] = page["items"]
+        ctx["today"] = today.isoformat()
+        ctx["amount_input"] = lambda m: fmt.minor_to_input(m, lang(), config.box.currency)
     return ctx
 
 
@@ -136,7 +152,7 @@ def _history_label(field: str) -> str:
 def customer_detail(customer_id: str) -> str:
     customer = load(customer_id)
     tab = request.args.get("tab", "general")
-    if tab not in TABS:
+    if tab not in visible_tabs():
         tab = "general"
     return render_template("customers/detail.html", **detail_context(customer, tab))
 

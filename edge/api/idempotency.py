@@ -16,10 +16,12 @@ from typing import Any
 
 from flask import Response, g, request
 
-from edge.api.auth import current_key_scope
+from edge.api.auth import current_actor, current_key_scope
 from edge.api.context import current_box
 from edge.api.problems import PROBLEM_MIME, ApiError, problem
 from edge.errors import DomainError
+from edge.platform.actor import Actor
+from edge.platform.clock import now_iso
 from edge.platform.idempotency import (
     IdemKey,
     Outcome,
@@ -29,7 +31,17 @@ from edge.platform.idempotency import (
     settle,
 )
 
-__all__ = ["PROBLEMS", "IdemKey", "Outcome", "commit", "from_request", "of_problem", "response"]
+__all__ = [
+    "PROBLEMS",
+    "IdemKey",
+    "Outcome",
+    "commit",
+    "commit_answering",
+    "from_request",
+    "of_problem",
+    "replayed",
+    "response",
+]
 
 MAX_KEY = 255
 
@@ -102,3 +114,38 @@ def commit(
     if body is not None and after is not None:
         after(body)
     return response(outcome)
+
+
+def replayed() -> Response | None:
+    """The answer already stored under the request's key, if any: for a route
+    that works in many transactions and records its answer only at the end
+    (the billing run), so a retry does not run again."""
+    key: IdemKey | None = g.get("idempotency")
+    if key is None:
+        return None
+    found = (
+        current_box()
+        .db.reader()
+        .execute("SELECT 1 FROM idempotency_keys WHERE scope = ? AND key = ?", [key.scope, key.key])
+        .fetchone()
+    )
+    if found is None:
+        return None
+    return commit(lambda conn: ({}, 200))  # finds the key: its replay (or a conflict)
+
+
+def commit_answering(
+    fn: Callable[[sqlite3.Connection, Actor], Any],
+    status: int,
+    answer: int | None,
+    out: Callable[[sqlite3.Connection, int], dict[str, Any]],
+) -> Response:
+    """:func:`commit` for a write by the request's actor that answers one
+    record: ``out(conn, id)`` of ``answer``, or of the id ``fn`` returns."""
+    actor = Actor(current_actor(), now_iso())
+
+    def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
+        named = fn(conn, actor)
+        return out(conn, named if answer is None else answer), status
+
+    return commit(txn)

@@ -16,7 +16,7 @@ from edge.api import invoice_schemas as m
 from edge.api.auth import current_actor
 from edge.api.bounds import query_id
 from edge.api.context import current_box
-from edge.api.idempotency import commit
+from edge.api.idempotency import commit, commit_answering
 from edge.api.problems import ApiError
 from edge.api.registry import api
 from edge.customers.service import parse_id
@@ -45,13 +45,9 @@ def _write(
     """Run ``fn`` in one write under the request's key; answer invoice
     ``answer``, or the one whose id ``fn`` returns."""
     config = current_box().config
-    actor = Actor(current_actor(), now_iso())
-
-    def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], int]:
-        named = fn(conn, actor)
-        return views.invoice_out(conn, config, named if answer is None else answer), status
-
-    return commit(txn)
+    return commit_answering(
+        fn, status, answer, lambda conn, iid: views.invoice_out(conn, config, iid)
+    )
 
 
 @routes.get("/invoices", query=m.InvoiceQuery, response=m.InvoicePage)

@@ -23,6 +23,7 @@ from edge.cli import (  # noqa: F401  (imported for their commands)
     provision_commands,
     security_commands,
     serve_commands,
+    subscription_commands,
     support_commands,
 )
 from edge.cli.group import PRIVATE_UMASK, cli, fail

@@ -161,8 +161,10 @@ def create_draft(
     prepaid: int = 0,
     operation_id: int | None = None,
     priced: list[dict[str, Any]] | None = None,
+    net_mode: bool | None = None,
 ) -> int:
-    """A draft for the customer; ``priced`` lines (a checkout's) are taken as they are."""
+    """A draft for the customer; ``priced`` lines (a checkout's) are taken as they are.
+    ``net_mode`` overrides the customer's (a subscription states its own)."""
     payer, priced_lines = (
         price_lines(conn, config, customer_id, lines)
         if priced is None
@@ -175,7 +177,7 @@ def create_draft(
     )
     invoice_id = int(cur.lastrowid or 0)
     _store_lines(conn, invoice_id, priced_lines)
-    _set_amounts(conn, invoice_id, payer.reverse_charge)
+    _set_amounts(conn, invoice_id, payer.reverse_charge if net_mode is None else net_mode)
     log_invoice(conn, actor, customer_id, "draft", invoice_id=str(invoice_id))
     return invoice_id
 

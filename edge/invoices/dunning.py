@@ -15,8 +15,9 @@ Rules as the box keeps them (docs/invoices.md "Dunning"):
   on the open principal for the days since it was last charged (first:
   since the due date): ``round_half_up(principal * bp * days / (10000 *
   365))``, so no day is charged twice.
-- Skipped: customers with ``do_not_dun``, invoices with a SEPA collection
-  pending, invoices owing nothing (paid meanwhile), invoices at level 3
+- Skipped: customers with ``do_not_dun``, invoices the bank collects (SEPA:
+  ``due`` for the next file or ``pending`` in one), invoices owing nothing
+  (paid meanwhile), invoices at level 3
   (the owner acts, "Mahnstufe 3").
 - Each reminder is a row of ``dunning_notices``: the invoice, what is owed
   (principal, fees, interest) and the new deadline (the run's day + the
@@ -76,7 +77,7 @@ def _reminder(row: sqlite3.Row, on: date, cfg: DunningConfig) -> Reminder | str:
     """The reminder ``row`` gets today, or why it gets none."""
     if row["do_not_dun"]:
         return "do_not_dun"
-    if row["sepa_state"] == "pending":
+    if row["sepa_state"] in ("due", "pending"):  # the bank collects it
         return "sepa_pending"
     level = row["dunning_level"] + 1
     if level > 3:

@@ -184,6 +184,7 @@ def test_every_input_has_a_label(manager_panel: Panel, staff: Box) -> None:
         f"/customers/{cid}",
         f"/customers/{cid}/edit",
         f"/customers/{cid}?tab=credit",
+        f"/customers/{cid}?tab=subscriptions",
         f"/customers/{cid}/merge",
         "/groups",
         "/devices",

@@ -278,3 +278,74 @@ def m011_mail_outbox(db: sqlite_utils.Database) -> None:
         );
         """,
     )
+
+
+@migrations()
+def m012_subscriptions(db: sqlite_utils.Database) -> None:
+    """Subscriptions (BACKOFFICE §10): each billed period is a row of
+    subscription_periods, unique per (subscription, period start), so the
+    database itself refuses a second invoice for a period. Pauses are kept
+    as intervals: a period starting in one is skipped, never billed later.
+
+    An issued subscription invoice with the SEPA flag waits for a collection
+    file as ``sepa_state = 'due'``: the column's CHECK is widened in place
+    (SQLite's documented way for a looser constraint, ALTER TABLE §7 — the
+    stored rows need no change)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE subscriptions (
+            id           INTEGER PRIMARY KEY,
+            customer_id  INTEGER NOT NULL REFERENCES customers(id),
+            description  TEXT NOT NULL,
+            amount       INTEGER NOT NULL CHECK (amount > 0),  -- gross, minor units
+            vat_rate_bp  INTEGER NOT NULL CHECK (vat_rate_bp BETWEEN 0 AND 10000),
+            interval     TEXT NOT NULL CHECK (interval IN ('monthly','quarterly','annually')),
+            start_date   TEXT NOT NULL,                         -- YYYY-MM-DD
+            end_date     TEXT,                                  -- no period starts on or after it
+            sepa         INTEGER NOT NULL DEFAULT 0,
+            net_mode     INTEGER NOT NULL DEFAULT 0,
+            status       TEXT NOT NULL DEFAULT 'active'
+                         CHECK (status IN ('active','paused','cancelled')),
+            cancel_at    TEXT,                      -- cancelled: the last day billed for
+            created_at   TEXT NOT NULL,
+            created_by   TEXT NOT NULL,
+            updated_at   TEXT NOT NULL,
+            updated_by   TEXT NOT NULL,
+            CHECK (end_date IS NULL OR end_date > start_date)
+        );
+        CREATE INDEX subscriptions_customer ON subscriptions (customer_id, id);
+        CREATE TABLE subscription_periods (
+            id              INTEGER PRIMARY KEY,
+            subscription_id INTEGER NOT NULL REFERENCES subscriptions(id),
+            period_start    TEXT NOT NULL,
+            period_end      TEXT NOT NULL,
+            invoice_id      INTEGER NOT NULL REFERENCES invoices(id),
+            created_at      TEXT NOT NULL,
+            UNIQUE (subscription_id, period_start)
+        );
+        CREATE TABLE subscription_pauses (
+            id              INTEGER PRIMARY KEY,
+            subscription_id INTEGER NOT NULL REFERENCES subscriptions(id),
+            paused_from     TEXT NOT NULL,  -- periods starting from this day are skipped …
+            resumed_on      TEXT,           -- … up to the day before this one (NULL: paused)
+            created_at      TEXT NOT NULL,
+            created_by      TEXT NOT NULL
+        );
+        CREATE INDEX subscription_pauses_sub ON subscription_pauses (subscription_id, id);
+        CREATE UNIQUE INDEX subscription_pauses_open ON subscription_pauses (subscription_id)
+            WHERE resumed_on IS NULL;
+        """,
+    )
+    (version,) = db.execute("PRAGMA schema_version").fetchone()
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute(
+        "UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = ?",
+        [
+            "sepa_state IN ('pending','collected','returned')",
+            "sepa_state IN ('due','pending','collected','returned')",
+            "invoices",
+        ],
+    )
+    db.execute(f"PRAGMA schema_version = {int(version) + 1}")
+    db.execute("PRAGMA writable_schema = OFF")
