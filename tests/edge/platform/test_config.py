@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from edge.platform import config as config_module
 from edge.platform.config import ConfigError, load_config
 
 
@@ -9,6 +10,12 @@ def write(tmp_path: Path, text: str) -> Path:
     p = tmp_path / "tilledge.toml"
     p.write_text(text, encoding="utf-8")
     return p
+
+
+@pytest.fixture(autouse=True)
+def no_installed_config(tmp_path, monkeypatch):
+    """The embedded defaults, whatever a package installed in /etc on this machine."""
+    monkeypatch.setattr(config_module, "DEFAULT_PATH", tmp_path / "absent.toml")
 
 
 def test_defaults_match_spec():
