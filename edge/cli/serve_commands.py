@@ -14,7 +14,7 @@ from edge.cli.group import State, cli, emit, fail, json_option, pass_state
 from edge.demo import box as demo
 from edge.platform.box import Box
 from edge.security import tls
-from edge.serving import boot, discovery, primary_writes, workers
+from edge.serving import boot, discovery, primary_writes, watchdog, workers
 from edge.serving.app import create_app
 from edge.serving.server import Server, is_loopback, sd_notify, split_listen
 
@@ -118,6 +118,12 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
     # The SMTP outbox sends from this process only (API workers queue through it).
     if mail.attach(box) is None:
         click.echo("mail: not configured ([mail] host), no mail is queued", err=True)
+    every = watchdog.interval()
+    if every is not None:  # under systemd with WatchdogSec=
+        local = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+        url = f"{scheme}://{local if ':' not in local else f'[{local}]'}:{bound_port}"
+        stop_pings = watchdog.start(box, watchdog.health_probe(url, every), sd_notify, every)
+        server.on_stop.append(stop_pings.set)
     sys.stderr.flush()
     try:
         server.serve_forever()
