@@ -91,6 +91,9 @@ install -D -m 0644 packaging/debian/copyright "$doc/copyright"
 install -D -m 0644 README.md "$doc/README.md"
 mkdir -p "$doc/docs"
 install -m 0644 docs/*.md "$doc/docs/"
+mkdir -p "$tree/usr/share/man/man1"
+gzip -9n <packaging/tilledge.1 >"$tree/usr/share/man/man1/tilledge.1.gz"
+chmod 0644 "$tree/usr/share/man/man1/tilledge.1.gz"
 install -D -m 0644 packaging/debian/lintian-overrides "$tree/usr/share/lintian/overrides/tilledge"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 {

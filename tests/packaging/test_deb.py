@@ -102,6 +102,13 @@ def test_package_is_for_this_machine(deb: Path) -> None:
         assert f"./lib/systemd/system/{unit.name}" in listing
 
 
+@pytest.mark.skipif(shutil.which("lintian") is None, reason="lintian missing")
+def test_lintian_is_clean(deb: Path) -> None:
+    # Remaining tags are overridden in packaging/debian/lintian-overrides, each with its reason.
+    res = run("lintian", "--fail-on", "warning,error", str(deb))
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
 def _answers(tmp: Path, port: int) -> Path:
     (tmp / "pw").write_text(PASSWORD + "\n")
     path = tmp / "answers.toml"
@@ -142,13 +149,18 @@ def _as_service_user(argv: list[str]) -> list[str]:
     return ["setpriv", f"--reuid={USER}", f"--regid={USER}", "--init-groups", "--", *argv]
 
 
-def _pinned_health(port: int, fingerprint: str, timeout: float = 60) -> dict[str, Any]:
+def _pinned_health(
+    service: subprocess.Popen[bytes], port: int, fingerprint: str, timeout: float = 60
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         try:
             sock = tls.pinned_connect("127.0.0.1", port, fingerprint)
             break
         except OSError:
+            if service.poll() is not None:
+                err = service.stderr.read().decode() if service.stderr else ""
+                raise AssertionError(f"the service exited {service.returncode}: {err}") from None
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
@@ -169,9 +181,10 @@ def _check_installed_files() -> None:
     for unit in [*ROOT.glob("systemd/*.service"), *ROOT.glob("systemd/*.timer")]:
         assert (UNIT_DIR / unit.name).read_text() == unit.read_text()
     assert Path("/usr/lib/sysusers.d/tilledge.conf").exists()
-    assert "/var/lib/tilledge 0700 tilledge tilledge" in Path(
-        "/usr/lib/tmpfiles.d/tilledge.conf"
-    ).read_text()
+    assert (
+        "/var/lib/tilledge 0700 tilledge tilledge"
+        in Path("/usr/lib/tmpfiles.d/tilledge.conf").read_text()
+    )
     assert Path("/lib/udev/rules.d/60-tilledge-nfc.rules").exists()
     assert Path("/etc/modprobe.d/tilledge-blacklist.conf").exists()
     assert CONFIG.read_text() == TEMPLATE
@@ -179,6 +192,9 @@ def _check_installed_files() -> None:
     assert str(CONFIG) in conffiles
     doc = Path("/usr/share/doc/tilledge")
     assert (doc / "copyright").exists() and (doc / "changelog.gz").exists()
+    # The venv is Debian's Python (the wheelhouse's target), not whatever
+    # python3 came first on root's PATH when dpkg ran postinst.
+    assert (APP / "venv/bin/python").resolve() == Path("/usr/bin/python3").resolve()
     version = ok("/usr/bin/tilledge", "--version").stdout
     assert version.split()[-1] in ok("dpkg-query", "-W", "-f=${Version}", PACKAGE).stdout
 
@@ -221,11 +237,9 @@ def test_install_provision_serve_remove_purge(deb: Path, clean_box: None, tmp_pa
 
     argv = _exec_start(UNIT_DIR / "tilledge.service")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(DATA), "LANG": "C.UTF-8"}
-    service = subprocess.Popen(
-        _as_service_user(argv), env=env, umask=0o077, stderr=subprocess.PIPE
-    )
+    service = subprocess.Popen(_as_service_user(argv), env=env, umask=0o077, stderr=subprocess.PIPE)
     try:
-        health = _pinned_health(port, fingerprint)
+        health = _pinned_health(service, port, fingerprint)
         assert health["status"] == "ok", health
         doctor = run(*_as_service_user(["/usr/bin/tilledge", "doctor", "--json"]), env=env)
         report = json.loads(doctor.stdout)
