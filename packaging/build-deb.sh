@@ -6,8 +6,9 @@
 #   target Python -> /opt/tilledge/wheels; postinst builds /opt/tilledge/venv
 #   from them with --no-index, so installing needs no network.
 #
-# Caches (a second build costs seconds): $BUILD/cargo-target (the Rust build),
-# $BUILD/pip-cache (downloaded wheels), $BUILD/pyenv (the target-Python venv).
+# Caches (a second build costs seconds): ledger_core/target (the Rust build,
+# shared with `make setup`), $BUILD/pip-cache (downloaded wheels), $BUILD/pyenv
+# (the target-Python venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,7 +22,7 @@ BUILD=${BUILD:-$ROOT/build/deb}
 OUT=${OUT:-$ROOT/dist}
 MAINTAINER=${MAINTAINER:-TillEdge team <tilledge@users.noreply.github.com>}
 ARCH=$(dpkg --print-architecture)
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$BUILD/cargo-target}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/ledger_core/target}
 export PIP_CACHE_DIR=$BUILD/pip-cache
 # Reproducible timestamps (changelog, gzip, dpkg-deb) from the last commit.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}

@@ -235,6 +235,14 @@ def test_install_provision_serve_remove_purge(deb: Path, clean_box: None, tmp_pa
     owner = pwd.getpwnam(USER).pw_uid
     assert all(p.lstat().st_uid == owner for p in DATA.rglob("*"))
 
+    # An upgrade is installing the package again: config and data stay, the
+    # venv is rebuilt, nothing here is started (not provisioned for a LAN).
+    provisioned_config = CONFIG.read_text()
+    ok("dpkg", "-i", str(deb))
+    assert CONFIG.read_text() == provisioned_config
+    assert (APP / "venv/bin/tilledge").exists()
+    _check_user_and_modes()
+
     argv = _exec_start(UNIT_DIR / "tilledge.service")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(DATA), "LANG": "C.UTF-8"}
     service = subprocess.Popen(_as_service_user(argv), env=env, umask=0o077, stderr=subprocess.PIPE)
