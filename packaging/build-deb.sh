@@ -15,7 +15,6 @@ ROOT=$PWD
 
 VENV=${VENV:-.venv}
 MATURIN=${MATURIN:-$VENV/bin/maturin}
-PYBABEL=${PYBABEL:-$VENV/bin/pybabel}
 # The interpreter postinst builds the venv with: Debian's, not the build venv's.
 TARGET_PY=${TARGET_PY:-/usr/bin/python3}
 BUILD=${BUILD:-$ROOT/build/deb}
@@ -24,15 +23,27 @@ MAINTAINER=${MAINTAINER:-TillEdge team <tilledge@users.noreply.github.com>}
 ARCH=$(dpkg --print-architecture)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/ledger_core/target}
 export PIP_CACHE_DIR=$BUILD/pip-cache
-# Reproducible timestamps (changelog, gzip, dpkg-deb) from the last commit.
+# The changelog entry is dated by the last commit, so a rebuild is the same.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 mkdir -p "$BUILD" "$OUT"
 
 step() { printf '==> %s\n' "$*" >&2; }
 
+# -- 0. a venv of the target Python: the build's tools, the wheelhouse's resolver -----
+step "build venv of $TARGET_PY"
+if ! "$BUILD/pyenv/bin/python" -c '' 2>/dev/null; then
+    rm -rf "$BUILD/pyenv"
+    "$TARGET_PY" -m venv "$BUILD/pyenv"
+fi
+pip=("$BUILD/pyenv/bin/python" -m pip --isolated --cache-dir "$PIP_CACHE_DIR")
+# Build tools only, not shipped: dependencies published only as sdists (pydes,
+# under nfcpy) are built into wheels here, and bookworm's setuptools needs the
+# `wheel` package for that; Babel compiles the catalogs.
+"${pip[@]}" install -q "wheel>=0.40,<1" "Babel>=2.16,<3" >&2
+
 # -- 1. our wheel: the Rust core, the Python packages, the compiled catalogs ---------
 step "wheel (maturin build --release)"
-"$PYBABEL" -q compile -d l10n/translations -D messages
+"$BUILD/pyenv/bin/pybabel" -q compile -d l10n/translations -D messages
 rm -rf "$BUILD/wheel"
 "$MATURIN" build --release -q -o "$BUILD/wheel" >&2
 wheel=$(ls "$BUILD"/wheel/tilledge-*.whl)
@@ -42,14 +53,6 @@ debversion=$(printf '%s' "$version" | sed -E 's/(a|b|rc|\.dev)([0-9]+)$/~\1\2/')
 
 # -- 2. the wheelhouse, resolved and built by the target Python's own pip -----------
 step "wheelhouse for $TARGET_PY"
-if ! "$BUILD/pyenv/bin/python" -c '' 2>/dev/null; then
-    rm -rf "$BUILD/pyenv"
-    "$TARGET_PY" -m venv "$BUILD/pyenv"
-fi
-pip=("$BUILD/pyenv/bin/python" -m pip --isolated --cache-dir "$PIP_CACHE_DIR")
-# Dependencies published only as sdists (pydes, under nfcpy) are built into
-# wheels here; bookworm's setuptools needs the `wheel` package for that.
-"${pip[@]}" install -q "wheel>=0.40,<1" >&2
 py_tag=$("$BUILD/pyenv/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
 py_minor=$("$BUILD/pyenv/bin/python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
 
@@ -82,9 +85,9 @@ install -D -m 0644 packaging/tilledge.tmpfiles "$tree/usr/lib/tmpfiles.d/tilledg
 install -D -m 0644 systemd/60-tilledge-nfc.rules "$tree/lib/udev/rules.d/60-tilledge-nfc.rules"
 install -D -m 0644 systemd/tilledge-blacklist.conf "$tree/etc/modprobe.d/tilledge-blacklist.conf"
 mkdir -p "$tree/etc/tilledge"
-PYTHONPATH=$ROOT "$VENV/bin/python" -c \
-    'import sys; from edge.platform.config_template import TEMPLATE; sys.stdout.write(TEMPLATE)' \
-    >"$tree/etc/tilledge/tilledge.toml"
+# The module is plain text (no imports): read it without the app's dependencies.
+"$BUILD/pyenv/bin/python" -c 'import runpy, sys; sys.stdout.write(runpy.run_path(sys.argv[1])["TEMPLATE"])' \
+    edge/platform/config_template.py >"$tree/etc/tilledge/tilledge.toml"
 chmod 0644 "$tree/etc/tilledge/tilledge.toml"
 
 doc=$tree/usr/share/doc/tilledge
