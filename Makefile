@@ -10,7 +10,7 @@ SRC_RS := $(foreach c,$(RS_CRATES),$(wildcard $(c)/src/*.rs $(c)/src/*/*.rs) $(c
 L10N   := l10n/translations
 PO     := $(wildcard $(L10N)/*/LC_MESSAGES/messages.po)
 
-.PHONY: setup run test test-rust test-python lint bench clean messages
+.PHONY: setup run test test-rust test-python lint bench clean messages deb
 
 setup: $(VENV)/.built
 
@@ -56,6 +56,11 @@ test: test-rust lint test-python
 
 bench: setup
 	$(VENV)/bin/pytest benchmarks -q
+
+# The Debian package for this machine's architecture: dist/tilledge_<version>_<arch>.deb
+# (packaging/README.md). Rust and wheel caches live in build/deb.
+deb: $(VENV)/bin/python
+	VENV=$(VENV) packaging/build-deb.sh
 
 clean:
 	rm -rf $(VENV) ledger_core/target edge/*.so $(DEMO) $(L10N)/*/LC_MESSAGES/*.mo
