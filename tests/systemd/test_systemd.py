@@ -76,3 +76,12 @@ def test_units_verify(tmp_path: Path, units: tuple[Path, ...]) -> None:
         timeout=60,
     )
     assert r.returncode == 0, r.stderr
+
+
+def test_every_unit_keeps_the_data_dir_private() -> None:
+    # Units sharing StateDirectory=tilledge must agree on its mode: systemd
+    # sets it at each unit's start, and the service's start-up check wants 0700.
+    for unit in sorted((ROOT / "systemd").glob("*.service")):
+        text = unit.read_text()
+        if "StateDirectory=tilledge" in text:
+            assert "StateDirectoryMode=0700" in text, unit.name
