@@ -22,6 +22,9 @@ DEMO_CONFIG = """\
 name = "TillEdge Demo"
 currency = "EUR"
 country = "DE"
+# A made-up shop: receipts and invoices need the seller's address and VAT id.
+address = ["Musterstraße 1", "12345 Musterstadt"]
+vat_id = "DE123456789"
 data_dir = {data_dir}
 
 [server]

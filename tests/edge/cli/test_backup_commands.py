@@ -48,6 +48,10 @@ def box(tmp_path: Path) -> Path:
     data = demo / "data"
     (data / "documents").mkdir()
     (data / "documents" / "R-2026-0001.pdf").write_bytes(b"%PDF-1.7 invoice")
+    conn = sqlite3.connect(data / "tilledge.db")
+    with conn:
+        conn.execute("UPDATE customers SET allow_invoice_payment = 1 WHERE id = 3")
+    conn.close()
     (data / "exports").mkdir()
     (data / "exports" / "customers.csv").write_text("number,name\n")
     return config
@@ -64,6 +68,9 @@ def state(config: Path) -> dict[str, Any]:
                 "SELECT customer_id, cash, bonus FROM balances ORDER BY 1"
             ).fetchall(),
             "journal": conn.execute("SELECT count(*), max(seq) FROM journal").fetchone(),
+            "invoices": conn.execute(
+                "SELECT number, state, gross, hex(xml) FROM invoices ORDER BY id"
+            ).fetchall(),
             "documents": sorted(p.name for p in (data / "documents").iterdir()),
         }
     finally:
@@ -93,6 +100,11 @@ def move_money_while_serving(config: Path) -> None:
     paid = {"amount": 1200, "receipt_no": "T1-000101"}
     status, body, _ = api_call(port, token, "POST", "/customers/2/payments", paid)
     assert status == 201, body
+    # On the house account: a checkout with an invoice tender issues an invoice.
+    sale = {"customer_id": "3", "lines": [{"name": "Kaffee", "unit_price": 1190,
+            "vat_rate_bp": 1900}], "tenders": [{"type": "invoice"}]}  # fmt: skip
+    status, body, _ = api_call(port, token, "POST", "/checkouts", sale)
+    assert status == 201, body
 
 
 def test_backup_wipe_restore_brings_everything_back(box: Path, tmp_path: Path) -> None:
@@ -117,6 +129,8 @@ def test_backup_wipe_restore_brings_everything_back(box: Path, tmp_path: Path) -
     before = state(box)
     assert before["customers"] == 20 and before["journal"][0] >= 6
     assert next(b for b in before["balances"] if b[0] == 1)[1] == 1700
+    ((number, invoice_state, _, xml),) = before["invoices"]
+    assert number.endswith("-00001") and invoice_state == "open" and xml
 
     data = load_config(box).data_path
     shutil.rmtree(data)
