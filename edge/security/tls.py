@@ -209,15 +209,6 @@ def pkcs8_key(info: CertInfo, directory: Path) -> Path:
     return out
 
 
-def ssl_adapter(info: CertInfo) -> Any:
-    """cheroot's builtin (stdlib ``ssl``) adapter, TLS 1.2 minimum."""
-    from cheroot.ssl.builtin import BuiltinSSLAdapter
-
-    adapter = BuiltinSSLAdapter(str(info.cert_path), str(info.key_path))
-    adapter.context.minimum_version = ssl.TLSVersion.TLSv1_2
-    return adapter
-
-
 def pinned_context() -> ssl.SSLContext:
     """A client context that skips chain validation *because* the caller pins."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -146,16 +146,11 @@ class Server:
         header_timeout: float = 10.0,
         streams_per_token: int = 8,
         streams_total: int = 1000,
-        ssl_adapter: Any = None,
     ) -> None:
         """``cert``: certificate and PKCS#8 key files (TLS). ``unix_socket``:
         listen there instead of host:port (the primary behind API workers,
         edge/serving/workers.py); ``outer`` wraps the WSGI app outside the
         concurrency limit."""
-        if ssl_adapter is not None and cert is None:
-            # An adapter object naming the files (``certificate``, ``private_key``),
-            # as in-process tests build one with tls.ssl_adapter().
-            cert = (Path(ssl_adapter.certificate), Path(ssl_adapter.private_key))
         self.app = app
         self.host, self.port, self.cert, self.unix_socket = host, port, cert, unix_socket
         self.header_timeout = header_timeout
@@ -184,14 +179,6 @@ class Server:
     @property
     def bound_port(self) -> int:
         return self.port
-
-    @property
-    def server(self) -> Server:
-        """The object whose ``serve()`` runs until ``stop()`` (tests run it in a thread)."""
-        return self
-
-    def serve(self) -> None:
-        self.serve_forever()
 
     def prepare(self) -> None:
         """Fail now (OSError) if the address cannot be bound; pick a port for ``:0``."""

@@ -1,4 +1,4 @@
-"""A live panel for browser tests: cheroot on 127.0.0.1 with a temp box, and
+"""A live panel for browser tests: the server (granian) on 127.0.0.1 with a temp box, and
 Debian's Chromium driven by Playwright (its own browser download does not
 work here, see ../shared/DESIGN.md)."""
 
@@ -84,7 +84,7 @@ def live_panel(data_dir: Path, overrides: dict[str, Any] | None = None) -> Itera
     box.services["tls_fingerprint"] = cert.fingerprint
     devices.attach(box)  # the real device service, on the simulated hardware above
     app = create_app(box=box)
-    server = Server(app, "127.0.0.1", 0, threads=8, ssl_adapter=tls.ssl_adapter(cert))
+    server = Server(app, "127.0.0.1", 0, threads=8, cert=(cert.cert_path, cert.key_path))
     server.prepare()
     thread = threading.Thread(target=server.serve_forever, name="live-panel", daemon=True)
     thread.start()

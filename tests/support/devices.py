@@ -1,4 +1,4 @@
-"""The whole service on loopback for device tests: a live cheroot server with
+"""The whole service on loopback for device tests: a live server (granian, as `tilledge serve`) with
 the device manager, an SSE client over real HTTP, a pty display and a TCP
 printer. Tests wait on conditions with deadlines, never on fixed sleeps."""
 
@@ -94,7 +94,7 @@ def device_config(data_dir: Path, **overrides: Any) -> Config:
 
 
 class Service:
-    """What ``tilledge serve`` runs: Box + app + devices + cheroot on 127.0.0.1:<free>."""
+    """What ``tilledge serve`` runs: Box + app + devices + the server on 127.0.0.1:<free>."""
 
     def __init__(self, config: Config, *, printer_status_s: float | None = None) -> None:
         self.box = Box.open(config)
@@ -109,7 +109,7 @@ class Service:
         # As Server.serve_forever does: a short GIL switch interval for the
         # writer and the device threads (see edge/server.py).
         sys.setswitchinterval(0.0005)
-        self.thread = threading.Thread(target=self.server.server.serve, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.token = str(
             self.box.db.write(lambda c: issue_token(c, "till-1", ["pos", "manager"]))["token"]

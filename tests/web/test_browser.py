@@ -1,5 +1,5 @@
 """The panel in a real browser: Debian's Chromium driven by Playwright against
-a live cheroot server (HTTPS on 127.0.0.1) with a temp box.
+a live server (granian, HTTPS on 127.0.0.1) with a temp box.
 
 Covers what issue 8 asks: login/logout, search as you type, creating a
 customer with a validation error then fixing it, a top-up that updates the

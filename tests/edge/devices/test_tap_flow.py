@@ -1,6 +1,6 @@
 """Card taps through the whole service: an emulated card over nfcpy's udp
 driver → reader thread → lookup → ``card.tapped`` on the live SSE stream
-(real HTTP, cheroot) → greeting bytes on the display's pty."""
+(real HTTP, granian) → greeting bytes on the display's pty."""
 
 from __future__ import annotations
 

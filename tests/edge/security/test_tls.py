@@ -1,4 +1,4 @@
-"""The box certificate, pinning against a real cheroot TLS server, and the
+"""The box certificate, pinning against the real TLS server (granian), and the
 serve command's refusal of plain HTTP off loopback."""
 
 from __future__ import annotations
@@ -43,10 +43,10 @@ def test_generated_certificate(cert: tls.CertInfo) -> None:
 
 
 @pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1:DeprecationWarning")
-def test_pinned_handshake_against_cheroot(app: Flask, cert: tls.CertInfo) -> None:
-    server = Server(app, "127.0.0.1", 0, threads=2, ssl_adapter=tls.ssl_adapter(cert))
+def test_pinned_handshake_against_the_server(app: Flask, cert: tls.CertInfo) -> None:
+    server = Server(app, "127.0.0.1", 0, threads=2, cert=(cert.cert_path, cert.key_path))
     server.prepare()
-    thread = threading.Thread(target=server.server.serve, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         port = server.bound_port
