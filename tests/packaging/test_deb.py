@@ -27,7 +27,7 @@ import pytest
 
 from edge.platform.config_template import TEMPLATE
 from edge.security import tls
-from tests.support.live import free_tcp_port, serve_env
+from tests.support.live import free_tcp_port, pinned_health, serve_env
 from tests.support.paths import ROOT
 
 pytestmark = [
@@ -170,16 +170,7 @@ def _pinned_health(
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
-    try:
-        sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: box\r\nConnection: close\r\n\r\n")
-        raw = b""
-        while chunk := sock.recv(65536):
-            raw += chunk
-    finally:
-        sock.close()
-    head, _, body = raw.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 200"), head
-    return dict(json.loads(body))
+    return pinned_health(sock)
 
 
 def _check_installed_files() -> None:

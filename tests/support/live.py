@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import time
@@ -147,3 +148,18 @@ def serving_healthy(config_path: Path, port: int) -> Iterator[subprocess.Popen[b
     with serving(config_path, stderr=subprocess.PIPE) as proc:
         wait_healthy(port, timeout=30, interval=0.2)
         yield proc
+
+
+def pinned_health(sock: ssl.SSLSocket) -> dict[str, Any]:
+    """``GET /api/v1/health`` on a socket already pinned to the box's
+    certificate (``edge.security.tls.pinned_connect``): the 200 body."""
+    try:
+        sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: box\r\nConnection: close\r\n\r\n")
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    finally:
+        sock.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    return dict(json.loads(body))

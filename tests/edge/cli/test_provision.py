@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.security import tls
-from tests.support.live import TILLEDGE, free_tcp_port, serve_env, serving
+from tests.support.live import TILLEDGE, free_tcp_port, pinned_health, serve_env, serving
 
 PASSWORD = "a-long-enough-Passw0rd!"
 
@@ -48,18 +48,8 @@ password_file = "{tmp / "pw"}"
     return path
 
 
-def pinned_health(port: int, fingerprint: str) -> dict[str, Any]:
-    sock = tls.pinned_connect("127.0.0.1", port, fingerprint)
-    try:
-        sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: box\r\nConnection: close\r\n\r\n")
-        raw = b""
-        while chunk := sock.recv(65536):
-            raw += chunk
-    finally:
-        sock.close()
-    head, _, body = raw.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 200"), head
-    return json.loads(body)
+def pinned_health_of(port: int, fingerprint: str) -> dict[str, Any]:
+    return pinned_health(tls.pinned_connect("127.0.0.1", port, fingerprint))
 
 
 def test_answers_file_provisions_a_box_that_serves_pinned_tls(tmp_path: Path) -> None:
@@ -75,7 +65,7 @@ def test_answers_file_provisions_a_box_that_serves_pinned_tls(tmp_path: Path) ->
     assert written["box"]["name"] == "Bäckerei Lind"
     assert "# listen = " in config.read_text()  # the template's comments stay
     with serving(config, stderr=subprocess.DEVNULL):
-        health = _wait(lambda: pinned_health(port, out["fingerprint"]))
+        health = _wait(lambda: pinned_health_of(port, out["fingerprint"]))
     assert health["status"] in ("ok", "degraded")
 
 
