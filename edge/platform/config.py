@@ -239,6 +239,27 @@ class DunningConfig(_Section):
     business_flat_fee: bool = False
 
 
+class SepaConfig(_Section):
+    """BACKOFFICE §10: the creditor of the SEPA direct debit files (docs/sepa.md).
+
+    Empty name/id/iban/bic: no file can be made (the pre-flight names the key);
+    the values are checked there, not here, so a box without SEPA still starts."""
+
+    creditor_name: str = Field("", max_length=70)
+    creditor_id: str = ""  # Gläubiger-Identifikationsnummer, e.g. DE98ZZZ09999999999
+    iban: str = ""
+    bic: str = ""
+    street: str = ""
+    building: str = ""
+    postcode: str = ""
+    town: str = ""
+    country: str = Field("DE", pattern=r"^[A-Z]{2}$")
+    # Days between the invoice (its pre-notification) and the collection date.
+    prenotification_days: int = Field(14, ge=1, le=365)
+    # Charged (minor units) on the invoice when the bank returns a debit.
+    return_fee: int = Field(0, ge=0, le=10**9)
+
+
 class BackupConfig(_Section):
     # Empty: <data_dir>-backups beside the data directory (/var/lib/tilledge-backups).
     dir: str = ""
@@ -314,6 +335,7 @@ class Config(_Section):
     security: SecurityConfig = SecurityConfig()
     invoices: InvoicesConfig = InvoicesConfig()
     dunning: DunningConfig = DunningConfig()
+    sepa: SepaConfig = SepaConfig()
     backup: BackupConfig = BackupConfig()
     mail: MailConfig = MailConfig()
 
