@@ -34,6 +34,7 @@ DOMAIN = (
     "edge.security",
     "edge.devices",
     "edge.mail",
+    "edge.sepa",
 )
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("edge.errors",),
