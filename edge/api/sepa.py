@@ -94,7 +94,8 @@ def get_sepa_file(file_id: str) -> dict[str, Any]:
 
 @routes.get(
     "/sepa/files/<file_id>/xml", content_type="application/xml", errors=("not_found",),
-    example='<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.008.001.08">…',
+    example='<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:'
+    'tech:xsd:pain.008.001.08">…',
 )  # fmt: skip
 def sepa_file_xml(file_id: str) -> Response:
     """The file as the bank takes it (pain.008.001.08 XML, as stored)"""
@@ -142,9 +143,7 @@ def return_sepa_collection(collection_id: str, body: m.ReturnIn) -> Response:
     )
 
 
-@routes.get(
-    "/customers/<customer_id>/mandates", response=m.MandateList, errors=("not_found",)
-)
+@routes.get("/customers/<customer_id>/mandates", response=m.MandateList, errors=("not_found",))
 def customer_mandates(customer_id: str) -> dict[str, Any]:
     """A customer's SEPA mandates, oldest first, with their status
 

@@ -95,9 +95,7 @@ def record_payment(
     return int(cur.lastrowid or 0)
 
 
-def reverse_payment(
-    conn: sqlite3.Connection, actor: Actor, payment_id: int, reason: str
-) -> None:
+def reverse_payment(conn: sqlite3.Connection, actor: Actor, payment_id: int, reason: str) -> None:
     """Undo a booked payment (a returned direct debit): the row stays, marked
     reversed, and what it settled is owed again. A credit payment is not
     reversed here — its stored value went through the journal."""

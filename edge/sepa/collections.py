@@ -31,6 +31,7 @@ from typing import Any
 from edge.customers.lookup import customer_row
 from edge.errors import Conflict, FieldErrors, NotFound
 from edge.invoices.book import OWING, invoice_row, log_invoice
+from edge.invoices.parties import buyer
 from edge.invoices.payments import record_payment, reverse_payment
 from edge.platform.actor import Actor
 from edge.platform.config import Config
@@ -68,10 +69,13 @@ def _owed(row: sqlite3.Row) -> int:
 def _mandate_for(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row | None:
     """The active mandate, else the newest one (expired or revoked: the
     pre-flight names it rather than the invoice silently staying behind)."""
-    return mandates.active_mandate(conn, customer_id) or conn.execute(
-        "SELECT * FROM sepa_mandates WHERE customer_id = ? ORDER BY id DESC LIMIT 1",
-        [customer_id],
-    ).fetchone()
+    return (
+        mandates.active_mandate(conn, customer_id)
+        or conn.execute(
+            "SELECT * FROM sepa_mandates WHERE customer_id = ? ORDER BY id DESC LIMIT 1",
+            [customer_id],
+        ).fetchone()
+    )
 
 
 def _due_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
@@ -85,12 +89,9 @@ def _debit(
     conn: sqlite3.Connection, config: Config, inv: sqlite3.Row, m: sqlite3.Row, made_on: date
 ) -> DirectDebit:
     c = customer_row(conn, inv["customer_id"])
-    amendment = mandates.amendment_of(m)
-    first = m["last_collected_on"] is None or (amendment is not None and amendment.other_bank)
+    first = m["last_collected_on"] is None  # FRST exactly once per mandate (pre-flight)
     issued = date.fromisoformat(inv["issue_date"])
     word = "Invoice" if c["preferred_language"] == "en" else "Rechnung"
-    name = (c["company_name"] if c["type"] == "business" and c["company_name"] else
-            " ".join(x for x in (c["first_name"], c["last_name"]) if x) or c["display_name"])  # fmt: skip
     return DirectDebit(
         invoice_id=int(inv["id"]),
         invoice_number=inv["number"],
@@ -101,22 +102,24 @@ def _debit(
         mandate_reference=m["reference"],
         mandate_signed_on=date.fromisoformat(m["signed_on"]),
         sequence="FRST" if first else "RCUR",
-        debtor_name=name or "",
+        debtor_name=buyer(c, config).name,
         debtor_iban=m["iban"],
         debtor_bic=m["bic"],
         debtor_address=PostalAddress(
-            town=c["city"] or "", country=(c["country"] or config.box.country).upper(),
-            street=c["street"] or "", building=c["house_number"] or "",
+            town=c["city"] or "",
+            country=(c["country"] or config.box.country).upper(),
+            street=c["street"] or "",
+            building=c["house_number"] or "",
             postcode=c["postal_code"] or "",
-        ),  # fmt: skip
+        ),
         collection_date=calendar.earliest_collection_date(
             made_on, issued, config.sepa.prenotification_days
         ),
-        mandate_status=mandates.status_on(m, made_on),
+        mandate_status=m["status"],  # expiry: the pre-flight counts the 36 months
         mandate_last_collected_on=(
             date.fromisoformat(m["last_collected_on"]) if m["last_collected_on"] else None
         ),
-        amendment=amendment,
+        amendment=mandates.amendment_of(m),
     )
 
 
@@ -138,12 +141,10 @@ def due_debits(
 
 def preview(conn: sqlite3.Connection, config: Config, made_on: date) -> dict[str, Any]:
     debits, failures = due_debits(conn, config, made_on)
-    failures += preflight.check(
-        creditor(config), debits, made_on, config.sepa.prenotification_days
-    )
+    failures += preflight.check(creditor(config), debits, made_on, config.sepa.prenotification_days)
     return {
         "made_on": made_on.isoformat(),
-        "debits": [debit_out(d) for d in debits],
+        "debits": [debit_out(d, made_on) for d in debits],
         "count": len(debits),
         "control_sum": sum(d.amount for d in debits),
         "failures": [failure_out(f) for f in failures],
@@ -151,11 +152,16 @@ def preview(conn: sqlite3.Connection, config: Config, made_on: date) -> dict[str
     }
 
 
-def debit_out(d: DirectDebit) -> dict[str, Any]:
+def debit_out(d: DirectDebit, made_on: date) -> dict[str, Any]:
+    last = d.mandate_last_collected_on
+    as_stored = {"status": d.mandate_status, "signed_on": d.mandate_signed_on.isoformat(),
+                 "last_collected_on": last and last.isoformat()}  # fmt: skip
+    status = mandates.status_on(as_stored, made_on)
     return {
         "invoice_id": str(d.invoice_id), "invoice_number": d.invoice_number,
-        "amount": d.amount, "sequence": d.sequence, "collection_date": d.collection_date.isoformat(),
-        "mandate_reference": d.mandate_reference, "mandate_status": d.mandate_status,
+        "amount": d.amount, "sequence": d.sequence,
+        "collection_date": d.collection_date.isoformat(),
+        "mandate_reference": d.mandate_reference, "mandate_status": status,
         "debtor_name": d.debtor_name, "debtor_iban": d.debtor_iban,
         "amended": d.amendment is not None,
     }  # fmt: skip
@@ -215,6 +221,15 @@ def _store(
     return file_id
 
 
+def _created(actor: Actor, made_on: date) -> datetime:
+    """The file's creation time: the actor's, on ``made_on`` (a file made
+    ahead for a later upload counts its dates from that day; never earlier)."""
+    at = datetime.fromisoformat(actor.at.replace("Z", "+00:00")).astimezone(UTC)
+    if made_on < at.date():
+        raise FieldErrors.one("date", f"a file is not made before today ({at.date()})")
+    return datetime.combine(made_on, at.timetz())
+
+
 def make_in(
     conn: sqlite3.Connection, config: Config, actor: Actor, made_on: date, key: str | None
 ) -> int:
@@ -230,7 +245,7 @@ def make_in(
     if not debits:
         raise Conflict("no invoice is due for direct debit", count=0)
     seq = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM sepa_files").fetchone()[0]
-    created = datetime.fromisoformat(actor.at.replace("Z", "+00:00")).astimezone(UTC)
+    created = _created(actor, made_on)
     message_id = f"TILLEDGE-{created:%Y%m%d}-{seq:06d}"
     f = pain008.build(
         creditor(config), debits, message_id, created,
@@ -256,7 +271,7 @@ def dry_run(conn: sqlite3.Connection, config: Config, actor: Actor, made_on: dat
         raise PreflightFailed(missing)
     if not debits:
         raise Conflict("no invoice is due for direct debit", count=0)
-    created = datetime.fromisoformat(actor.at.replace("Z", "+00:00")).astimezone(UTC)
+    created = _created(actor, made_on)
     return pain008.build(
         creditor(config), debits, f"TILLEDGE-{created:%Y%m%d}-DRYRUN", created,
         prenotification_days=config.sepa.prenotification_days,
@@ -338,9 +353,7 @@ def confirm(
             " WHERE id = ?",
             [actor.at, payment_id, r["id"]],
         )
-        conn.execute(
-            "UPDATE invoices SET sepa_state = 'collected' WHERE id = ?", [r["invoice_id"]]
-        )
+        conn.execute("UPDATE invoices SET sepa_state = 'collected' WHERE id = ?", [r["invoice_id"]])
     return {"file_id": str(file_id), "confirmed": len(due), "pending": len(rows) - len(due)}
 
 
@@ -385,9 +398,13 @@ def select_for_debit(conn: sqlite3.Connection, actor: Actor, invoice_id: int) ->
     """A manager puts an open invoice into the next file."""
     inv = invoice_row(conn, invoice_id)
     if inv["kind"] != "invoice" or inv["state"] not in OWING:
-        raise Conflict(f"invoice {inv['number'] or invoice_id} is {inv['state']}", state=inv["state"])
+        raise Conflict(
+            f"invoice {inv['number'] or invoice_id} is {inv['state']}", state=inv["state"]
+        )
     if inv["sepa_state"] in ("due", "pending"):
-        raise Conflict(f"invoice {inv['number']} is already {inv['sepa_state']}", state=inv["sepa_state"])
+        raise Conflict(
+            f"invoice {inv['number']} is already {inv['sepa_state']}", state=inv["sepa_state"]
+        )
     if mandates.active_mandate(conn, inv["customer_id"]) is None:
         raise Conflict("the customer has no active SEPA mandate", state=None)
     conn.execute(

@@ -10,7 +10,8 @@ same transaction. It keeps one ``active`` mandate row per customer in step:
   row takes the new values and ``amendment`` keeps the originals as last
   collected (a second change before the next file keeps the first
   originals), flagged once in the next file; an IBAN at another bank is
-  ``other_bank`` (SMNDA) and makes the next collection FRST;
+  ``other_bank`` (SMNDA; the sequence stays RCUR, as the EPC rulebook
+  allows since November 2016 and the pre-flight demands);
 - a new signature date with a new reference is a new mandate: the old one
   is revoked ("replaced");
 - clearing the reference revokes the mandate.
@@ -36,32 +37,22 @@ from edge.customers.lookup import customer_row
 from edge.errors import Conflict, FieldErrors, NotFound
 from edge.platform.actor import Actor
 from edge.sepa.model import Amendment
+from edge.sepa.preflight import EXPIRY_MONTHS, months_later
 
 FIELDS = ("iban", "bic", "sepa_mandate_reference", "sepa_mandate_date")
-EXPIRY_MONTHS = 36
 RETURN_REVOKES = ("MD01", "MD06")
 
 
-def _months_later(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError(d)  # pragma: no cover - day 28 exists in every month
-
-
 def expires_on(row: sqlite3.Row | dict[str, Any]) -> date:
-    """The day the mandate lapses unless collected before it."""
+    """The last day a file may still collect under the mandate (the
+    pre-flight's rule: 36 months after the last collection or signature)."""
     since = row["last_collected_on"] or row["signed_on"]
-    return _months_later(date.fromisoformat(since), EXPIRY_MONTHS)
+    return months_later(date.fromisoformat(since), EXPIRY_MONTHS)
 
 
 def status_on(row: sqlite3.Row | dict[str, Any], day: date) -> str:
     """The stored status, or ``expired`` once 36 months passed unused."""
-    if row["status"] == "active" and day >= expires_on(row):
+    if row["status"] == "active" and day > expires_on(row):
         return "expired"
     return str(row["status"])
 
@@ -78,7 +69,9 @@ def _bank(iban: str, bic: str | None) -> str:
 
 
 def _log(conn: sqlite3.Connection, actor: Actor, customer_id: int, event: str, **what: Any) -> None:
-    log_change(conn, customer_id, actor.name, actor.at, "sepa_mandate", None, {"event": event, **what})
+    log_change(
+        conn, customer_id, actor.name, actor.at, "sepa_mandate", None, {"event": event, **what}
+    )
 
 
 def active_mandate(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row | None:
@@ -109,7 +102,9 @@ def follow_customer(conn: sqlite3.Connection, actor: Actor, customer_id: int) ->
     ref, signed, iban, bic = (c["sepa_mandate_reference"], c["sepa_mandate_date"], c["iban"],
                               c["bic"] or None)  # fmt: skip
     current = active_mandate(conn, customer_id)
-    if current is not None and (not ref or signed != current["signed_on"] and ref != current["reference"]):
+    if current is not None and (
+        not ref or (signed != current["signed_on"] and ref != current["reference"])
+    ):
         revoke(conn, actor, int(current["id"]), "replaced" if ref else "removed from the customer")
         current = None
     if not ref:
