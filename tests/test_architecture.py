@@ -30,6 +30,7 @@ DOMAIN = (
     "edge.money",
     "edge.invoices",
     "edge.subscriptions",
+    "edge.sepa",
     "edge.security",
     "edge.devices",
     "edge.mail",

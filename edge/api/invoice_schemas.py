@@ -90,6 +90,7 @@ PAYMENT_EXAMPLE = {
     "id": "3", "invoice_id": "42", "method": "transfer", "amount": 1190, "to_fees": 0,
     "to_interest": 0, "to_principal": 1190, "operation_id": None, "reference": "Überweisung",
     "created_at": "2026-12-10T09:00:00.000000Z", "created_by": "terminal:backoffice",
+    "reversed_at": None, "reversed_reason": None,
 }  # fmt: skip
 
 
@@ -200,6 +201,8 @@ class InvoicePayment(BaseModel):
     reference: str | None
     created_at: str
     created_by: str
+    reversed_at: str | None = Field(None, description="a returned direct debit: owed again")
+    reversed_reason: str | None = None
 
 
 class PaymentResult(BaseModel):

@@ -106,6 +106,7 @@ STATUS: dict[str, int] = {
     "invoice_payment_not_allowed": 409,
     "credit_limit_exceeded": 409,
     "payment_exceeds_owed": 409,
+    "sepa_preflight_failed": 422,
     "einvoice_invalid": 422,
     "unavailable": 503,
     # 507, not 503: the outcome is known (nothing was written), and a till can

@@ -17,6 +17,7 @@ from edge.api import (  # noqa: F401  (imported for their routes)
     invoices,
     money,
     pairing,
+    sepa,
     subscriptions,
 )
 from edge.api.registry import api

@@ -22,6 +22,7 @@ from edge.cli import (  # noqa: F401  (imported for their commands)
     mail_commands,
     provision_commands,
     security_commands,
+    sepa_commands,
     serve_commands,
     subscription_commands,
     support_commands,

@@ -1,7 +1,9 @@
 """Writing a customer's master data: create, update (checked or already
 validated), status; every change is kept in the history and the search keys
 and phone indexes follow. Write functions take the writer's connection and
-never commit. Imports ``edge.errors``, ``edge.platform`` and the customer
+never commit; a change of the SEPA fields brings the customer's mandate in
+step (edge/sepa/mandates.py) in the same transaction. Imports
+``edge.errors``, ``edge.platform``, ``edge.sepa.mandates`` and the customer
 modules below it.
 """
 
@@ -17,7 +19,9 @@ from edge.customers.lookup import customer_row, memo
 from edge.customers.numbers import allocate_number
 from edge.customers.validate import check_record
 from edge.errors import Conflict, DuplicateCustomer, FieldErrors
+from edge.platform.actor import Actor
 from edge.platform.config import Config
+from edge.sepa import mandates
 
 MEMO = "third_party_memo"
 
@@ -83,6 +87,8 @@ def create_customer(
             [customer_id, record["third_party_memo"]],
         )
     log_change(conn, customer_id, actor, now, "created", None, record["customer_number"])
+    if record.get("sepa_mandate_reference"):
+        mandates.follow_customer(conn, Actor(actor, now), customer_id)
     return customer_id
 
 
@@ -169,6 +175,8 @@ def _write(
     for f, new in changes.items():
         old = old_memo if f == MEMO else r.from_db(f, row[f])
         log_change(conn, customer_id, actor, now, f, old, new)
+    if any(f in mandates.FIELDS for f in changes):  # the mandate follows, same transaction
+        mandates.follow_customer(conn, Actor(actor, now), customer_id)
 
 
 def set_status(

@@ -31,6 +31,7 @@ from edge.invoices.document import (
     InvoiceDocument,
     Party,
     PostalAddress,
+    SepaNotice,
     VatBreakdown,
 )
 from edge.invoices.numbering import take_number
@@ -303,6 +304,7 @@ def build_document(
     issue_date: date,
     due_date: date,
     preceding_number: str = "",
+    sepa: SepaNotice | None = None,
 ) -> InvoiceDocument:
     """The document an invoice says, frozen when it is issued."""
     net_mode = bool(row["net_mode"])
@@ -333,6 +335,7 @@ def build_document(
         notes=tuple(notes),
         reverse_charge=net_mode,
         preceding_number=preceding_number,
+        sepa=sepa,
         language=language,
     )
 
@@ -341,10 +344,18 @@ def document_json(doc: InvoiceDocument) -> str:
     return json.dumps(dataclasses.asdict(doc), default=str, ensure_ascii=False)
 
 
-def issue(conn: sqlite3.Connection, config: Config, actor: Actor, invoice_id: int) -> str:
+def issue(
+    conn: sqlite3.Connection,
+    config: Config,
+    actor: Actor,
+    invoice_id: int,
+    *,
+    sepa: SepaNotice | None = None,
+) -> str:
     """Give the draft its number, dates and frozen document, rendered and
     validated; a refused e-invoice raises and the caller's rollback takes
-    the number back with everything else."""
+    the number back with everything else. ``sepa``: the direct debit's
+    pre-notification the document states (edge/sepa/notice.py)."""
     row = _draft(conn, invoice_id)
     customer = customer_row(conn, row["customer_id"])
     load_for_money(conn, row["customer_id"], config).require_transactable()
@@ -357,7 +368,7 @@ def issue(conn: sqlite3.Connection, config: Config, actor: Actor, invoice_id: in
     due = today + timedelta(days=days)
     number = take_number(conn, config.invoices.number_format, today)
     doc = build_document(
-        config, row, lines, customer, number=number, issue_date=today, due_date=due
+        config, row, lines, customer, number=number, issue_date=today, due_date=due, sepa=sepa
     )
     xml = issue_xml(einvoice_view(doc))
     pdf = (
@@ -521,6 +532,12 @@ def cancel(
     return note_id
 
 
+def _notice(d: dict[str, Any] | None) -> SepaNotice | None:
+    if d is None:
+        return None
+    return SepaNotice(**{**d, "collection_date": date.fromisoformat(d["collection_date"])})
+
+
 def document_of(row: sqlite3.Row) -> InvoiceDocument:
     """The frozen document back from its JSON."""
     d = json.loads(row["document_json"])
@@ -539,6 +556,6 @@ def document_of(row: sqlite3.Row) -> InvoiceDocument:
             "lines": tuple(DocumentLine(**x) for x in d["lines"]),
             "vat": tuple(VatBreakdown(**x) for x in d["vat"]),
             "notes": tuple(d["notes"]),
-            "sepa": None,
+            "sepa": _notice(d.get("sepa")),
         }
     )

@@ -95,8 +95,35 @@ def record_payment(
     return int(cur.lastrowid or 0)
 
 
+def reverse_payment(conn: sqlite3.Connection, actor: Actor, payment_id: int, reason: str) -> None:
+    """Undo a booked payment (a returned direct debit): the row stays, marked
+    reversed, and what it settled is owed again. A credit payment is not
+    reversed here — its stored value went through the journal."""
+    pay_row = conn.execute("SELECT * FROM invoice_payments WHERE id = ?", [payment_id]).fetchone()
+    if pay_row is None or pay_row["reversed_at"] is not None or pay_row["method"] == "credit":
+        raise Conflict(f"payment {payment_id} cannot be reversed", payment_id=payment_id)
+    invoice_id = pay_row["invoice_id"]
+    row = invoice_row(conn, invoice_id)
+    conn.execute(
+        "UPDATE invoice_payments SET reversed_at = ?, reversed_reason = ? WHERE id = ?",
+        [actor.at, reason, payment_id],
+    )
+    conn.execute(
+        "UPDATE invoices SET fees_paid = fees_paid - ?, interest_paid = interest_paid - ?,"
+        " principal_paid = principal_paid - ?, state = ?, updated_at = ?, updated_by = ?"
+        " WHERE id = ?",
+        [pay_row["to_fees"], pay_row["to_interest"], pay_row["to_principal"],
+         "partly_paid" if row["principal_paid"] + row["fees_paid"] + row["interest_paid"]
+         > pay_row["amount"] else "open", actor.at, actor.name, invoice_id],
+    )  # fmt: skip
+    log_invoice(
+        conn, actor, row["customer_id"], "payment_reversed", invoice_id=str(invoice_id),
+        number=row["number"], payment_id=str(payment_id), amount=pay_row["amount"], reason=reason,
+    )  # fmt: skip
+
+
 _AS_STORED = ("method", "amount", "to_fees", "to_interest", "to_principal", "reference",
-              "created_at", "created_by")  # fmt: skip
+              "created_at", "created_by", "reversed_at", "reversed_reason")  # fmt: skip
 
 
 def payment_out(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:

@@ -9,8 +9,8 @@ service — that reached it first leaves nothing to do; the UNIQUE
 (subscription, period start) of the schema stops anything that slipped
 past. A crash loses at most the period being written, which the next run
 bills. Catch-up is the same loop: every missed period, each with its own
-dates. Imports ``edge.platform``, ``edge.ledger``, ``edge.invoices`` and
-the package.
+dates. Imports ``edge.platform``, ``edge.ledger``, ``edge.invoices``,
+``edge.sepa.notice`` and the package.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from edge.invoices import book
 from edge.platform.actor import Actor
 from edge.platform.config import Config
 from edge.platform.db import Database
+from edge.sepa.notice import notice_for
 from edge.subscriptions import schedule
 from edge.subscriptions.dates import label
 from edge.subscriptions.store import subscription_row
@@ -101,7 +102,10 @@ def bill_period(
     conn.execute(
         "UPDATE invoices SET delivery_date = ? WHERE id = ?", [period.period_start, invoice_id]
     )
-    number = book.issue(conn, config, actor, invoice_id)
+    notice = None
+    if row["sepa"]:  # the invoice is the pre-notification of its debit
+        notice = notice_for(conn, config, row["customer_id"], book.box_date(config, actor.at))
+    number = book.issue(conn, config, actor, invoice_id, sepa=notice)
     if row["sepa"]:  # picked up by the next SEPA collection file
         conn.execute("UPDATE invoices SET sepa_state = 'due' WHERE id = ?", [invoice_id])
     conn.execute(

@@ -349,3 +349,77 @@ def m012_subscriptions(db: sqlite_utils.Database) -> None:
     )
     db.execute(f"PRAGMA schema_version = {int(version) + 1}")
     db.execute("PRAGMA writable_schema = OFF")
+
+
+@migrations()
+def m016_sepa(db: sqlite_utils.Database) -> None:
+    """SEPA direct debit (BACKOFFICE §10, docs/sepa.md "Mandates and files").
+
+    A mandate row follows the customer's SEPA fields (edge/sepa/mandates.py);
+    ``amendment`` holds what the next file flags (the original reference /
+    IBAN as last collected) and is cleared by the file that sends it. A file
+    keeps its XML exactly as offered. One open (pending or confirmed)
+    collection per invoice is the partial UNIQUE index: two files never
+    collect the same invoice, whatever the writers do."""
+    run_script(
+        db,
+        """
+        CREATE TABLE sepa_mandates (
+            id                INTEGER PRIMARY KEY,
+            customer_id       INTEGER NOT NULL REFERENCES customers(id),
+            reference         TEXT NOT NULL UNIQUE,
+            signed_on         TEXT NOT NULL,                 -- YYYY-MM-DD
+            scheme            TEXT NOT NULL DEFAULT 'CORE' CHECK (scheme = 'CORE'),
+            status            TEXT NOT NULL DEFAULT 'active'
+                              CHECK (status IN ('active','revoked','expired')),
+            iban              TEXT NOT NULL,
+            bic               TEXT,
+            last_collected_on TEXT,                          -- a file's collection date
+            amendment         TEXT,                          -- JSON, pending for the next file
+            revoked_at        TEXT,
+            revoked_reason    TEXT,
+            created_at        TEXT NOT NULL,
+            created_by        TEXT NOT NULL,
+            updated_at        TEXT NOT NULL,
+            updated_by        TEXT NOT NULL
+        );
+        CREATE INDEX sepa_mandates_customer ON sepa_mandates (customer_id, id);
+        CREATE UNIQUE INDEX sepa_mandates_one_active ON sepa_mandates (customer_id)
+            WHERE status = 'active';
+        CREATE TABLE sepa_files (
+            id          INTEGER PRIMARY KEY,
+            message_id  TEXT NOT NULL UNIQUE,
+            created_at  TEXT NOT NULL,
+            created_by  TEXT NOT NULL,
+            count       INTEGER NOT NULL CHECK (count > 0),
+            control_sum INTEGER NOT NULL CHECK (control_sum > 0),   -- minor units
+            xml         BLOB NOT NULL,
+            sha256      TEXT NOT NULL,
+            idempotency TEXT UNIQUE              -- same key: the same file, made once
+        );
+        CREATE TABLE sepa_collections (
+            id              INTEGER PRIMARY KEY,
+            file_id         INTEGER NOT NULL REFERENCES sepa_files(id),
+            invoice_id      INTEGER NOT NULL REFERENCES invoices(id),
+            mandate_id      INTEGER NOT NULL REFERENCES sepa_mandates(id),
+            sequence        TEXT NOT NULL CHECK (sequence IN ('FRST','RCUR')),
+            amount          INTEGER NOT NULL CHECK (amount > 0),
+            collection_date TEXT NOT NULL,
+            end_to_end_id   TEXT NOT NULL,
+            state           TEXT NOT NULL DEFAULT 'pending'
+                            CHECK (state IN ('pending','confirmed','returned')),
+            payment_id      INTEGER REFERENCES invoice_payments(id),  -- the booked sepa payment
+            return_reason   TEXT,
+            returned_at     TEXT,
+            confirmed_at    TEXT,
+            UNIQUE (file_id, end_to_end_id)
+        );
+        CREATE INDEX sepa_collections_file ON sepa_collections (file_id, id);
+        CREATE UNIQUE INDEX sepa_collections_open ON sepa_collections (invoice_id)
+            WHERE state IN ('pending','confirmed');
+        -- A returned debit reverses its payment: the row stays, marked, and the
+        -- invoice's paid parts go back (GoBD: nothing booked is deleted).
+        ALTER TABLE invoice_payments ADD COLUMN reversed_at TEXT;
+        ALTER TABLE invoice_payments ADD COLUMN reversed_reason TEXT;
+        """,
+    )
