@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         invoices,
         panel,
         prefs,
+        sepa,
         subscriptions,
         views,
     )

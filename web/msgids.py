@@ -109,7 +109,10 @@ MSGIDS = (
     N_("help_discount_percent"),
     N_("help_credit_limit"),
     N_("help_payment_terms_days"),
+    N_("help_iban"),
+    N_("help_bic"),
     N_("help_sepa_mandate_reference"),
+    N_("help_sepa_mandate_date"),
     N_("help_blocked"),
     N_("help_card_uid"),
     # The gender field's options.
@@ -228,4 +231,19 @@ MSGIDS = (
     N_("no such group"),
     N_("required for a group"),
     N_("already registered"),
+    # web/templates/sepa*.html: t("sp_state_" ~ …), t("sp_reason_" ~ …)
+    # (web.sepa.STATES, web.sepa.RETURN_REASONS).
+    N_("sp_state_pending"),
+    N_("sp_state_confirmed"),
+    N_("sp_state_returned"),
+    N_("sp_reason_AC04"),
+    N_("sp_reason_AC06"),
+    N_("sp_reason_AG01"),
+    N_("sp_reason_AM04"),
+    N_("sp_reason_MD01"),
+    N_("sp_reason_MD06"),
+    N_("sp_reason_MS02"),
+    N_("sp_reason_MS03"),
+    N_("sp_reason_SL01"),
+    N_("problem_sepa_preflight_failed"),
 )
