@@ -1,4 +1,4 @@
-"""Collection files in the database (BACKOFFICE §10, docs/sepa.md "Files").
+"""Collection files in the database (BACKOFFICE §10, docs/sepa-collections.md).
 
 An invoice waits for a file as ``sepa_state = 'due'`` (a SEPA subscription
 invoice, or one a manager selected). :func:`make_file` collects every due
