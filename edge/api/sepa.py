@@ -1,5 +1,5 @@
-"""SEPA direct debit routes (BACKOFFICE §10, docs/sepa.md): what the next
-collection file would collect, making it (one transaction, once per
+"""SEPA direct debit routes (BACKOFFICE §10, docs/sepa-collections.md): what
+the next collection file would collect, making it (one transaction, once per
 ``Idempotency-Key``), the files and their XML, the bank's confirmation,
 returns, and the customers' mandates. All ``manager``: a file moves money."""
 

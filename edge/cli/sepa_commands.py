@@ -1,6 +1,6 @@
 """``tilledge sepa …``: collection files, bank confirmation, returns and
-mandates (docs/sepa.md). Safe beside the running service: each step is one
-write through the database's single-writer lock."""
+mandates (docs/sepa-collections.md). Safe beside the running service: each
+step is one write through the database's single-writer lock."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Collection files in the database (BACKOFFICE §10, docs/sepa.md "Files").
+"""Collection files in the database (BACKOFFICE §10, docs/sepa-collections.md).
 
 An invoice waits for a file as ``sepa_state = 'due'`` (a SEPA subscription
 invoice, or one a manager selected). :func:`make_file` collects every due
@@ -25,12 +25,12 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from edge.customers.lookup import customer_row
 from edge.errors import Conflict, FieldErrors, NotFound
-from edge.invoices.book import OWING, invoice_row, log_invoice
+from edge.invoices.book import OWING, box_date, invoice_row, log_invoice
 from edge.invoices.parties import buyer
 from edge.invoices.payments import record_payment, reverse_payment
 from edge.platform.actor import Actor
@@ -221,21 +221,27 @@ def _store(
     return file_id
 
 
-def _created(actor: Actor, made_on: date) -> datetime:
-    """The file's creation time: the actor's, on ``made_on`` (a file made
-    ahead for a later upload counts its dates from that day; never earlier)."""
-    at = datetime.fromisoformat(actor.at.replace("Z", "+00:00")).astimezone(UTC)
-    if made_on < at.date():
-        raise FieldErrors.one("date", f"a file is not made before today ({at.date()})")
-    return datetime.combine(made_on, at.timetz())
+def _created(config: Config, actor: Actor, made_on: date) -> datetime:
+    """The file's creation time: the actor's; a file made ahead for a later
+    upload (``made_on`` after today) counts from noon UTC of that day, which
+    is that day in every SEPA time zone. Never before today."""
+    today = box_date(config, actor.at)
+    if made_on < today:
+        raise FieldErrors.one("date", f"a file is not made before today ({today})")
+    if made_on == today:
+        return datetime.fromisoformat(actor.at.replace("Z", "+00:00")).astimezone(UTC)
+    return datetime.combine(made_on, time(12, tzinfo=UTC))
 
 
 def make_in(
-    conn: sqlite3.Connection, config: Config, actor: Actor, made_on: date, key: str | None
+    conn: sqlite3.Connection, config: Config, actor: Actor, made_on: date, key: str | None = None
 ) -> int:
+    """:func:`make_file` in the caller's write transaction: the new file's id
+    (or the one made under ``key`` before)."""
     again = _file_by_key(conn, key)
     if again is not None:
         return int(again["id"])
+    created = _created(config, actor, made_on)
     debits, missing = due_debits(conn, config, made_on)
     if missing:
         raise PreflightFailed(
@@ -245,7 +251,6 @@ def make_in(
     if not debits:
         raise Conflict("no invoice is due for direct debit", count=0)
     seq = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM sepa_files").fetchone()[0]
-    created = _created(actor, made_on)
     message_id = f"TILLEDGE-{created:%Y%m%d}-{seq:06d}"
     f = pain008.build(
         creditor(config), debits, message_id, created,
@@ -266,12 +271,12 @@ def make_file(
 
 def dry_run(conn: sqlite3.Connection, config: Config, actor: Actor, made_on: date) -> bytes:
     """The XML the next file would have, stored nowhere (``tilledge sepa file --dry-run``)."""
+    created = _created(config, actor, made_on)
     debits, missing = due_debits(conn, config, made_on)
     if missing:
         raise PreflightFailed(missing)
     if not debits:
         raise Conflict("no invoice is due for direct debit", count=0)
-    created = _created(actor, made_on)
     return pain008.build(
         creditor(config), debits, f"TILLEDGE-{created:%Y%m%d}-DRYRUN", created,
         prenotification_days=config.sepa.prenotification_days,
@@ -331,6 +336,9 @@ def confirm(
 ) -> dict[str, Any]:
     """The bank collected: book a ``sepa`` payment for each pending
     collection of the file due by ``on``; those later stay pending."""
+    today = box_date(config, actor.at)
+    if on > today:
+        raise FieldErrors.one("date", f"the bank cannot have confirmed after today ({today})")
     file_row(conn, file_id)
     rows = conn.execute(
         "SELECT * FROM sepa_collections WHERE file_id = ? AND state = 'pending' ORDER BY id",

@@ -1,4 +1,5 @@
-"""SEPA mandates in the database (BACKOFFICE §10, docs/sepa.md "Mandates").
+"""SEPA mandates in the database (BACKOFFICE §10; docs/sepa-collections.md,
+"Mandates").
 
 The customer record is the editing surface: its ``iban``, ``bic``,
 ``sepa_mandate_reference`` and ``sepa_mandate_date`` are what a shop types

@@ -353,7 +353,7 @@ def m012_subscriptions(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m016_sepa(db: sqlite_utils.Database) -> None:
-    """SEPA direct debit (BACKOFFICE §10, docs/sepa.md "Mandates and files").
+    """SEPA direct debit (BACKOFFICE §10, docs/sepa-collections.md).
 
     A mandate row follows the customer's SEPA fields (edge/sepa/mandates.py);
     ``amendment`` holds what the next file flags (the original reference /
