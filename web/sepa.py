@@ -19,15 +19,16 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from edge.api.context import current_box
-from edge.errors import NotFound
+from edge.errors import DomainError, NotFound
 from edge.invoices.book import box_date
 from edge.platform.actor import Actor
 from edge.platform.bounds import parse_row_id
 from edge.platform.clock import now_iso
 from edge.sepa import collections
+from web import fmt
 from web.auth import login_required
 from web.blueprint import bp
-from web.i18n import t
+from web.i18n import lang, t
 from web.invoices import submit
 from web.problems import text as problem_text
 
@@ -99,7 +100,8 @@ def sepa_make_file() -> Response:
         lambda conn, actor: collections.make_in(conn, config, actor, today, None),
     )
     if refusal is not None:
-        flash(problem_text(refusal), "error")
+        # Nothing due (a second tab made the file): the generic sentence speaks of invoices.
+        flash(t("sp_none_due") if refusal.code == "conflict" else problem_text(refusal), "error")
         return redirect(url_for("web.sepa"))
     if file_id is None:  # the same form sent again: the file it made is listed
         return redirect(url_for("web.sepa"))
@@ -152,10 +154,22 @@ def sepa_confirm(file_id: str) -> Response:
 
     refusal, result = submit("sepa_confirm", (fid, on.isoformat()), run)
     if refusal is not None:
-        flash(problem_text(refusal), "error")
+        flash(_confirm_refusal(refusal), "error")
     elif result is not None:
         flash(t("sp_confirmed", n=result["confirmed"], pending=result["pending"]), "ok")
     return redirect(url_for("web.sepa_file", file_id=fid))
+
+
+def _confirm_refusal(refusal: DomainError) -> str:
+    # The generic sentences speak of invoices; these say what the bank step needs.
+    if refusal.code == "conflict":
+        first = refusal.numbers.get("collection_date")
+        if first:
+            return t("sp_err_not_yet", date=fmt.day(first, lang()))
+        return t("sp_err_nothing_pending")
+    if refusal.code == "validation_error":
+        return t("sp_err_future")
+    return problem_text(refusal)
 
 
 @bp.route("/sepa/collections/<collection_id>/return", methods=["POST"])

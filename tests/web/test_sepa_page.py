@@ -5,6 +5,7 @@ and returns with a reason code; de and en; the mandate fields' help texts."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from edge.platform.box import Box
 from edge.platform.config import Config, load_config
 from edge.sepa import pain008
 from tests.support.panel import Panel
-from tests.web.sepa_setup import OVERRIDES, due_invoice
+from tests.web.sepa_setup import OVERRIDES, due_invoice, file_made_on, today
 from web import msgids
 from web import sepa as page
 
@@ -97,17 +98,20 @@ def test_a_preflight_failure_names_invoice_and_field(manager_panel: Panel, staff
 
 
 def test_bank_confirmed_then_a_return_revokes_the_mandate(manager_panel: Panel, staff: Box) -> None:
-    inv = due_invoice(staff)
-    _, location = _make(manager_panel)
-    fid = location.rsplit("/", 1)[1]
+    # Invoiced 40 days ago, the file made 30 days ago: collected by now.
+    inv = due_invoice(staff, days_ago=40)
+    fid = file_made_on(staff, today(staff) - timedelta(days=30))
     detail = manager_panel.text(f"/sepa/files/{fid}")
     (coll,) = staff.db.reader().execute("SELECT * FROM sepa_collections").fetchall()
     too_early = {"on": inv["issue_date"], "nonce": _nonce(detail, "form-sepa-confirm")}
     manager_panel.post(f"/sepa/files/{fid}/confirm", too_early, token_from=f"/sepa/files/{fid}")
+    assert "Nothing to confirm yet: the first collection date is" in manager_panel.text(
+        f"/sepa/files/{fid}"
+    )
     assert staff.db.reader().execute("SELECT state FROM sepa_collections").fetchone()[0] == (
         "pending"
     )
-    on = {"on": coll["collection_date"], "nonce": _nonce(detail, "form-sepa-confirm") + "x"}
+    on = {"on": today(staff).isoformat(), "nonce": _nonce(detail, "form-sepa-confirm") + "x"}
     r = manager_panel.post(f"/sepa/files/{fid}/confirm", on, token_from=f"/sepa/files/{fid}")
     assert r.status_code == 302
     detail = manager_panel.text(f"/sepa/files/{fid}")
