@@ -50,6 +50,7 @@ class GeocodeWorker(OutboxWorker):
         self.db = box.db
         self.cfg = box.config.geocoding
         self.requests = 0  # sent to the service (the cache answers the rest)
+        self.handled = 0  # pending addresses taken up, however it ended
         self._last_request = float("-inf")  # time.monotonic() of the last one
         self._paused_until = 0.0  # time.time() before which a 429 says wait
 
@@ -102,6 +103,12 @@ class GeocodeWorker(OutboxWorker):
             self._last_request = time.monotonic()
 
     def handle(self, row: sqlite3.Row) -> None:
+        try:
+            self._handle(row)
+        finally:
+            self.handled += 1
+
+    def _handle(self, row: sqlite3.Row) -> None:
         key = row["geo_key"]
         outcome = self._cached(key)
         fresh = outcome is None
