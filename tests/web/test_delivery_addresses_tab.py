@@ -91,3 +91,17 @@ def test_another_customers_address_is_not_found(cashier: Panel, staff: Box) -> N
     r = cashier.post(f"/customers/{other}/addresses/{row['id']}/delete", token_from=_tab(other))
     assert r.status_code == 404
     assert len(_rows(staff)) == 1
+
+
+def test_the_purchases_tab_shows_where_a_sale_was_delivered(
+    cashier: Panel, staff: Box, pos
+) -> None:  # type: ignore[no-untyped-def]
+    cid = make_customer(staff)
+    address = pos.post(f"/customers/{cid}/addresses", FORM).get_json()
+    line = {"quantity": "1", "unit_price": 500, "vat_rate_bp": 1900}
+    r = pos.post("/checkouts", {"customer_id": str(cid), "lines": [line],
+                                "tenders": [{"type": "cash", "amount": 500}],
+                                "delivery_address_id": address["id"]})  # fmt: skip
+    assert r.status_code == 201, r.get_json()
+    page = cashier.text(f"/customers/{cid}?tab=purchases")
+    assert "Delivered to Zuhause: Hauptstraße 5a, 80331 München, DE" in page
