@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
         credit,
         customer_exports,
         customers,
+        delivery_addresses,
         devices,
         groups,
         i18n,

@@ -17,6 +17,7 @@ MSGIDS = (
     N_("tab_points"),
     N_("tab_purchases"),
     N_("tab_invoices"),
+    N_("tab_addresses"),
     N_("tab_history"),
     N_("tab_subscriptions"),
     # web/templates/customers/tab_subscriptions.html: t("interval_" ~ …),
@@ -165,6 +166,15 @@ MSGIDS = (
     N_("hist_created"),
     N_("hist_status"),
     N_("hist_cards"),
+    N_("hist_delivery_addresses"),
+    # web/templates/customers/tab_addresses.html: t("geo_" ~ geo_state),
+    # edge.customers.delivery.fields.GeoState.
+    N_("geo_none"),
+    N_("geo_pending"),
+    N_("geo_found"),
+    N_("geo_not_found"),
+    N_("geo_failed"),
+    N_("geo_manual"),
     N_("hist_merged_from"),
     N_("hist_merged_into"),
     # Invoices (web/invoices.py, web/invoice_lists.py, templates/invoices/): states as

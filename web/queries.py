@@ -93,7 +93,7 @@ def journal(
 def purchases(conn: sqlite3.Connection, customer_id: int, limit: int = 100) -> dict[str, Any]:
     """The newest purchases and the statistics, net of refunds (edge.money.purchases)."""
     rows = conn.execute(
-        f"SELECT id, receipt_no, total, points_earned, created_at, refunded"
+        f"SELECT id, receipt_no, total, points_earned, created_at, refunded, delivery_address"
         f" FROM {net.NET_PURCHASES} WHERE customer_id = ? ORDER BY id DESC LIMIT ?",
         [customer_id, limit],
     ).fetchall()

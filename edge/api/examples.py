@@ -120,8 +120,33 @@ TAP: dict[str, Any] = {
         "age_alert": False,
         "points_blocked": False,
         "group": GROUP,
+        "has_default_delivery_address": True,
+        "default_delivery_address": "Home",
     },
 }
+ADDRESS: dict[str, Any] = {
+    "id": "1",
+    "customer_id": "1",
+    "label": "Home",
+    "street": "Hauptstraße",
+    "house_number": "5a",
+    "postal_code": "80331",
+    "city": "München",
+    "country": "DE",
+    "latitude": 48.1374,
+    "longitude": 11.5755,
+    "geo_source": "geocoder",
+    "geo_state": "found",
+    "geo_attempts": 0,
+    "geo_error": None,
+    "geocoded_at": AT,
+    "is_default": True,
+    "created_at": AT,
+    "created_by": "terminal:1 till-1",
+    "updated_at": AT,
+    "updated_by": "terminal:1 till-1",
+}
+ADDRESS_PAGE: dict[str, Any] = {"items": [ADDRESS], "total": 1}
 GROUP_PAGE: dict[str, Any] = {"items": [GROUP], "total": 1, "next": None}
 DISPLAY: dict[str, Any] = {
     "state": "ok",

@@ -79,7 +79,7 @@ JOURNAL = _Listing(
 PURCHASES = _Listing(
     purchases_net.NET_PURCHASES,
     "id",
-    "id, operation_id, receipt_no, total, points_earned, created_at, refunded",
+    "id, operation_id, receipt_no, total, points_earned, created_at, refunded, delivery_address",
     f"{purchases_net.STATS}, count(*)",  # the listing's total counts refunded ones too
 )
 
@@ -132,6 +132,7 @@ def purchases(customer_id: str, query: PageQuery) -> dict[str, Any]:
                 "total": r["total"],
                 "points_earned": r["points_earned"],
                 "created_at": r["created_at"],
+                "delivery_address": r["delivery_address"],
                 **purchases_net.refund_marks(r),
             }
             for r in page.rows

@@ -6,6 +6,7 @@ from here, so no route is ever missing. May import every ``edge.api`` module.
 """
 
 from edge.api import (  # noqa: F401  (imported for their routes)
+    addresses,
     cards,
     customer_exports,
     customers,

@@ -237,6 +237,8 @@ class Quote(BaseModel):
     cash: int
     bonus: int
     points: int
+    delivery_address_id: str | None = Field(None, description="the delivery address named")
+    delivery_address: str | None = Field(None, description="it on one line, as kept")
 
 
 class CheckoutOut(Quote):
@@ -276,6 +278,7 @@ class Purchase(BaseModel):
     refunded: int = Field(description="refunds of its credit payment")
     net_total: int
     fully_refunded: bool
+    delivery_address: str | None = Field(None, description="where it was delivered, as then")
 
 
 class PurchaseStats(BaseModel):

@@ -11,6 +11,7 @@ import click
 
 from edge import mail
 from edge.cli.group import State, cli, emit, fail, json_option, pass_state
+from edge.customers.delivery import worker as geocoding
 from edge.demo import box as demo
 from edge.platform.box import Box
 from edge.security import tls
@@ -118,6 +119,10 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
     # The SMTP outbox sends from this process only (API workers queue through it).
     if mail.attach(box) is None:
         click.echo("mail: not configured ([mail] host), no mail is queued", err=True)
+    # Delivery addresses are geocoded by this process only, so 1 request/s
+    # holds for the whole box however many API workers save addresses.
+    if geocoding.attach(box) is None:
+        click.echo("geocoding: not configured ([geocoding] url), no geodata", err=True)
     every = watchdog.interval()
     if every is not None:  # under systemd with WatchdogSec=
         local = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from edge.customers import records as r
+from edge.customers.delivery.store import has_default
 from edge.customers.history import log_change
 from edge.customers.lookup import balances, card_out, customer_row, group_out, group_row
 from edge.customers.normalize import FieldError, normalize_uid
@@ -107,6 +108,7 @@ def tap(
     row = customer_row(conn, card["customer_id"])
     group = group_row(conn, row["group_id"])
     cash, bonus, points = balances(conn, row["id"])
+    delivery = has_default(conn, row["id"])
     return {
         "uid": uid,
         "card": card_out(card),
@@ -131,5 +133,7 @@ def tap(
             ),
             "points_blocked": bool(row["points_blocked"]),
             "group": group_out(group),
+            "has_default_delivery_address": delivery is not None,
+            "default_delivery_address": delivery,
         },
     }

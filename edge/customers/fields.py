@@ -313,6 +313,10 @@ class TapCustomer(BaseModel):
     age_alert: bool
     points_blocked: bool
     group: GroupOut | None
+    has_default_delivery_address: bool = Field(
+        False, description="The customer has a default delivery address."
+    )
+    default_delivery_address: str | None = Field(None, description="Its label, if any.")
 
 
 class TapResult(BaseModel):

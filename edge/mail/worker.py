@@ -31,7 +31,7 @@ from edge.mail.outbox import (
 )
 from edge.platform.clock import now_iso
 from edge.platform.config import MailConfig
-from edge.platform.outbox_worker import OutboxWorker
+from edge.platform.outbox_worker import OutboxWorker, backoff
 
 if TYPE_CHECKING:
     from edge.platform.box import Box
@@ -43,8 +43,7 @@ INTERRUPTED = "the service stopped while sending; the server may have accepted i
 
 def retry_delay(cfg: MailConfig, attempts: int) -> float:
     """Seconds to wait after the ``attempts``-th failed try: doubling, capped."""
-    doublings = min(max(0, attempts - 1), 40)  # 2**40 minutes is past any maximum
-    return float(min(cfg.retry_initial_s * 2**doublings, cfg.retry_max_s))
+    return backoff(cfg.retry_initial_s, cfg.retry_max_s, attempts)
 
 
 class MailOutbox(OutboxWorker):

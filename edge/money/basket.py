@@ -84,3 +84,6 @@ class BasketIn(StrictIn):
     redeem_points: Annotated[StrictInt, Field(ge=0, le=10**12)] = 0
     tenders: list[TenderIn] = Field(default_factory=list, max_length=10)
     print_receipt: StrictBool = False
+    delivery_address_id: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
+        None, description="One of the payer's delivery addresses; kept with the purchase."
+    )

@@ -23,6 +23,7 @@ from typing import Any
 
 from edge import ledger
 from edge.customers.cards import active_card, parse_uid
+from edge.customers.delivery.store import for_sale, one_line
 from edge.customers.service import MoneyCustomer, load_for_money, parse_id, touch_last_visit
 from edge.errors import Conflict, DomainError, FieldErrors
 from edge.invoices import book
@@ -79,6 +80,9 @@ def price(
 ) -> tuple[dict[str, Any], int]:
     payer = resolve_payer(conn, config, req.customer_id, req.card_uid)
     payer.require_transactable()
+    delivery = (
+        for_sale(conn, payer.id, req.delivery_address_id) if req.delivery_address_id else None
+    )
     bal = journal.load_balances(conn, payer.id)
     lc = config.ledger
     net_mode = payer.reverse_charge
@@ -171,6 +175,8 @@ def price(
         "credit_limit": account.credit_limit if account else None,
         "invoices_open": account.open if account else None,
         "credit_available": account.available if account else None,
+        "delivery_address_id": str(delivery["id"]) if delivery else None,
+        "delivery_address": one_line(delivery) if delivery else None,
     }
     if not commit:
         after_credit = (bal.cash - from_cash, bal.bonus - from_bonus)
@@ -248,7 +254,8 @@ def price(
         entries += op.post(payer.id, r.entries, bal)
     conn.execute(
         "INSERT INTO purchases (customer_id, operation_id, receipt_no, total, points_earned,"
-        " lines, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " lines, created_at, delivery_address_id, delivery_address)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             payer.id,
             op.id,
@@ -257,6 +264,8 @@ def price(
             basket.points_earned,
             json.dumps(body["lines"]),
             actor.at,
+            delivery["id"] if delivery else None,
+            body["delivery_address"],
         ],
     )
     touch_last_visit(conn, payer.id, actor.at)

@@ -325,6 +325,30 @@ class MailConfig(_Section):
         return self
 
 
+class GeocodingConfig(_Section):
+    """Geodata for delivery addresses from a Nominatim-compatible service
+    (edge/customers/delivery/worker.py): empty ``url`` = none, the box may be offline."""
+
+    url: str = ""  # e.g. "https://nominatim.example.org" (its /search is asked)
+    # Nominatim's usage policy wants an identifying User-Agent.
+    user_agent: str = "TillEdge"
+    timeout_s: float = Field(10.0, gt=0, le=120)
+    # At most one request per min_interval_s for the whole box (policy: 1/s).
+    min_interval_s: float = Field(1.0, ge=1.0, le=3600)
+    # A 5xx or timeout is retried after retry_initial_s, doubling up to
+    # retry_max_s; after max_attempts tries the address says "failed".
+    retry_initial_s: float = Field(30.0, gt=0, le=86400)
+    retry_max_s: float = Field(3600.0, gt=0, le=86400)
+    max_attempts: int = Field(5, ge=1, le=100)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, v: str) -> str:
+        if v and not v.lower().startswith(("http://", "https://")):
+            raise ValueError("an http:// or https:// address, or empty for none")
+        return v.rstrip("/")
+
+
 class Config(_Section):
     box: BoxConfig = BoxConfig()
     server: ServerConfig = ServerConfig()
@@ -338,6 +362,7 @@ class Config(_Section):
     sepa: SepaConfig = SepaConfig()
     backup: BackupConfig = BackupConfig()
     mail: MailConfig = MailConfig()
+    geocoding: GeocodingConfig = GeocodingConfig()
 
     @property
     def data_path(self) -> Path:

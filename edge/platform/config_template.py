@@ -42,6 +42,10 @@ TEMPLATE = """\
 # tls_cert = ""                # empty: <data_dir>/tls/cert.pem, self-signed
 # tls_key = ""
 
+[geocoding]
+# url = ""                     # Nominatim-compatible service for delivery addresses; "" = none
+# user_agent = "TillEdge"      # name the shop: Nominatim's usage policy asks for it
+
 [backup]
 # dir = ""                     # empty: <data_dir>-backups; or a mounted USB stick
 # keep_daily = 7               # the newest backup of each of the last 7 days

@@ -19,6 +19,12 @@ from edge.errors import StorageFull
 log = logging.getLogger(__name__)
 
 
+def backoff(initial_s: float, max_s: float, attempts: int) -> float:
+    """Seconds to wait after the ``attempts``-th failed try: doubling, capped."""
+    doublings = min(max(0, attempts - 1), 40)  # 2**40 times anything is past any maximum
+    return float(min(initial_s * 2**doublings, max_s))
+
+
 class OutboxWorker:
     """One daemon thread named ``thread_name``, handling one row at a time."""
 

@@ -352,6 +352,62 @@ def m012_subscriptions(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m014_delivery_addresses(db: sqlite_utils.Database) -> None:
+    """Delivery addresses (BACKOFFICE §11) with their geodata state, the
+    geocoder's cache keyed by the normalised address, and the address a
+    purchase was delivered to. At most one default per customer is kept by a
+    partial unique index, so no code path can leave two."""
+    run_script(
+        db,
+        """
+        CREATE TABLE delivery_addresses (
+            id            INTEGER PRIMARY KEY,
+            customer_id   INTEGER NOT NULL REFERENCES customers(id),
+            label         TEXT NOT NULL,
+            street        TEXT,
+            house_number  TEXT,
+            postal_code   TEXT,
+            city          TEXT,
+            country       TEXT,
+            latitude      REAL,
+            longitude     REAL,
+            geo_source    TEXT NOT NULL DEFAULT 'none'
+                          CHECK (geo_source IN ('none','geocoder','manual')),
+            -- none: no service configured or nothing to look up; pending: the
+            -- worker will ask; found / not_found / failed: its last word.
+            geo_state     TEXT NOT NULL DEFAULT 'none'
+                          CHECK (geo_state IN ('none','pending','found','not_found','failed',
+                                               'manual')),
+            geo_key       TEXT,                 -- the normalised address last queued
+            geo_attempts  INTEGER NOT NULL DEFAULT 0,
+            geo_next_at   REAL NOT NULL DEFAULT 0,   -- unix time
+            geo_error     TEXT,
+            geocoded_at   TEXT,
+            is_default    INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+            created_at    TEXT NOT NULL,
+            created_by    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL,
+            updated_by    TEXT NOT NULL,
+            CHECK ((latitude IS NULL) = (longitude IS NULL))
+        );
+        CREATE INDEX delivery_addresses_customer ON delivery_addresses (customer_id, id);
+        CREATE UNIQUE INDEX delivery_addresses_one_default ON delivery_addresses (customer_id)
+            WHERE is_default = 1;
+        CREATE INDEX delivery_addresses_geo_due ON delivery_addresses (geo_next_at)
+            WHERE geo_state = 'pending';
+        CREATE TABLE geocode_cache (
+            key        TEXT PRIMARY KEY,      -- edge.customers.geocoding.address_key
+            latitude   REAL,                  -- both NULL: the service found nothing
+            longitude  REAL,
+            fetched_at TEXT NOT NULL
+        );
+        ALTER TABLE purchases ADD COLUMN delivery_address_id INTEGER;
+        ALTER TABLE purchases ADD COLUMN delivery_address TEXT;  -- one line, as at the sale
+        """,
+    )
+
+
+@migrations()
 def m016_sepa(db: sqlite_utils.Database) -> None:
     """SEPA direct debit (BACKOFFICE §10, docs/sepa-collections.md).
 
