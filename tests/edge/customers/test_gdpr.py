@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -280,3 +282,21 @@ def test_erasure_needs_the_manager_scope(pos, person):
 def test_an_unknown_customer_is_not_found(manager):
     assert manager.post("/customers/999999/erasure").status_code == 404
     assert manager.get("/customers/999999/gdpr-export").status_code == 404
+
+
+def test_the_erased_values_are_nowhere_in_the_database_file(manager, person, box):
+    """What the shop must keep (the issued invoice's buyer: name, address,
+    e-mail) stays; everything else of the person is gone from the file itself."""
+    cid, iid = person
+    settle(manager, cid, iid)
+    gone = ["1971-03-09", "65090371Q123", "5550173", "5550199", "Hetti", "DE89370400440532013000",
+            "COBADEFFXXX", "Commerzbank", "Haselnuss", "Hafermilch", "Reservierung Tisch"]  # fmt: skip
+    data = box.db.path.read_bytes() + Path(f"{box.db.path}-wal").read_bytes()
+    assert all(v.encode() in data for v in gone[:3])  # the scan can see them before
+    ok(manager.post(f"/customers/{cid}/erasure"))
+    conn = sqlite3.connect(box.db.path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    data = box.db.path.read_bytes()
+    found = [v for v in gone if v.encode() in data or v.encode("utf-16-le") in data]
+    assert not found
