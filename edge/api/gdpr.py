@@ -30,19 +30,26 @@ class ErasureOut(BaseModel):
     pseudonym: str = Field(description="The name the record is shown by from now on.")
     erased_at: str
     erased_by: str
-    retain_until: str = Field(description="What the law keeps (journal, invoices) stays "
-                              "until this day (`gdpr.retention_years`).")  # fmt: skip
+    retain_until: str = Field(
+        description="What the law keeps (journal, invoices) stays "
+        "until this day (`gdpr.retention_years`)."
+    )
     cards_released: int
     history_scrubbed: int = Field(description="History entries whose values were removed.")
     sections: dict[str, int] = Field(description="Rows each data area's erasure touched.")
 
 
 ERASURE_EXAMPLE = {
-    "customer_id": "42", "customer_number": 10042, "pseudonym": "Gelöscht 4F2A9C01",
-    "erased_at": "2026-12-04T20:15:00Z", "erased_by": "terminal:office",
-    "retain_until": "2036-12-04", "cards_released": 1, "history_scrubbed": 7,
+    "customer_id": "42",
+    "customer_number": 10042,
+    "pseudonym": "Gelöscht 4F2A9C01",
+    "erased_at": "2026-12-04T20:15:00Z",
+    "erased_by": "terminal:office",
+    "retain_until": "2036-12-04",
+    "cards_released": 1,
+    "history_scrubbed": 7,
     "sections": {"history": 7, "cards": 1, "invoices": 0, "mails": 2},
-}  # fmt: skip
+}
 
 
 def export_dir() -> Path:
@@ -71,15 +78,25 @@ def export_response(customer_id: int, actor: str) -> Response:
     _render_missing_pdfs(box, customer_id)
     with box.db.snapshot() as conn:
         number = customer_row(conn, customer_id, "customer_number")[0]
-        tmp = export.export_file(conn, customer_id, export_dir(),
-                                 language=box.config.devices.language, at=now)  # fmt: skip
+        tmp = export.export_file(
+            conn, customer_id, export_dir(), language=box.config.devices.language, at=now
+        )
     box.db.write(lambda c: export.log_export(c, customer_id, actor=actor, now=now))
-    return send_file(tmp, mimetype=export.MEDIA, as_attachment=True,
-                     download_name=export.filename(number, now[:10]), max_age=0)  # fmt: skip
+    return send_file(
+        tmp,
+        mimetype=export.MEDIA,
+        as_attachment=True,
+        download_name=export.filename(number, now[:10]),
+        max_age=0,
+    )
 
 
-@routes.get("/customers/<id>/gdpr-export", errors=("not_found",), content_type=export.MEDIA,
-            example="<the ZIP file>")  # fmt: skip
+@routes.get(
+    "/customers/<id>/gdpr-export",
+    errors=("not_found",),
+    content_type=export.MEDIA,
+    example="<the ZIP file>",
+)
 def gdpr_export(id: str) -> Response:
     """Everything stored about one customer as one ZIP (GDPR Art. 15/20)
 
@@ -94,8 +111,12 @@ def gdpr_export(id: str) -> Response:
     return export_response(service.parse_id(id), current_actor())
 
 
-@routes.post("/customers/<id>/erasure", response=ErasureOut,
-             errors=("not_found", "erasure_refused"), example=ERASURE_EXAMPLE)  # fmt: skip
+@routes.post(
+    "/customers/<id>/erasure",
+    response=ErasureOut,
+    errors=("not_found", "erasure_refused"),
+    example=ERASURE_EXAMPLE,
+)
 def erase_customer(id: str) -> Response:
     """Erase a customer's personal data (GDPR Art. 17); repeating it answers the same
 

@@ -102,14 +102,16 @@ def erase_customer(
     conn.execute("PRAGMA secure_delete = ON")  # freed bytes are zeroed, not left in the file
     try:
         retain = _retain_until(date.fromisoformat(now[:10]), config.gdpr.retention_years)
-        return _erase(conn, customer_id, actor=actor, now=now, retain=retain,
-                      language=config.devices.language)  # fmt: skip
+        return _erase(
+            conn, customer_id, actor=actor, now=now, retain=retain, language=config.devices.language
+        )
     finally:
         conn.execute(f"PRAGMA secure_delete = {int(was_secure)}")
 
 
-def _erase(conn: sqlite3.Connection, customer_id: int, *, actor: str, now: str, retain: str,
-           language: str) -> dict[str, Any]:  # fmt: skip
+def _erase(
+    conn: sqlite3.Connection, customer_id: int, *, actor: str, now: str, retain: str, language: str
+) -> dict[str, Any]:
     row = customer_row(conn, customer_id)
     pseudonym = f"{PSEUDONYM_WORD.get(language, 'Erased')} {secrets.token_hex(4).upper()}"
     values = _blank(row, pseudonym)
@@ -145,8 +147,15 @@ def _erase(conn: sqlite3.Connection, customer_id: int, *, actor: str, now: str, 
         "sections": touched,
     }
     # The erasure in the history: who, when, until when the rest is kept.
-    log_change(conn, customer_id, actor, now, "erased", None,
-               {"pseudonym": pseudonym, "retain_until": retain})  # fmt: skip
+    log_change(
+        conn,
+        customer_id,
+        actor,
+        now,
+        "erased",
+        None,
+        {"pseudonym": pseudonym, "retain_until": retain},
+    )
     conn.execute(
         "INSERT INTO customer_erasures (customer_id, pseudonym, erased_at, erased_by,"
         " retain_until, answer) VALUES (?, ?, ?, ?, ?, ?)",

@@ -77,8 +77,9 @@ def _write_csv(zf: zipfile.ZipFile, section: Section, conn: sqlite3.Connection, 
         out.detach()
 
 
-def write_export(conn: sqlite3.Connection, cid: int, out: IO[bytes], *, language: str,
-                 at: str) -> dict[str, int]:  # fmt: skip
+def write_export(
+    conn: sqlite3.Connection, cid: int, out: IO[bytes], *, language: str, at: str
+) -> dict[str, int]:
     """Write the ZIP of customer ``cid`` to ``out``; returns rows per file."""
     number = customer_row(conn, cid, "customer_number")[0]
     counts: dict[str, int] = {}
@@ -100,8 +101,9 @@ def write_export(conn: sqlite3.Connection, cid: int, out: IO[bytes], *, language
     return counts
 
 
-def export_file(conn: sqlite3.Connection, cid: int, directory: Path, *, language: str,
-                at: str) -> IO[bytes]:  # fmt: skip
+def export_file(
+    conn: sqlite3.Connection, cid: int, directory: Path, *, language: str, at: str
+) -> IO[bytes]:
     """The export as an unnamed temporary file in ``directory`` (gone when
     closed), positioned at its start for streaming. Give it a snapshot
     connection (``db.snapshot()``) so every file shows the same moment."""

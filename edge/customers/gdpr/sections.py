@@ -19,6 +19,8 @@ from edge.customers.history import log_change
 
 Rows = Iterator[dict[str, Any]]
 Reason = dict[str, Any]  # {"code": …, "detail": …, numbers …}
+#: Every ``code`` a refusal reason of the sections below may have.
+REASON_CODES = ("credit", "points", "open_invoices", "active_subscriptions", "active_mandate")
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,16 @@ def _master(conn: sqlite3.Connection, cid: int) -> Rows:
     out = {"id": str(cid)}
     out.update({f: r.from_db(f, row[f]) for f in r.ROW_FIELDS})
     out["third_party_memo"] = memo["text"] if memo else None
-    for k in ("display_name", "status", "merged_into", "last_visit", "created_at",
-              "created_by", "updated_at", "updated_by"):  # fmt: skip
+    for k in (
+        "display_name",
+        "status",
+        "merged_into",
+        "last_visit",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    ):
         out[k] = row[k]
     yield out
 
@@ -127,8 +137,9 @@ def _release_cards(conn: sqlite3.Connection, e: Erasing) -> int:
         x[0] for x in conn.execute("SELECT uid FROM cards WHERE customer_id = ?", [e.customer_id])
     ]
     for uid in uids:
-        log_change(conn, e.customer_id, e.actor, e.now, "cards", None,
-                   {"uid": uid, "status": "released"})  # fmt: skip
+        log_change(
+            conn, e.customer_id, e.actor, e.now, "cards", None, {"uid": uid, "status": "released"}
+        )
     conn.execute("DELETE FROM cards WHERE customer_id = ?", [e.customer_id])
     return len(uids)
 
@@ -144,11 +155,22 @@ def _credit_refusal(conn: sqlite3.Connection, cid: int) -> list[Reason]:
     cash, bonus, points = next(_balances(conn, cid)).values()
     out: list[Reason] = []
     if cash or bonus:
-        out.append({"code": "credit", "detail": "the customer has credit; pay it out first",
-                    "cash": cash, "bonus": bonus})  # fmt: skip
+        out.append(
+            {
+                "code": "credit",
+                "detail": "the customer has credit; pay it out first",
+                "cash": cash,
+                "bonus": bonus,
+            }
+        )
     if points:
-        out.append({"code": "points", "detail": "the customer has points; redeem or correct them",
-                    "points": points})  # fmt: skip
+        out.append(
+            {
+                "code": "points",
+                "detail": "the customer has points; redeem or correct them",
+                "points": points,
+            }
+        )
     return out
 
 
@@ -196,8 +218,10 @@ def _child(table: str) -> Callable[[sqlite3.Connection, int], Rows]:
 
 
 def _dunning(conn: sqlite3.Connection, cid: int) -> Rows:
-    cols = "id, invoice_id, level, run_date, principal, fees, interest, fee_charged," \
-           " interest_charged, deadline, created_at, created_by"  # fmt: skip
+    cols = (
+        "id, invoice_id, level, run_date, principal, fees, interest, fee_charged,"
+        " interest_charged, deadline, created_at, created_by"
+    )
     return rows(conn, f"SELECT {cols} FROM dunning_notices WHERE {_OF_CUSTOMER} ORDER BY id", [cid])
 
 
@@ -229,8 +253,14 @@ def _open_invoices(conn: sqlite3.Connection, cid: int) -> list[Reason]:
     ).fetchone()
     if not n:
         return []
-    return [{"code": "open_invoices", "detail": f"{n} invoice(s) are not settled", "count": n,
-             "owed": owed}]  # fmt: skip
+    return [
+        {
+            "code": "open_invoices",
+            "detail": f"{n} invoice(s) are not settled",
+            "count": n,
+            "owed": owed,
+        }
+    ]
 
 
 def _drop_drafts(conn: sqlite3.Connection, e: Erasing) -> int:
@@ -290,8 +320,10 @@ _MAILS = (
 
 
 def _mails(conn: sqlite3.Connection, cid: int) -> Rows:
-    cols = "id, message_id, recipient, subject, body, state, attempts, last_error, ref_kind," \
-           " ref_id, created_at, sent_at"  # fmt: skip
+    cols = (
+        "id, message_id, recipient, subject, body, state, attempts, last_error, ref_kind,"
+        " ref_id, created_at, sent_at"
+    )
     return rows(conn, f"SELECT {cols} {_MAILS} ORDER BY id", [cid])
 
 
@@ -328,41 +360,119 @@ def _about(de: str, en: str) -> dict[str, str]:
 
 
 SECTIONS: list[Section] = [
-    Section("customer", "customers", _master, tabular=False,
-            about=_about("Stammdaten (alle Felder, auch das Memo Dritter)",
-                         "master data (every field, the third-party memo too)")),
-    Section("history", "customer_history", _history, erase=_scrub_history,
-            about=_about("Änderungsprotokoll: wer wann welches Feld von was auf was geändert hat",
-                         "change history: who changed which field when, from what to what")),
-    Section("cards", "cards", _cards, erase=_release_cards,
-            about=_about("Kundenkarten", "customer cards")),
-    Section("balances", "balances", _balances, tabular=False, refusals=_credit_refusal,
-            about=_about("Guthaben (Bar, Bonus) und Punkte", "balances (cash, bonus) and points")),
-    Section("journal", "journal", _journal("account IN ('cash','bonus')"),
-            about=_about("Journal der Guthabenbuchungen", "journal of credit entries")),
-    Section("points", "journal", _journal("account = 'points'"),
-            about=_about("Journal der Punktebuchungen", "journal of points entries")),
-    Section("operations", "operations", _operations,
-            about=_about("Vorgänge (Aufladung, Zahlung, Erstattung …) mit Belegnummer",
-                         "operations (top-up, payment, refund …) with receipt number")),
-    Section("purchases", "purchases", _purchases,
-            about=_about("Einkäufe mit Positionen", "purchases with their lines")),
-    Section("invoices", "invoices", _invoices, files=_invoice_files, refusals=_open_invoices,
-            erase=_drop_drafts,
-            about=_about("Rechnungen und Gutschriften; PDF und XML im Ordner invoices/",
-                         "invoices and credit notes; PDF and XML in the folder invoices/")),
-    Section("invoice_lines", "invoice_lines", _child("invoice_lines"),
-            about=_about("Rechnungspositionen", "invoice lines")),
-    Section("invoice_payments", "invoice_payments", _child("invoice_payments"),
-            about=_about("Zahlungen auf Rechnungen", "payments of invoices")),
-    Section("reminders", "dunning_notices", _dunning,
-            about=_about("Mahnungen", "payment reminders")),
-    Section("subscriptions", "subscriptions", _subscriptions, refusals=_active_subscriptions,
-            about=_about("Abonnements", "subscriptions")),
-    Section("subscription_periods", "subscription_periods", _sub_child("subscription_periods"),
-            about=_about("abgerechnete Abo-Zeiträume", "billed subscription periods")),
-    Section("subscription_pauses", "subscription_pauses", _sub_child("subscription_pauses"),
-            about=_about("Abo-Pausen", "subscription pauses")),
-    Section("mails", "mail_outbox", _mails, erase=_scrub_mails,
-            about=_about("versandte E-Mails", "mails sent")),
-]  # fmt: skip
+    Section(
+        "customer",
+        "customers",
+        _master,
+        tabular=False,
+        about=_about(
+            "Stammdaten (alle Felder, auch das Memo Dritter)",
+            "master data (every field, the third-party memo too)",
+        ),
+    ),
+    Section(
+        "history",
+        "customer_history",
+        _history,
+        erase=_scrub_history,
+        about=_about(
+            "Änderungsprotokoll: wer wann welches Feld von was auf was geändert hat",
+            "change history: who changed which field when, from what to what",
+        ),
+    ),
+    Section(
+        "cards",
+        "cards",
+        _cards,
+        erase=_release_cards,
+        about=_about("Kundenkarten", "customer cards"),
+    ),
+    Section(
+        "balances",
+        "balances",
+        _balances,
+        tabular=False,
+        refusals=_credit_refusal,
+        about=_about("Guthaben (Bar, Bonus) und Punkte", "balances (cash, bonus) and points"),
+    ),
+    Section(
+        "journal",
+        "journal",
+        _journal("account IN ('cash','bonus')"),
+        about=_about("Journal der Guthabenbuchungen", "journal of credit entries"),
+    ),
+    Section(
+        "points",
+        "journal",
+        _journal("account = 'points'"),
+        about=_about("Journal der Punktebuchungen", "journal of points entries"),
+    ),
+    Section(
+        "operations",
+        "operations",
+        _operations,
+        about=_about(
+            "Vorgänge (Aufladung, Zahlung, Erstattung …) mit Belegnummer",
+            "operations (top-up, payment, refund …) with receipt number",
+        ),
+    ),
+    Section(
+        "purchases",
+        "purchases",
+        _purchases,
+        about=_about("Einkäufe mit Positionen", "purchases with their lines"),
+    ),
+    Section(
+        "invoices",
+        "invoices",
+        _invoices,
+        files=_invoice_files,
+        refusals=_open_invoices,
+        erase=_drop_drafts,
+        about=_about(
+            "Rechnungen und Gutschriften; PDF und XML im Ordner invoices/",
+            "invoices and credit notes; PDF and XML in the folder invoices/",
+        ),
+    ),
+    Section(
+        "invoice_lines",
+        "invoice_lines",
+        _child("invoice_lines"),
+        about=_about("Rechnungspositionen", "invoice lines"),
+    ),
+    Section(
+        "invoice_payments",
+        "invoice_payments",
+        _child("invoice_payments"),
+        about=_about("Zahlungen auf Rechnungen", "payments of invoices"),
+    ),
+    Section(
+        "reminders", "dunning_notices", _dunning, about=_about("Mahnungen", "payment reminders")
+    ),
+    Section(
+        "subscriptions",
+        "subscriptions",
+        _subscriptions,
+        refusals=_active_subscriptions,
+        about=_about("Abonnements", "subscriptions"),
+    ),
+    Section(
+        "subscription_periods",
+        "subscription_periods",
+        _sub_child("subscription_periods"),
+        about=_about("abgerechnete Abo-Zeiträume", "billed subscription periods"),
+    ),
+    Section(
+        "subscription_pauses",
+        "subscription_pauses",
+        _sub_child("subscription_pauses"),
+        about=_about("Abo-Pausen", "subscription pauses"),
+    ),
+    Section(
+        "mails",
+        "mail_outbox",
+        _mails,
+        erase=_scrub_mails,
+        about=_about("versandte E-Mails", "mails sent"),
+    ),
+]

@@ -84,8 +84,13 @@ def person(pos, manager, thirdparty):  # type: ignore[no-untyped-def]
     ok(pos.post("/checkouts", body), 201)
     inv = ok(manager.post("/invoices", {"customer_id": cid, "lines": [LINE]}), 201)
     ok(manager.post(f"/invoices/{inv['id']}/issue"))
-    sub = {"customer_id": cid, "description": "Kaffee-Abo", "amount": 2900,
-           "interval": "monthly", "start_date": "2026-01-01"}  # fmt: skip
+    sub = {
+        "customer_id": cid,
+        "description": "Kaffee-Abo",
+        "amount": 2900,
+        "interval": "monthly",
+        "start_date": "2026-01-01",
+    }
     ok(manager.post("/subscriptions", sub), 201)
     return cid, inv["id"]
 
@@ -205,11 +210,26 @@ def test_each_reason_alone_refuses(manager, person, left):
 
 
 def test_a_mandate_in_use_refuses(manager, pos):
-    c = ok(pos.post("/customers?allow_duplicate=true", json={
-        "last_name": "Lastschrift", "iban": "DE89370400440532013000",
-        "sepa_mandate_reference": "M-1", "sepa_mandate_date": "2026-01-02"}), 201)  # fmt: skip
-    sub = {"customer_id": c["id"], "description": "Abo", "amount": 900, "interval": "monthly",
-           "start_date": "2026-01-01", "sepa": True}  # fmt: skip
+    c = ok(
+        pos.post(
+            "/customers?allow_duplicate=true",
+            json={
+                "last_name": "Lastschrift",
+                "iban": "DE89370400440532013000",
+                "sepa_mandate_reference": "M-1",
+                "sepa_mandate_date": "2026-01-02",
+            },
+        ),
+        201,
+    )
+    sub = {
+        "customer_id": c["id"],
+        "description": "Abo",
+        "amount": 900,
+        "interval": "monthly",
+        "start_date": "2026-01-01",
+        "sepa": True,
+    }
     ok(manager.post("/subscriptions", sub), 201)
     assert set(reasons(manager, c["id"])) == {"active_subscriptions", "active_mandate"}
 
