@@ -35,7 +35,7 @@ UID = "04A1B2C3D4E5F6"
 def _generate(doc: Path, where: Path) -> None:
     config = where / "generator.json"
     # No post-hooks: they would run formatters on the generated code.
-    # An invoice's PDF and XML, a GDPR export's ZIP are bytes to this client (it knows no such types).
+    # Invoice PDF and XML, the GDPR export's ZIP: bytes to this client (it knows no such types).
     binary = {
         "application/pdf": "application/octet-stream",
         "application/xml": "application/octet-stream",
