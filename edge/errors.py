@@ -97,6 +97,14 @@ class CustomerInactive(Conflict):
     code = "customer_inactive"
 
 
+class ErasureRefused(Conflict):
+    """GDPR erasure refused while something is owed either way; ``reasons``
+    lists each (``code``, ``detail`` and its numbers): settle them first."""
+
+    code = "erasure_refused"
+    reasons: list[dict[str, Any]]
+
+
 class CardBlocked(Conflict):
     """A blocked or lost card; ``card_status`` says which. It identifies nobody."""
 

@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         auth,
         credit,
         customer_exports,
+        customer_gdpr,
         customers,
         delivery_addresses,
         devices,

@@ -177,6 +177,14 @@ MSGIDS = (
     N_("geo_manual"),
     N_("hist_merged_from"),
     N_("hist_merged_into"),
+    N_("hist_erased"),
+    N_("hist_gdpr_export"),
+    # web.customer_gdpr.REASONS, as t("erase_reason_" ~ code).
+    N_("erase_reason_credit"),
+    N_("erase_reason_points"),
+    N_("erase_reason_open_invoices"),
+    N_("erase_reason_active_subscriptions"),
+    N_("erase_reason_active_mandate"),
     # Invoices (web/invoices.py, web/invoice_lists.py, templates/invoices/): states as
     # t("inv_state_" ~ state), SEPA states, payment methods, history events.
     N_("inv_state_draft"),
@@ -200,6 +208,7 @@ MSGIDS = (
     N_("inv_err_name_missing"),
     # Invoice refusals by code (web.problems).
     N_("problem_conflict"),
+    N_("problem_erasure_refused"),
     N_("problem_einvoice_invalid"),
     N_("problem_validation_error"),
     N_("problem_payment_exceeds_owed"),

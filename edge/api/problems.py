@@ -99,6 +99,7 @@ STATUS: dict[str, int] = {
     "customer_blocked": 409,
     "customer_inactive": 409,
     "card_blocked": 409,
+    "erasure_refused": 409,
     "insufficient_funds": 409,
     "insufficient_points": 409,
     "points_blocked": 409,

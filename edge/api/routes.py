@@ -12,6 +12,7 @@ from edge.api import (  # noqa: F401  (imported for their routes)
     customers,
     devices,
     events,
+    gdpr,
     groups,
     health,
     history_views,

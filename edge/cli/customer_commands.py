@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import getpass
 import sqlite3
+from typing import Any
 
 import click
 
 from edge.cli.group import State, cli, emit, fail, json_option, pass_state
 from edge.customers import service
+from edge.customers.gdpr import erasure
+from edge.customers.lookup import customer_row
 from edge.errors import DomainError
+from edge.platform.clock import now_iso
 
 
 @cli.group()
@@ -80,3 +85,59 @@ def purge_without_revenue(
         except DomainError as e:
             fail(e.detail)
     emit(as_json, result, f"deleted {result['deleted']} customer(s) without revenue")
+
+
+@customers.command("erase")
+@click.argument("customer_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@pass_state
+def erase(state: State, customer_id: str, yes: bool, as_json: bool) -> None:
+    """Erase a customer's personal data for good (GDPR Art. 17).
+
+    CUSTOMER_ID is the record's id (as in the API). Refused, with every reason
+    and exit code 1, while the customer has credit, points, unsettled
+    invoices, a running subscription or a SEPA mandate in use. Otherwise the
+    personal fields are blanked, the name becomes a pseudonym, the cards are
+    released; the journal and issued invoices stay. A second run answers the
+    first's result.
+    """
+    with state.open_box() as box:
+        try:
+            cid = service.parse_id(customer_id)
+            conn = box.db.reader()
+            row = customer_row(conn, cid, "customer_number, display_name")
+            done = erasure.erased(conn, cid)
+            reasons = [] if done else erasure.refusals(conn, cid)
+        except DomainError as e:
+            fail(e.detail)
+        if reasons:
+            for x in reasons:
+                click.echo(f"  - {x['detail']}", err=True)
+            fail(
+                f"customer {row['customer_number']} cannot be erased yet ({len(reasons)} reason(s))"
+            )
+        if (
+            done is None
+            and not yes
+            and not click.confirm(
+                f"Erase customer {row['customer_number']} ({row['display_name']}) for good?",
+                err=True,
+            )
+        ):
+            fail("nothing erased")
+        actor = f"cli:{getpass.getuser()}"
+
+        def txn(conn: sqlite3.Connection) -> dict[str, Any]:
+            return erasure.erase_customer(conn, cid, actor=actor, now=now_iso(), config=box.config)
+
+        try:
+            answer = done or box.db.write(txn)
+        except DomainError as e:  # refused in between
+            fail(e.detail)
+    emit(
+        as_json,
+        answer,
+        f"customer {answer['customer_number']} erased as {answer['pseudonym']}"
+        f" ({answer['erased_at']}); journal and invoices kept until {answer['retain_until']}",
+    )

@@ -26,7 +26,7 @@ from edge.sepa import mandates
 MEMO = "third_party_memo"
 
 
-def _index_phones(
+def index_phones(
     conn: sqlite3.Connection, customer_id: int, phone_digits: str, old_digits: str = ""
 ) -> None:
     """Keep both phone indexes (exact/prefix numbers, 4-digit windows) in step."""
@@ -80,7 +80,7 @@ def create_customer(
     row += [keys[k] for k in r.KEY_COLUMNS]
     row += ["active", now, actor, now, actor]
     customer_id = int(conn.execute(r.INSERT_SQL, row).lastrowid or 0)
-    _index_phones(conn, customer_id, keys["phone_digits"])
+    index_phones(conn, customer_id, keys["phone_digits"])
     if record.get("third_party_memo") is not None:
         conn.execute(
             "INSERT INTO customer_third_party_memos (customer_id, text) VALUES (?, ?)",
@@ -90,6 +90,15 @@ def create_customer(
     if record.get("sepa_mandate_reference"):
         mandates.follow_customer(conn, Actor(actor, now), customer_id)
     return customer_id
+
+
+def refuse_if_erased(conn: sqlite3.Connection, customer_id: int) -> None:
+    """An erased record (GDPR) stays a pseudonym: no field, no status comes back."""
+    found = conn.execute(
+        "SELECT 1 FROM customer_erasures WHERE customer_id = ?", [customer_id]
+    ).fetchone()
+    if found is not None:
+        raise Conflict(f"customer {customer_id} was erased (GDPR); the record cannot change")
 
 
 def update_customer(
@@ -103,6 +112,7 @@ def update_customer(
 ) -> list[str]:
     """Apply the sent fields; keep history; return the names of changed fields."""
     row = customer_row(conn, customer_id)
+    refuse_if_erased(conn, customer_id)
     current = {f: row[f] for f in r.ROW_FIELDS}
     current[MEMO] = memo(conn, customer_id)
     merged = dict(current)
@@ -160,7 +170,7 @@ def _write(
         [*args, customer_id],
     )
     if any(f in r.PHONE_FIELDS for f in cols):
-        _index_phones(conn, customer_id, keys["phone_digits"], row["phone_digits"])
+        index_phones(conn, customer_id, keys["phone_digits"], row["phone_digits"])
     if MEMO in changes:
         if changes[MEMO] is None:
             conn.execute(
@@ -186,6 +196,7 @@ def set_status(
     row = customer_row(conn, customer_id)
     if row["status"] == status:
         return False
+    refuse_if_erased(conn, customer_id)
     if status == "active" and row["merged_into"] is not None:
         raise Conflict(
             f"customer {customer_id} was merged into {row['merged_into']}; use that record",

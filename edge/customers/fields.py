@@ -199,6 +199,9 @@ class Customer(CustomerFields):
     cards: list[CardOut]
     merged_into: str | None
     last_visit: str | None
+    erased_at: str | None = Field(
+        None, description="Set once the personal data was erased (GDPR); the name is a pseudonym."
+    )
     created_at: str
     created_by: str
     updated_at: str

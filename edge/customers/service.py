@@ -69,6 +69,13 @@ __all__ = [
 ]
 
 
+def _erased_at(conn: sqlite3.Connection, customer_id: int) -> str | None:
+    row = conn.execute(
+        "SELECT erased_at FROM customer_erasures WHERE customer_id = ?", [customer_id]
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 def get_customer(
     conn: sqlite3.Connection, customer_id: int, *, config: Config, today: date | None = None
 ) -> dict[str, Any]:
@@ -104,6 +111,7 @@ def get_customer(
         cards=[card_out(c) for c in cards],
         merged_into=None if row["merged_into"] is None else str(row["merged_into"]),
         last_visit=row["last_visit"],
+        erased_at=_erased_at(conn, customer_id),
         created_at=row["created_at"],
         created_by=row["created_by"],
         updated_at=row["updated_at"],

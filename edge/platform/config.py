@@ -114,6 +114,12 @@ class CustomersConfig(_Section):
     export_keep_hours: int = Field(24, ge=1, le=24 * 30)
 
 
+class GdprConfig(_Section):
+    # What the law makes the shop keep of an erased customer (journal,
+    # invoices, mandates: §147 AO, §257 HGB) stays this long under a pseudonym.
+    retention_years: int = Field(10, ge=1, le=30)
+
+
 class NfcReaderConfig(_Section):
     name: str = "reader-1"
     # nfcpy device path: usb:054c:06c3, tty:USB0:pn532, udp:127.0.0.1:54321
@@ -354,6 +360,7 @@ class Config(_Section):
     server: ServerConfig = ServerConfig()
     ledger: LedgerConfig = LedgerConfig()
     customers: CustomersConfig = CustomersConfig()
+    gdpr: GdprConfig = GdprConfig()
     devices: DevicesConfig = DevicesConfig()
     discovery: DiscoveryConfig = DiscoveryConfig()
     security: SecurityConfig = SecurityConfig()

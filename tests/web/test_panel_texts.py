@@ -15,7 +15,7 @@ from edge.platform.config import Config, load_config
 from edge.security.users import ROLES
 from tests.support.panel import Panel, make_customer
 from web import customer_form as cf
-from web import customers, msgids, queries
+from web import customer_gdpr, customers, msgids, queries
 
 NB = "\u00a0"
 
@@ -41,6 +41,7 @@ def test_every_built_id_is_listed_for_the_extractor() -> None:
     }
     assert listed("tx_") == words
     assert listed("reason_") == set(queries.SYSTEM_REASONS.values())
+    assert listed("erase_reason_") == {f"erase_reason_{c}" for c in customer_gdpr.REASONS}
     states = (printing.QUEUED, printing.PRINTING, printing.PRINTED, printing.FAILED)
     assert listed("job_") == {f"job_{s}" for s in states}
     gender = cf.BY_NAME["gender"].options

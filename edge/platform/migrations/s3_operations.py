@@ -408,6 +408,28 @@ def m014_delivery_addresses(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m015_gdpr(db: sqlite_utils.Database) -> None:
+    """GDPR erasure (BACKOFFICE §11): one row per erased customer. The
+    customer row stays (invoices and the journal keep pointing at it) under a
+    pseudonym; this row says when and by whom, until when the law keeps what
+    is left (``gdpr.retention_years``), and the erasure's answer, so a second
+    erasure repeats it."""
+    run_script(
+        db,
+        """
+        CREATE TABLE customer_erasures (
+            customer_id  INTEGER PRIMARY KEY REFERENCES customers(id),
+            pseudonym    TEXT NOT NULL,
+            erased_at    TEXT NOT NULL,
+            erased_by    TEXT NOT NULL,
+            retain_until TEXT NOT NULL,              -- YYYY-MM-DD
+            answer       TEXT NOT NULL               -- JSON: the erasure's result
+        );
+        """,
+    )
+
+
+@migrations()
 def m016_sepa(db: sqlite_utils.Database) -> None:
     """SEPA direct debit (BACKOFFICE §10, docs/sepa-collections.md).
 

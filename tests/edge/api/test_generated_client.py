@@ -35,10 +35,11 @@ UID = "04A1B2C3D4E5F6"
 def _generate(doc: Path, where: Path) -> None:
     config = where / "generator.json"
     # No post-hooks: they would run formatters on the generated code.
-    # An invoice's PDF and XML are bytes to this client (it knows no such types).
+    # Invoice PDF and XML, the GDPR export's ZIP: bytes to this client (it knows no such types).
     binary = {
         "application/pdf": "application/octet-stream",
         "application/xml": "application/octet-stream",
+        "application/zip": "application/octet-stream",
     }
     config.write_text(json.dumps({"post_hooks": [], "package_name_override": PACKAGE,
                                   "content_type_overrides": binary}))  # fmt: skip
