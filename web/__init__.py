@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         auth,
         credit,
         customer_exports,
+        customer_imports,
         customers,
         devices,
         groups,
@@ -60,6 +61,7 @@ def init_app(app: Flask) -> None:
     )
     i18n.init_app(app)
     app.register_blueprint(bp)
+    app.before_request(customer_imports.prepare_upload)  # before the CSRF check parses the form
     app.before_request(auth.csrf_protect)
     app.after_request(auth.security_headers)
     app.context_processor(lambda: {"csrf_token": auth.csrf_token, "t": i18n.t, "lang": i18n.lang()})
