@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
         credit,
         customer_exports,
         customer_gdpr,
+        customer_imports,
         customers,
         delivery_addresses,
         devices,
@@ -63,6 +64,7 @@ def init_app(app: Flask) -> None:
     )
     i18n.init_app(app)
     app.register_blueprint(bp)
+    app.before_request(customer_imports.prepare_upload)  # before the CSRF check parses the form
     app.before_request(auth.csrf_protect)
     app.after_request(auth.security_headers)
     app.context_processor(lambda: {"csrf_token": auth.csrf_token, "t": i18n.t, "lang": i18n.lang()})

@@ -265,4 +265,30 @@ MSGIDS = (
     N_("sp_reason_MS03"),
     N_("sp_reason_SL01"),
     N_("problem_sepa_preflight_failed"),
+
+    # web/templates/customers/import*.html and web.customer_imports: t("imp_delim_" ~ key)
+    # (edge.customers.io.imports.DELIMITERS), t("imp_" ~ phase), t("imp_out_" ~ outcome)
+    # (import_rows.OUTCOMES), t("imp_err_" ~ reason) (the refusals' reason).
+    N_("imp_delim_semicolon"),
+    N_("imp_delim_comma"),
+    N_("imp_delim_tab"),
+    N_("imp_delim_pipe"),
+    N_("imp_err_empty"),
+    N_("imp_err_not_xlsx"),
+    N_("imp_err_binary"),
+    N_("imp_err_unknown_encoding"),
+    N_("imp_err_wrong_encoding"),
+    N_("imp_err_unreadable"),
+    N_("imp_err_no_columns"),
+    N_("imp_err_option"),
+    N_("imp_err_mapping"),
+    N_("imp_err_changed_file"),
+    N_("imp_err_not_waiting"),
+    N_("imp_checking"),
+    N_("imp_importing"),
+    N_("imp_out_created"),
+    N_("imp_out_updated"),
+    N_("imp_out_unchanged"),
+    N_("imp_out_refused"),
+    N_("imp_out_duplicate"),
 )

@@ -7,7 +7,6 @@ import contextlib
 import csv
 import shutil
 import sys
-import tomllib
 from dataclasses import asdict
 from pathlib import Path
 
@@ -16,7 +15,13 @@ import click
 from edge.cli.customer_commands import customers
 from edge.cli.group import State, emit, fail, json_option, pass_state
 from edge.customers.io.exports import export_jobs
-from edge.customers.io.import_rows import OUTCOMES, REPORT_HEADER, import_file, report_line
+from edge.customers.io.import_rows import (
+    OUTCOMES,
+    REPORT_HEADER,
+    import_file,
+    parse_mapping,
+    report_line,
+)
 from edge.customers.io.reader import estimate_rows
 from edge.customers.io.source import ExportFilters
 
@@ -83,13 +88,9 @@ def _mapping(path: str | None) -> dict[str, str] | None:
     if path is None:
         return None
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
+        return parse_mapping(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
         fail(f"mapping {path}: {e}")
-    columns = data.get("columns", {})
-    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
-        fail(f'mapping {path}: expected [columns] with "header" = "field" lines')
-    return columns
 
 
 @customers.command("import")

@@ -112,6 +112,8 @@ class CustomersConfig(_Section):
     ssn_unique: bool = False
     # Customer exports stay downloadable this long in <data_dir>/exports/.
     export_keep_hours: int = Field(24, ge=1, le=24 * 30)
+    # An uploaded import file (panel) larger than this is refused before it is stored.
+    import_max_mb: int = Field(50, ge=1, le=1024)
 
 
 class GdprConfig(_Section):

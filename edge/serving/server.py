@@ -32,6 +32,7 @@ from granian.constants import HTTPModes, Interfaces, SSLProtocols
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server.embed import Server as EmbeddedGranian
+from werkzeug.wsgi import FileWrapper
 
 from edge.platform.config import is_loopback_host
 from edge.serving.front import Front
@@ -85,7 +86,8 @@ class ConcurrencyLimit:
     (the SSE event stream) are exempt: they sleep most of the time, and each
     holds a server thread for its whole life, so the thread pool stays large
     while the work in flight stays small. Responses inside the limit are
-    buffered, so a slow client never holds a slot.
+    buffered, so a slow client never holds a slot; file downloads are
+    handed to the server unbuffered (memory stays flat whatever the size).
     """
 
     def __init__(self, app: Any, limit: int, *, stream_paths: tuple[str, ...] = ()) -> None:
@@ -118,6 +120,11 @@ class ConcurrencyLimit:
         self._local.holding = True
         try:
             result = self.app(environ, start_response)
+            if isinstance(result, FileWrapper):
+                # A file download (send_file): the Python work is done and a
+                # 30 MB export read into one bytes object would be 30 MB of
+                # RSS; the server thread streams it block by block instead.
+                return result
             try:
                 return [b"".join(result)]
             finally:

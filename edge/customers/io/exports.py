@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from edge.customers.io import source
 from edge.customers.io.export import ZIP_FROM, Format, export_customers
@@ -202,10 +202,23 @@ class ExportJobs:
         raise NotFound(f"no export {job_id} (exports are kept a limited time)")
 
 
+class _Cleaned(Protocol):
+    def cleanup(self) -> None: ...
+
+
+J = TypeVar("J", bound=_Cleaned)
+
+
+def jobs_service(box: Box, name: str, make: Callable[[Box], J]) -> J:
+    """The box's one job service ``name`` (exports, imports); the first call
+    makes it and starts its hourly clean-up."""
+    jobs = box.services.get(name)
+    if jobs is None:
+        jobs = box.services[name] = make(box)
+        box.every(3600, jobs.cleanup, f"clean-{name.replace('_', '-')}")
+    return jobs  # type: ignore[no-any-return]
+
+
 def export_jobs(box: Box) -> ExportJobs:
     """The box's export jobs; the first call starts the hourly clean-up."""
-    jobs = box.services.get(SERVICE)
-    if jobs is None:
-        jobs = box.services[SERVICE] = ExportJobs(box)
-        box.every(3600, jobs.cleanup, "clean-customer-exports")
-    return jobs  # type: ignore[no-any-return]
+    return jobs_service(box, SERVICE, ExportJobs)

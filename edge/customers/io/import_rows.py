@@ -6,13 +6,16 @@ the API (:class:`~edge.customers.fields.CustomerFields`,
 ``create_customer`` / ``update_customer``; each row is its own ``db.write``,
 so it is saved whole or not at all. Rows are matched by customer number. A
 dry run runs exactly that code and rolls the row back, so the real run
-writes what the dry run reported. Duplicates (SPEC §6) are refused with
-their candidates, never merged.
+writes what the dry run reported; given the dry run's outcomes
+(``expected``), a row whose outcome has changed since is rolled back and
+reported, never written. Duplicates (SPEC §6) are refused with their
+candidates, never merged.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,13 +43,14 @@ TRUE = {"1", "true", "yes", "ja", "wahr", "x"}
 FALSE = {"0", "false", "no", "nein", "falsch", ""}
 
 
-@dataclass
+@dataclass(slots=True)  # a 100,000-row report is held in memory
 class RowResult:
     row: int
     outcome: Outcome
     customer_number: int | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
     candidates: list[str] = field(default_factory=list)  # customer numbers
+    dry_run: Outcome | None = None  # set when the real run differs: not written
 
     def ok(self) -> bool:
         return self.outcome not in ("refused", "duplicate")
@@ -131,6 +135,9 @@ def check_row(box: Box, n: int, raw: dict[str, Any], known: dict[str, str]) -> d
     return normalize_fields(sent, box.config.box.country, service.today_utc())
 
 
+Expected = Callable[[int], Outcome | None]  # row number → the dry run's outcome
+
+
 def import_file(
     box: Box,
     path: Path,
@@ -140,34 +147,64 @@ def import_file(
     delimiter: str | None = None,
     encoding: str | None = None,
     progress: Callable[[int], None] = lambda n: None,
+    name: str | None = None,
+    expected: Expected | None = None,
 ) -> Iterator[RowResult]:
-    """Every row's outcome, in file order; writes only when not ``dry_run``."""
+    """Every row's outcome, in file order; writes only when not ``dry_run``.
+
+    History names the actor ``import <name>`` (default: the file's name). With
+    ``expected``, a row is written only if its outcome is the one expected.
+    """
     known = header_fields(mapping)
-    actor = f"import {path.name}"
+    actor = f"import {name or path.name}"
     seen: dict[int, int] = {}  # customer number → first row: a repeat would differ in a dry run
     for i, (n, raw) in enumerate(read_rows(path, delimiter=delimiter, encoding=encoding), 1):
         progress(i)
+        want = expected(n) if expected is not None else None
         try:
             values = check_row(box, n, raw, known)
         except DomainError as e:
-            yield RowResult(n, "refused", None, e.errors or [{"field": "row", "message": e.detail}])
+            errors = e.errors or [{"field": "row", "message": e.detail}]
+            yield _compare(RowResult(n, "refused", None, errors), expected, want)
             continue
         number = values.get("customer_number")
         if number is not None and number in seen:
             msg = f"customer number repeated (row {seen[number]})"
-            yield RowResult(n, "refused", number, [{"field": "customer_number", "message": msg}])
+            result = RowResult(n, "refused", number, [{"field": "customer_number", "message": msg}])
+            yield _compare(result, expected, want)
             continue
         if number is not None:
             seen[number] = n
-        yield _write(box, n, values, actor=actor, dry_run=dry_run)
+        result = _write(box, n, values, actor=actor, dry_run=dry_run, want=want,
+                        check=expected is not None)  # fmt: skip
+        yield _compare(result, expected, want)
 
 
-def _write(box: Box, n: int, values: dict[str, Any], *, actor: str, dry_run: bool) -> RowResult:
+def _compare(r: RowResult, expected: Expected | None, want: Outcome | None) -> RowResult:
+    """The real run's row, marked when its outcome is not the dry run's."""
+    if expected is None or r.outcome == want:
+        return r
+    message = f"the dry run said {want or 'nothing'}, now {r.outcome}: not imported"
+    return RowResult(r.row, "refused", r.customer_number,
+                     [*r.errors, {"field": "row", "message": message}], r.candidates,
+                     dry_run=want or "refused")  # fmt: skip
+
+
+def _write(
+    box: Box,
+    n: int,
+    values: dict[str, Any],
+    *,
+    actor: str,
+    dry_run: bool,
+    want: Outcome | None = None,
+    check: bool = False,
+) -> RowResult:
     number = values.get("customer_number")
 
     def txn(conn: sqlite3.Connection) -> RowResult:
         result = apply_row(conn, n, values, box=box, actor=actor)
-        if dry_run:
+        if dry_run or (check and result.outcome != want):
             raise _RollBack(result)  # the writer rolls this row's savepoint back
         return result
 
@@ -183,6 +220,18 @@ def _write(box: Box, n: int, values: dict[str, Any], *, actor: str, dry_run: boo
     except DomainError as e:
         errors = e.errors or [{"field": "row", "message": e.detail}]
         return RowResult(n, "refused", number, errors)
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """A mapping TOML file's ``[columns]`` "file header" = "field"; ValueError if not."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(str(e)) from e
+    columns = data.get("columns", {})
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        raise ValueError('expected [columns] with "header" = "field" lines')
+    return columns
 
 
 def report_line(r: RowResult) -> list[str]:

@@ -11,7 +11,7 @@ import codecs
 import csv
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import openpyxl
 
@@ -42,14 +42,20 @@ def sniff_delimiter(text: str) -> str:
         return max(DELIMITERS, key=first.count)
 
 
-def read_csv(path: Path, *, delimiter: str | None, encoding: str | None) -> Iterator[Row]:
+def _csv_encoding(path: Path, encoding: str | None) -> str:
     with path.open("rb") as f:
-        head = f.read(SAMPLE)
-    encoding = encoding or sniff_encoding(head)
-    with path.open(encoding=encoding, newline="") as f:
-        sample = f.read(SAMPLE)
-        f.seek(0)
-        rows = csv.reader(f, delimiter=delimiter or sniff_delimiter(sample))
+        return encoding or sniff_encoding(f.read(SAMPLE))
+
+
+def _csv_reader(f: TextIO, delimiter: str | None) -> Iterator[list[str]]:
+    sample = f.read(SAMPLE)
+    f.seek(0)
+    return csv.reader(f, delimiter=delimiter or sniff_delimiter(sample))
+
+
+def read_csv(path: Path, *, delimiter: str | None, encoding: str | None) -> Iterator[Row]:
+    with path.open(encoding=_csv_encoding(path, encoding), newline="") as f:
+        rows = _csv_reader(f, delimiter)
         header = next(rows, [])
         for n, cells in enumerate(rows, 2):
             if any(c.strip() for c in cells):
@@ -68,25 +74,43 @@ def read_xlsx(path: Path) -> Iterator[Row]:
         wb.close()
 
 
+def is_xlsx(path: Path) -> bool:
+    """An XLSX is a ZIP; anything else is read as CSV."""
+    with path.open("rb") as f:
+        return f.read(4) == b"PK\x03\x04"
+
+
 def read_rows(
     path: Path, *, delimiter: str | None = None, encoding: str | None = None
 ) -> Iterator[Row]:
-    with path.open("rb") as f:
-        is_zip = f.read(4) == b"PK\x03\x04"
-    if is_zip:
+    if is_xlsx(path):
         return read_xlsx(path)
     return read_csv(path, delimiter=delimiter, encoding=encoding)
 
 
+def read_header(
+    path: Path, *, delimiter: str | None = None, encoding: str | None = None
+) -> list[str]:
+    """The file's first row (the column headers), read as :func:`read_rows` would."""
+    if is_xlsx(path):
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            first = next(wb.worksheets[0].iter_rows(values_only=True), ())
+        finally:
+            wb.close()
+        return [str(h or "") for h in first]
+    with path.open(encoding=_csv_encoding(path, encoding), newline="") as f:
+        return next(_csv_reader(f, delimiter), [])
+
+
 def estimate_rows(path: Path) -> int:
     """Data rows for a progress bar: the XLSX's dimension, or the CSV's line breaks."""
+    if is_xlsx(path):
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            return max((wb.worksheets[0].max_row or 1) - 1, 0)
+        finally:
+            wb.close()
     with path.open("rb") as f:
-        if f.read(4) == b"PK\x03\x04":
-            wb = openpyxl.load_workbook(path, read_only=True)
-            try:
-                return max((wb.worksheets[0].max_row or 1) - 1, 0)
-            finally:
-                wb.close()
-        f.seek(0)
         lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
     return max(lines - 1, 0)

@@ -157,3 +157,39 @@ def test_the_date_cell_type_is_a_date(box, mk):  # type: ignore[no-untyped-def]
     mk(date_of_birth="2001-01-01")
     cell = _sheet(_export(box).path)[1][6]
     assert cell.is_date and cell.value.date() == date(2001, 1, 1)
+
+
+def _rows(n):  # type: ignore[no-untyped-def]
+    """Generated rows, one at a time (dicts read like sqlite3.Row here)."""
+    from edge.customers.io.columns import COLUMNS
+
+    for i in range(n):
+        row = {c.field: None for c in COLUMNS}
+        row.update(customer_number=10000 + i, last_name=f"Name{i}", first_name="Eva",
+                   street="Hauptstraße", house_number=str(i % 180), postal_code="01067",
+                   email=f"eva{i}@example.org", created_at="2026-01-02T03:04:05Z",
+                   updated_at="2026-01-02T03:04:05Z", favourite=0, blocked=0)  # fmt: skip
+        yield row
+
+
+@pytest.mark.parametrize("kind", ["zip", "xlsx"])
+def test_the_writers_memory_does_not_grow_with_the_row_count(tmp_path, kind):  # type: ignore[no-untyped-def]
+    """tracemalloc's peak for 20,000 rows within 2× that of 2,000 (not a timing)."""
+    import tracemalloc
+
+    from edge.customers.io.export import write_xlsx, write_zip
+
+    def peak(n: int) -> int:
+        path = tmp_path / f"{n}.{kind}"
+        tracemalloc.start()
+        try:
+            if kind == "zip":
+                write_zip(path, _rows(n), "de", {}, lambda n: None)
+            else:
+                write_xlsx(path, _rows(n), "de", lambda n: None)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(2_000), peak(20_000)
+    assert large < 2 * small, (small, large)
