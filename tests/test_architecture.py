@@ -33,6 +33,7 @@ DOMAIN = (
     "edge.security",
     "edge.devices",
     "edge.mail",
+    "edge.doctor",
 )
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("edge.errors",),
