@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         customer_exports,
         customers,
         devices,
+        doctor,
         groups,
         i18n,
         invoice_new,
