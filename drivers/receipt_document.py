@@ -42,6 +42,9 @@ class Line:
     bold: bool = False
     double: bool = False  # double width + height: half the columns
     right: str | None = None  # a right-aligned column (amounts), laid out at render time
+    # A QR code of this text instead of a text line (pairing on the boot slip);
+    # ``text`` stays what a text-only rendering shows in its place.
+    qr: str | None = None
 
 
 @dataclass
@@ -70,6 +73,10 @@ class Document:
         for chunk in chunks[:-1]:
             self.lines.append(Line(chunk, "left", bold))
         self.lines.append(Line(chunks[-1], "left", bold, right=right))
+
+    def qr(self, content: str, *, caption: str = "") -> None:
+        """A centred QR code of ``content``; ``caption`` is its text stand-in."""
+        self.lines.append(Line(caption or content, "center", qr=content))
 
     def rule(self, char: str = "-") -> None:
         self.lines.append(Line(char * self.width))
@@ -100,6 +107,9 @@ class Document:
         """Plain-text rendering (double-size lines are spaced out)."""
         out = []
         for line in self.lines:
+            if line.qr is not None:  # text has no pictures: say what the code holds
+                out.append(f"[QR] {fold(line.qr)}")
+                continue
             rendered = self.render_line(line, fold)
             out.append(" ".join(rendered) if line.double else rendered)
         return "\n".join(out) + "\n"

@@ -126,11 +126,13 @@ def status_slip(
     addresses: Sequence[str],
     tls_fingerprint: str,
     pairing_hint: str,
+    pairing_qr: str | None = None,
     version: str = "",
     locale: str = "de",
     width: int = 42,
 ) -> Document:
-    """Printed at boot: where the box is and how to pair a terminal."""
+    """Printed at boot: where the box is and how to pair a terminal;
+    ``pairing_qr`` (URL and fingerprint to pin) as a QR code a till scans."""
     _ = l10n.translator(locale)
     doc = Document("status", _("slip_status"), width)
     header(doc, box, _)
@@ -148,6 +150,9 @@ def status_slip(
         doc.add(":".join(groups[i : i + per_line]))
     doc.blank()
     doc.add(_("slip_pairing") + f": {pairing_hint}")
+    if pairing_qr:
+        doc.blank()
+        doc.qr(pairing_qr)
     return doc
 
 

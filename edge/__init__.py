@@ -8,9 +8,11 @@ The packages, from the bottom up (each may import only those above it):
 * ``edge.platform`` — box, configuration, database, migrations, events, the
   clock and the version.
 * ``edge.customers``, ``edge.money``, ``edge.invoices``, ``edge.subscriptions``,
-  ``edge.security``, ``edge.devices``, ``edge.mail``, ``edge.sepa`` — the domain
-  (``edge.invoices``: the house account; ``edge.subscriptions``: recurring
-  invoices; ``edge.mail``: the SMTP outbox; ``edge.sepa``: SEPA direct debit).
+  ``edge.security``, ``edge.devices``, ``edge.mail``, ``edge.sepa``,
+  ``edge.doctor`` — the domain (``edge.invoices``: the house account;
+  ``edge.subscriptions``: recurring invoices; ``edge.mail``: the SMTP outbox;
+  ``edge.sepa``: SEPA direct debit; ``edge.doctor``: the box's checks, for
+  ``tilledge doctor`` and the panel).
 * ``edge.demo`` — the demo box and customer base, built on the domain.
 * ``edge.api`` — the POS JSON API; ``web`` — the staff panel.
 * ``edge.serving`` — the HTTP server, worker processes, discovery, the app factory.

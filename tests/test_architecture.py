@@ -34,7 +34,7 @@ DOMAIN = (
     "edge.security",
     "edge.devices",
     "edge.mail",
-    "edge.sepa",
+    "edge.doctor",
 )
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("edge.errors",),

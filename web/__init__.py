@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
         customers,
         delivery_addresses,
         devices,
+        doctor,
         groups,
         i18n,
         invoice_new,

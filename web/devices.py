@@ -25,6 +25,7 @@ from edge.security import terminals, tls
 from web import fmt
 from web.auth import login_required
 from web.blueprint import bp
+from web.doctor import doctor_state
 from web.i18n import lang, t
 
 KINDS = ("reader", "printer", "display")
@@ -179,6 +180,7 @@ def devices() -> str:
         uptime=_uptime(box),
         mail_state=mail_state(box),
         terminals=terminals.list_terminals(box.db.reader()),
+        doctor=doctor_state(box),
     )
 
 

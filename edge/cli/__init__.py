@@ -17,6 +17,7 @@ from edge.cli import (  # noqa: F401  (imported for their commands)
     db_commands,
     device_commands,
     doctor,
+    firewall_commands,
     invoice_commands,
     ledger_commands,
     mail_commands,

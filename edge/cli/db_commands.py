@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from edge.cli.doctor import LAST_BACKUP_KEY
 from edge.cli.group import State, cli, emit, fail, json_option, pass_state
+from edge.doctor.checks import LAST_BACKUP_KEY
 from edge.platform import migrations, sealing
 from edge.platform.clock import now_iso
 from edge.platform.db import connect

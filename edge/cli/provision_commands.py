@@ -31,7 +31,7 @@ from edge.platform import migrations
 from edge.platform.config import DEFAULT_PATH, Config, ConfigError, load_config
 from edge.platform.config_file import flatten, read_document, set_keys, write_validated
 from edge.platform.config_template import TEMPLATE
-from edge.security import tls, users
+from edge.security import pairing, tls, users
 from edge.serving.discovery import WILDCARDS
 from edge.serving.server import is_loopback, split_listen
 
@@ -221,11 +221,6 @@ def service_urls(config: Config) -> list[str]:
     return [f"{scheme}://{h if ':' not in h else f'[{h}]'}:{port}" for h in hosts]
 
 
-def pairing_qr_text(url: str, fingerprint: str) -> str:
-    """What a till scans: the URL and the certificate it must pin."""
-    return f"tilledge:{url}#sha256={fingerprint}"
-
-
 @cli.command("provision")
 @file_option(
     "--answers", "answers_path", "TOML answers for a non-interactive run (fleets); see docs/cli.md."
@@ -275,7 +270,7 @@ def provision(state: State, answers_path: Path | None, no_restart: bool, as_json
         "steps": steps,
         "urls": urls,
         "fingerprint": info.fingerprint,
-        "pairing_qr": pairing_qr_text(urls[0], info.fingerprint) if urls else None,
+        "pairing_qr": pairing.qr_text(urls[0], info.fingerprint) if urls else None,
     }
 
     def text() -> None:

@@ -5,19 +5,36 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from edge import mail
+from edge.cli import doctor
 from edge.cli.group import State, cli, emit, fail, json_option, pass_state
 from edge.customers.delivery import worker as geocoding
 from edge.demo import box as demo
+from edge.doctor import Check, Finding
+from edge.doctor import background as doctor_checks
+from edge.doctor.checks import device_findings
 from edge.platform.box import Box
+from edge.platform.config import Config
 from edge.security import tls
 from edge.serving import boot, discovery, primary_writes, watchdog, workers
 from edge.serving.app import create_app
 from edge.serving.server import Server, is_loopback, sd_notify, split_listen
+
+
+def _service_checks(box: Box) -> tuple[Check, ...]:
+    """What the running service adds to the domain checks: its own devices
+    (no probe: it holds them) and whether terminals see its announcement."""
+
+    def devices(config: Config, now: datetime) -> list[Finding]:
+        manager = box.services.get("devices")
+        return device_findings(manager.summary()) if manager is not None else []
+
+    return (devices, doctor.mdns)
 
 
 @cli.command()
@@ -116,6 +133,8 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
     boot.start_for_serve(
         box, host=host, port=bound_port, scheme=scheme, tls_fingerprint=fingerprint
     )
+    # The box's checks for the panel, in the background (never in a request).
+    doctor_checks.attach(box, extra=_service_checks(box))
     # The SMTP outbox sends from this process only (API workers queue through it).
     if mail.attach(box) is None:
         click.echo("mail: not configured ([mail] host), no mail is queued", err=True)

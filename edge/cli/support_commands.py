@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from edge.cli.device_commands import device_report
-from edge.cli.doctor import examine_config
+from edge.cli.doctor import CLI_CHECKS
 from edge.cli.group import State, cli, emit, fail, file_option, json_option, pass_state
+from edge.doctor import examine_config
 from edge.platform.config import Config
 from edge.platform.version import VERSION
 
@@ -93,7 +94,7 @@ def bundle_members(state: State) -> dict[str, bytes]:
         raw = tomllib.loads(Path(state.config_path).read_text(encoding="utf-8"))
         members["config-file.json"] = redact(raw)
     members["config-effective.json"] = redact(config.model_dump(by_alias=True))
-    members["doctor.json"] = examine_config(config).as_dict()
+    members["doctor.json"] = examine_config(config, extra=CLI_CHECKS).as_dict()
     members["devices.json"] = device_report(config)
     members["schema.json"] = _schema(config)
     out = {

@@ -6,7 +6,8 @@ works on the running devices (:class:`edge.devices.attached.AttachedDevices`)
 and reports a missing device as :class:`RuntimeError`, a simulated tap
 asked of a real reader as :class:`edge.errors.Conflict`. May import
 ``drivers``, ``edge.platform``, ``edge.devices.{attached,printing}`` and
-``edge.security.tls`` (the fingerprint's printed form); no Flask.
+``edge.security.{tls,pairing}`` (the fingerprint's printed form, the pairing
+QR); no Flask.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from edge.devices.attached import AttachedDevices
 from edge.errors import Conflict, NotFound
 from edge.platform.clock import now_iso
 from edge.platform.version import VERSION
+from edge.security.pairing import qr_text
 from edge.security.tls import colons
 
 log = logging.getLogger(__name__)
@@ -111,11 +113,15 @@ def print_boot_slip(
         else "run tilledge pair on the box, enter the code on the terminal"
     )
     no_tls = "- (nur HTTP auf loopback)" if de else "- (HTTP)"
+    # The code a till scans to reach and pin this box; none without TLS
+    # (nothing to pin, and plain HTTP is loopback only).
+    pairing = qr_text(addresses[0], tls_fingerprint) if addresses and tls_fingerprint else None
     doc = status_slip(
         printing.box_info(config),
         addresses=addresses,
         tls_fingerprint=colons(tls_fingerprint, upper=False) if tls_fingerprint else no_tls,
         pairing_hint=hint,
+        pairing_qr=pairing,
         version=VERSION,
         locale=config.devices.language,
         width=config.devices.printer.width,

@@ -83,6 +83,12 @@ class ServerConfig(_Section):
     # total (503 beyond). Each costs a coroutine, not a thread.
     streams_per_token: int = Field(8, ge=1, le=10000)
     streams_total: int = Field(1000, ge=1, le=100000)
+    # The box firewall (tilledge firewall apply, edge/serving/limits.py):
+    # open connections one client address may hold on the served port, and
+    # new ones per second it may open (0 = no rate limit). granian has no
+    # per-address cap; the kernel refuses the rest with a TCP reset.
+    connections_per_address: int = Field(64, ge=1, le=100000)
+    new_connections_per_second: int = Field(20, ge=0, le=100000)
 
     @field_validator("listen")
     @classmethod

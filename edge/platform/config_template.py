@@ -21,6 +21,8 @@ TEMPLATE = """\
 # listen = "127.0.0.1:8080"    # provisioning sets the LAN address, e.g. "0.0.0.0:8443"
 # tls = "auto"                 # on | off | auto (TLS on every address but loopback)
 # workers = 1                  # API processes; 2 on a 4-core Pi
+# connections_per_address = 64 # firewall cap per client address (tilledge-limits.service)
+# new_connections_per_second = 20  # per client address, burst twice that; 0 = no limit
 
 [discovery]
 # enabled = true

@@ -22,6 +22,12 @@ ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
 
 
+def qr_text(url: str, fingerprint: str) -> str:
+    """What a till scans (boot slip, ``tilledge provision``): the URL and the
+    certificate it must pin."""
+    return f"tilledge:{url}#sha256={fingerprint}"
+
+
 def new_code() -> str:
     raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     return f"{raw[:4]}-{raw[4:]}"

@@ -3,6 +3,7 @@ network printer on port 9100 (records bytes, answers DLE EOT 4)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from drivers.printer import (
     parse_printer_uri,
     render_escpos,
 )
+from drivers.receipt_render import QR_DOTS, qr_image, render_png
 from drivers.receipts import Document, checkout_receipt, status_slip, text_document
 from tests.support.drivers import Events
 from tests.support.fakes import (
@@ -170,6 +172,58 @@ def test_status_slip_and_dummy() -> None:
     assert b"https://192.168.1.20:8443" in job
     assert b"00:01:02:03" in job and b"1E:1F" in job
     assert printer.status() == "ok"
+
+
+PAIRING = "tilledge:https://192.168.1.20:8443#sha256=" + "ab" * 32
+
+
+def _pairing_slip() -> Document:
+    return status_slip(
+        BOX,
+        addresses=["https://192.168.1.20:8443"],
+        tls_fingerprint="ab:" * 31 + "ab",
+        pairing_hint="tilledge pair",
+        pairing_qr=PAIRING,
+    )
+
+
+def test_boot_slip_qr_reaches_a_network_printer_as_a_native_qr_command(
+    fake: NetworkPrinter,
+) -> None:
+    ReceiptPrinter(fake.uri).print_job(_pairing_slip())
+    (job,) = fake.wait_jobs(1)
+    data = PAIRING.encode()
+    # GS ( k pL pH cn=49 fn=80 m=48 data: store the symbol, then fn=81 print it.
+    store = b"\x1d(k" + (len(data) + 3).to_bytes(2, "little") + b"1P0" + data
+    assert store in job
+    assert b"\x1d(k\x03\x001Q0" in job
+    assert b"\x1d(k\x03\x001C\x06" in job  # 6 dots a module
+    assert job.index(b"tilledge pair") < job.index(store) < job.index(CUT)
+
+
+def test_boot_slip_qr_is_an_image_where_the_profile_has_no_qr_command(
+    fake: NetworkPrinter,
+) -> None:
+    ReceiptPrinter(fake.uri, profile="POS-5890").print_job(_pairing_slip())
+    (job,) = fake.wait_jobs(1)
+    assert b"\x1d(k" not in job and PAIRING.encode() not in job
+    size = qr_image(PAIRING, QR_DOTS).size
+    # GS v 0: a raster image of the code's width (bytes) and height (dots).
+    raster = b"\x1dv0\x00" + ((size[0] + 7) // 8).to_bytes(2, "little")
+    assert raster + size[1].to_bytes(2, "little") in job
+
+
+def test_boot_slip_qr_in_text_and_picture() -> None:
+    doc = _pairing_slip()
+    assert doc.lines[-1].qr == PAIRING  # the code closes the slip
+    assert doc.text().endswith(f"[QR] {PAIRING}\n")
+    plain = dataclasses.replace(doc, lines=doc.lines[:-1])
+    code = qr_image(PAIRING, 4).convert("L")
+    picture, without = render_png(doc), render_png(plain)
+    assert picture.height == without.height + code.height
+    # The code, centred, where its line is (16 px margin, 24 px a text line).
+    x, y = (picture.width - code.width) // 2, without.height - 16 - 24
+    assert picture.crop((x, y, x + code.width, y + code.height)).tobytes() == code.tobytes()
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from tests.support.paths import ROOT
 UNIT = ROOT / "systemd" / "tilledge.service"
 BACKUP = ROOT / "systemd" / "tilledge-backup.service"
 TIMER = ROOT / "systemd" / "tilledge-backup.timer"
+LIMITS = ROOT / "systemd" / "tilledge-limits.service"
 
 
 def test_unit_hardening_settings() -> None:
@@ -57,8 +58,25 @@ def test_backup_runs_daily_as_the_service_user() -> None:
         assert line in timer, line
 
 
+def test_limits_load_before_the_service_and_go_with_it() -> None:
+    text = LIMITS.read_text(encoding="utf-8")
+    for line in (
+        "Type=oneshot",
+        "RemainAfterExit=yes",
+        "Before=tilledge.service",
+        "After=nftables.service",  # its "flush ruleset" would drop the table
+        "ExecStart=/usr/bin/tilledge firewall apply\n",
+        "ExecStop=/usr/bin/tilledge firewall remove\n",
+        "CapabilityBoundingSet=CAP_NET_ADMIN\n",
+        "WantedBy=multi-user.target",
+    ):
+        assert line in text, line
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze missing")
-@pytest.mark.parametrize("units", [(UNIT,), (BACKUP, TIMER)], ids=["service", "backup"])
+@pytest.mark.parametrize(
+    "units", [(UNIT,), (BACKUP, TIMER), (LIMITS,)], ids=["service", "backup", "limits"]
+)
 def test_units_verify(tmp_path: Path, units: tuple[Path, ...]) -> None:
     # The packaged path /usr/bin/tilledge does not exist in a checkout: point
     # ExecStart at this venv's entry point so verify checks everything else.

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from edge.cli import cli
-from edge.cli.doctor import LAST_BACKUP_KEY
+from edge.doctor.checks import LAST_BACKUP_KEY
 from edge.platform import migrations
 from edge.platform.config import load_config
 from edge.platform.preflight import EXIT_CODES

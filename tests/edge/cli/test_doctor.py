@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from edge.cli.doctor import examine_config
+from edge.doctor import examine_config
 from edge.platform.config import load_config
 from edge.security import tls
 from tests.support import mountns

@@ -242,3 +242,28 @@ def test_retried_requests_queue_one_job(tmp_path: Path) -> None:
             wait_until(lambda job_id=job_id: job_state(svc, job_id) == "printed")
     finally:
         svc.close()
+
+
+def test_boot_slip_prints_the_pairing_qr_at_a_network_printer(tmp_path: Path) -> None:
+    """What `serve` queues once it listens with TLS: the URL and fingerprint
+    as text and as the printer's own QR command, through the outbox."""
+    printer = TcpPrinter()
+    config = printer_config(tmp_path, printer.uri, **{"devices.printer.boot_slip": True})
+    svc = Service(config)  # type: ignore[arg-type]
+    try:
+        url, fingerprint = "https://192.168.1.20:8443", "ab" * 32
+        job_id = svc.devices.print_boot_slip(addresses=[url], tls_fingerprint=fingerprint)
+        assert job_id is not None
+        wait_until(lambda: job_state(svc, job_id) == "printed")
+        (job,) = printer.wait_jobs(1)
+        pairing = f"tilledge:{url}#sha256={fingerprint}".encode()
+        assert url.encode() in job and b"ab:ab:ab" in job
+        assert b"\x1d(k" + (len(pairing) + 3).to_bytes(2, "little") + b"1P0" + pairing in job
+        # Plain HTTP (loopback, no certificate): nothing to pin, no code.
+        job_id = svc.devices.print_boot_slip(addresses=["http://127.0.0.1:1"], tls_fingerprint=None)
+        assert job_id is not None
+        wait_until(lambda: job_state(svc, job_id) == "printed")
+        assert b"\x1d(k" not in printer.wait_jobs(2)[1]
+    finally:
+        svc.close()
+        printer.close()

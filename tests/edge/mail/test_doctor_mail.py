@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from edge import mail
-from edge.cli.doctor import Finding, mail_outbox
+from edge.doctor.checks import Finding, mail_outbox
 from edge.platform.box import Box
 from edge.platform.clock import now
 from edge.platform.config import load_config

@@ -7,47 +7,21 @@ with only a multicast-enabled loopback (recipe in DESIGN.md).
 from __future__ import annotations
 
 import json
-import shlex
-import shutil
-import subprocess
 import sys
 from typing import Any
 
 import pytest
 
+from tests.support.netns import in_netns, netns_unavailable
 from tests.support.paths import ROOT
 
-NETNS_SETUP = (
-    "ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo; exec "
-)
-
-
-def _netns_available() -> str | None:
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        return "unshare or ip (iproute2) is not installed"
-    try:
-        r = subprocess.run(
-            ["unshare", "-rn", "sh", "-c", NETNS_SETUP + "true"],
-            capture_output=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"unshare -rn failed: {e}"
-    if r.returncode != 0:
-        return f"unshare -rn is not permitted here: {r.stderr.decode().strip()}"
-    return None
-
-
-SKIP = _netns_available()
+SKIP = netns_unavailable()
 pytestmark = [pytest.mark.netns, pytest.mark.skipif(SKIP is not None, reason=SKIP or "")]
 
 
 def run_probe(*args: str) -> dict[str, Any]:
     probe = ROOT / "tests" / "support" / "netns_probe.py"
-    cmd = NETNS_SETUP + " ".join(shlex.quote(a) for a in (sys.executable, str(probe), *args))
-    r = subprocess.run(
-        ["unshare", "-rn", "sh", "-c", cmd], capture_output=True, text=True, timeout=80
-    )
+    r = in_netns([sys.executable, str(probe), *args], timeout=80)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
