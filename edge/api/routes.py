@@ -10,6 +10,7 @@ from edge.api import (  # noqa: F401  (imported for their routes)
     customer_exports,
     customers,
     devices,
+    documents,
     events,
     groups,
     health,
