@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from edge.api.context import current_box
 from edge.api.problems import status_of
 from edge.customers import cards, service
+from edge.customers.documents import records as documents
 from edge.customers.validate import normalize_fields
 from edge.errors import DomainError, DuplicateCustomer, FieldErrors
 from edge.invoices.book import box_date
@@ -27,7 +28,10 @@ from web.i18n import has, lang, t
 from web.panel import expert
 from web.problems import text as problem_text
 
-TABS = ("general", "credit", "points", "purchases", "invoices", "history", "subscriptions")
+TABS = (
+    "general", "credit", "points", "purchases", "invoices", "documents", "history",
+    "subscriptions",
+)  # fmt: skip
 EXPERT_TABS = ("subscriptions",)  # shown in Expert mode only
 
 
@@ -128,6 +132,8 @@ def detail_context(customer: dict[str, Any], tab: str) -> dict[str, Any]:
     elif tab == "invoices":
         ctx["f"] = invoice_lists.filters(request.args)
         ctx["page"] = invoice_lists.listing(conn, ctx["f"], cid)
+    elif tab == "documents":
+        ctx["documents"] = documents.list_documents(conn, cid)
     elif tab == "history":
         ctx["history"] = service.history(conn, cid, limit=200, after=None, offset=0)["items"]
         ctx["field_label"] = _history_label

@@ -153,8 +153,5 @@ def delete_document(id: str, document_id: str) -> Response:
     cid, did = _ids(id, document_id)
     box, actor = current_box(), current_actor()
     root, _ = records.roots(box.config.data_path)
-    doc = box.db.write(lambda c: records.delete(c, cid, did, actor=actor, now=now_iso()))
-    # A second write: the sweep runs after the delete is durable, serialised
-    # with uploads (which store bytes inside their own write).
-    box.db.write(lambda c: records.sweep(c, root, doc["sha256"]))
+    records.remove(box.db, root, cid, did, actor=actor, now=now_iso())
     return Response(status=204)

@@ -42,14 +42,19 @@ class Kind:
     extension: str
 
 
-def refused(message: str) -> FieldErrors:
-    return FieldErrors.one("file", message)
+#: Why a file is refused: the ``reason`` of the problem (the panel's message key).
+REASONS = ("empty", "too_large", "type", "macros", "office_other", "odf_other", "zip", "damaged")
+
+
+def refused(reason: str, message: str) -> FieldErrors:
+    """A ``file`` field error; ``reason`` (one of :data:`REASONS`) travels with it."""
+    return FieldErrors([{"field": "file", "message": message}], reason=reason)
 
 
 def sniff(data: bytes) -> Kind:
     """The document's kind, or a ``file`` field error saying why it is refused."""
     if not data:
-        raise refused("the file is empty")
+        raise refused("empty", "the file is empty")
     guess = filetype.guess(data[:8192])
     mime = guess.mime if guess is not None else None
     if mime in ("application/pdf", "image/jpeg", "image/png"):
@@ -57,7 +62,7 @@ def sniff(data: bytes) -> Kind:
     if mime == "application/zip" or data[:4] == b"PK\x03\x04":
         return _office(data)
     what = f" ({mime})" if mime else ""
-    raise refused(f"not a PDF, DOCX, ODT, JPEG or PNG file{what}")
+    raise refused("type", f"not a PDF, DOCX, ODT, JPEG or PNG file{what}")
 
 
 def _office(data: bytes) -> Kind:
@@ -65,23 +70,27 @@ def _office(data: bytes) -> Kind:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = z.namelist()
             if any(n.lower().endswith("vbaproject.bin") for n in names):
-                raise refused("contains macros (vbaProject.bin): macro-enabled files are refused")
+                raise refused("macros", "contains macros (vbaProject.bin): refused")
             if "[Content_Types].xml" in names:
                 types = z.read("[Content_Types].xml")
                 if _MACRO_TYPE.search(types):
-                    raise refused("a macro-enabled Office format (docm, dotm, xlsm …) is refused")
+                    raise refused(
+                        "macros", "a macro-enabled Office format (docm, dotm, xlsm …): refused"
+                    )
                 if WORD_MAIN.encode() in types:
                     return Kind(DOCX, "docx")
-                raise refused("an Office file that is not a Word document (DOCX)")
+                raise refused("office_other", "an Office file that is not a Word document (DOCX)")
             if names and names[0] == "mimetype":
                 if z.read("mimetype").strip() != ODT.encode():
-                    raise refused("an OpenDocument file that is not a text document (ODT)")
+                    raise refused(
+                        "odf_other", "an OpenDocument file that is not a text document (ODT)"
+                    )
                 if any(n.startswith(_ODF_SCRIPTS) for n in names) or _odf_scripted(z, names):
-                    raise refused("contains macros or scripts (Basic/Scripts): refused")
+                    raise refused("macros", "contains macros or scripts (Basic/Scripts): refused")
                 return Kind(ODT, "odt")
     except zipfile.BadZipFile as e:
-        raise refused("a damaged ZIP container") from e
-    raise refused("a ZIP archive, not a DOCX or ODT document")
+        raise refused("damaged", "a damaged ZIP container") from e
+    raise refused("zip", "a ZIP archive, not a DOCX or ODT document")
 
 
 def _odf_scripted(z: zipfile.ZipFile, names: list[str]) -> bool:

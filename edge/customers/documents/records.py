@@ -18,6 +18,7 @@ from edge.customers.documents.kinds import MAX_BYTES, refused, sniff
 from edge.customers.history import log_change
 from edge.customers.lookup import customer_row
 from edge.errors import FieldErrors, NotFound
+from edge.platform.db import Database
 from edge.platform.text import TextRefused, clean_text
 
 MAX_TITLE = 200
@@ -85,7 +86,7 @@ def add(
     """Check, store the bytes durably, then insert the row and its history entry."""
     customer_row(conn, customer_id, "id")
     if len(data) > MAX_BYTES:
-        raise refused(f"larger than {MAX_BYTES} bytes")
+        raise refused("too_large", f"larger than {MAX_BYTES} bytes")
     kind = sniff(data)
     name = safe_filename(filename, kind.extension)
     title = clean_title(title, name.rsplit(".", 1)[0])
@@ -144,6 +145,17 @@ def sweep(conn: sqlite3.Connection, root: Path, sha256: str) -> bool:
         return False
     blobs.remove(root, sha256)
     return True
+
+
+def remove(
+    db: Database, root: Path, customer_id: int, document_id: int, *, actor: str, now: str
+) -> dict[str, Any]:
+    """:func:`delete`, then :func:`sweep` in a second write: the bytes go only
+    once the delete is durable, serialised with uploads (which store bytes
+    inside their own write)."""
+    doc = db.write(lambda c: delete(c, customer_id, document_id, actor=actor, now=now))
+    db.write(lambda c: sweep(c, root, doc["sha256"]))
+    return doc
 
 
 def roots(data_dir: Path) -> tuple[Path, Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge.customers.documents.kinds import DOCX, ODT, sniff
+from edge.customers.documents.kinds import DOCX, ODT, REASONS, sniff
 from edge.customers.documents.records import safe_filename
 from edge.errors import FieldErrors
 from tests.support import documents as d
@@ -44,6 +44,7 @@ def test_look_alikes_and_macros_are_refused_with_a_reason(data: bytes, reason: s
         sniff(data)
     assert err.value.errors[0]["field"] == "file"
     assert reason in err.value.errors[0]["message"]
+    assert err.value.numbers["reason"] in REASONS
 
 
 @pytest.mark.parametrize(
