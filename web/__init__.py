@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     from web import (  # noqa: F401
         auth,
         credit,
+        customer_documents,
         customer_exports,
         customer_gdpr,
         customer_imports,

@@ -14,6 +14,7 @@ from edge.api.problems import status_of
 from edge.customers import cards, service
 from edge.customers.delivery import store as delivery
 from edge.customers.delivery import worker as geocoding
+from edge.customers.documents import records as documents
 from edge.customers.validate import normalize_fields
 from edge.errors import DomainError, DuplicateCustomer, FieldErrors
 from edge.invoices.book import box_date
@@ -36,6 +37,7 @@ TABS = (
     "purchases",
     "invoices",
     "addresses",
+    "documents",
     "history",
     "subscriptions",
 )
@@ -142,6 +144,8 @@ def detail_context(customer: dict[str, Any], tab: str) -> dict[str, Any]:
     elif tab == "addresses":
         ctx["addresses"] = delivery.list_addresses(conn, cid)["items"]
         ctx["geocoding"] = geocoding.configured(current_box())
+    elif tab == "documents":
+        ctx["documents"] = documents.list_documents(conn, cid)
     elif tab == "history":
         ctx["history"] = service.history(conn, cid, limit=200, after=None, offset=0)["items"]
         ctx["field_label"] = _history_label

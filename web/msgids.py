@@ -18,6 +18,7 @@ MSGIDS = (
     N_("tab_purchases"),
     N_("tab_invoices"),
     N_("tab_addresses"),
+    N_("tab_documents"),
     N_("tab_history"),
     N_("tab_subscriptions"),
     # web/templates/customers/tab_subscriptions.html: t("interval_" ~ …),
@@ -162,8 +163,19 @@ MSGIDS = (
     N_("tx_points_clawback"),
     # web.queries.SYSTEM_REASONS: reasons the box writes itself.
     N_("reason_points_refund"),
+    # web.customer_documents._refusal: t("doc_err_" ~ reason), reasons of
+    # edge.customers.documents.kinds.REASONS.
+    N_("doc_err_empty"),
+    N_("doc_err_too_large"),
+    N_("doc_err_type"),
+    N_("doc_err_macros"),
+    N_("doc_err_office_other"),
+    N_("doc_err_odf_other"),
+    N_("doc_err_zip"),
+    N_("doc_err_damaged"),
     # History fields that are not form fields.
     N_("hist_created"),
+    N_("hist_document"),
     N_("hist_status"),
     N_("hist_cards"),
     N_("hist_delivery_addresses"),

@@ -51,9 +51,9 @@ def problem_codes(op: Operation) -> dict[str, int]:
     codes: list[str] = []
     if op.scope is not None:
         codes += AUTH_CODES
-    if op.body is not None or op.query is not None:
+    if op.body is not None or op.form is not None or op.query is not None:
         codes += INPUT_CODES
-    if op.body is not None:
+    if op.body is not None or op.form is not None:
         codes += BODY_CODES
     if op.idempotency_key is not None:
         codes += IDEMPOTENCY_CODES[op.idempotency_key]
@@ -185,7 +185,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 def openapi_document(api: Api, *, title: str, version: str) -> dict[str, Any]:
     models: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = []
     for op in api.operations:
-        for m in (op.body, op.query):
+        for m in (op.body, op.form, op.query):
             if m is not None and (m, "validation") not in models:
                 models.append((m, "validation"))
         if op.response is not None and (op.response, "serialization") not in models:
@@ -238,6 +238,11 @@ def openapi_document(api: Api, *, title: str, version: str) -> dict[str, Any]:
             item["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+            }
+        if op.form is not None:
+            item["requestBody"] = {
+                "required": True,
+                "content": {"multipart/form-data": {"schema": refs[(op.form, "validation")]}},
             }
         item["responses"][str(op.status)] = _ok_response(op, refs)
         item["responses"].update(_problem_responses(problem_codes(op)))

@@ -45,6 +45,7 @@ class RouteSpec(TypedDict, total=False):
     description: str  # default: the rest of the docstring
     tags: tuple[str, ...]
     body: type[BaseModel] | None
+    form: type[BaseModel] | None  # a multipart/form-data body the view reads itself
     query: type[BaseModel] | None
     response: type[BaseModel] | None
     status: int
@@ -68,6 +69,7 @@ class Operation:
     description: str = ""
     tags: tuple[str, ...] = ()
     body: type[BaseModel] | None = None
+    form: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     status: int = 200

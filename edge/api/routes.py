@@ -11,6 +11,7 @@ from edge.api import (  # noqa: F401  (imported for their routes)
     customer_exports,
     customers,
     devices,
+    documents,
     events,
     gdpr,
     groups,

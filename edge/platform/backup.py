@@ -3,7 +3,8 @@
 A backup is one age-encrypted tar (``pyrage``): the database as SQLite's
 online backup API copied it (consistent while the service writes,
 integrity-checked), the rest of the data directory that a restored box needs
-(the TLS certificate and key, ``documents/``), and last ``manifest.json``
+(the TLS certificate and key, ``documents/`` with the customer documents
+stored there by hash), and last ``manifest.json``
 with the format version, the schema's migrations, the box and the SHA-256 of
 every other member, so a restore can refuse an archive that is not what was
 written. age itself authenticates the ciphertext: a flipped byte or a wrong
@@ -52,9 +53,10 @@ DB_NAME = "tilledge.db"
 #: its passphrase then also holds every second factor.
 SECRETS_KEY = "secrets.key"
 #: Not backed up: the database's own side files (the copy is consistent
-#: without them), its writer lock, exports (re-creatable), the plain
-#: pre-upgrade copies, sockets, and our temp files.
-EXCLUDED_DIRS = frozenset({"exports", "pre-upgrade"})
+#: without them), its writer lock, exports (re-creatable), document previews
+#: (rendered again on demand), the plain pre-upgrade copies, sockets, and our
+#: temp files.
+EXCLUDED_DIRS = frozenset({"exports", "previews", "pre-upgrade"})
 EXCLUDED_SUFFIXES = (
     "-wal",
     "-shm",

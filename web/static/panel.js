@@ -74,6 +74,26 @@
     setInterval(tick, 2000);
   }
 
+  // Documents: a file dropped on the upload form fills its file field and
+  // sends the form (the same plain POST as choosing the file and clicking).
+  function initDropzones() {
+    document.querySelectorAll("form[data-dropzone]").forEach(function (form) {
+      var input = form.querySelector("input[type=file]");
+      if (!input) return;
+      ["dragenter", "dragover"].forEach(function (ev) {
+        form.addEventListener(ev, function (e) { e.preventDefault(); form.classList.add("dragging"); });
+      });
+      form.addEventListener("dragleave", function () { form.classList.remove("dragging"); });
+      form.addEventListener("drop", function (e) {
+        e.preventDefault();
+        form.classList.remove("dragging");
+        if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+        input.files = e.dataTransfer.files;
+        form.requestSubmit ? form.requestSubmit() : form.submit();
+      });
+    });
+  }
+
   // After a refused form, put the cursor in the first field to fix.
   function focusFirstError() {
     var bad = document.querySelector("[aria-invalid=true]");
@@ -85,5 +105,6 @@
     initSearch();
     initOnce();
     initDevices();
+    initDropzones();
   });
 })();

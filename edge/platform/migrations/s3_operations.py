@@ -352,6 +352,33 @@ def m012_subscriptions(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m013_customer_documents(db: sqlite_utils.Database) -> None:
+    """Documents per customer (BACKOFFICE §11); the bytes live under
+    ``<data_dir>/documents/`` by SHA-256 (edge/customers/documents)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE customer_documents (
+            id           INTEGER PRIMARY KEY,
+            customer_id  INTEGER NOT NULL REFERENCES customers(id),
+            title        TEXT NOT NULL,
+            filename     TEXT NOT NULL,
+            size         INTEGER NOT NULL CHECK (size > 0),
+            media_type   TEXT NOT NULL,
+            sha256       TEXT NOT NULL CHECK (length(sha256) = 64),
+            uploaded_by  TEXT NOT NULL,
+            created_at   TEXT NOT NULL,
+            deleted_at   TEXT,                  -- soft delete: the row and its history stay
+            deleted_by   TEXT
+        );
+        CREATE INDEX customer_documents_live ON customer_documents (customer_id, id)
+            WHERE deleted_at IS NULL;
+        CREATE INDEX customer_documents_sha ON customer_documents (sha256);
+        """,
+    )
+
+
+@migrations()
 def m014_delivery_addresses(db: sqlite_utils.Database) -> None:
     """Delivery addresses (BACKOFFICE §11) with their geodata state, the
     geocoder's cache keyed by the normalised address, and the address a

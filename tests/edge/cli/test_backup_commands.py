@@ -18,9 +18,11 @@ from click.testing import CliRunner
 
 from edge.cli import cli
 from edge.doctor.checks import LAST_BACKUP_KEY
+from edge.customers.documents import records as documents
 from edge.platform import migrations
 from edge.platform.config import load_config
 from edge.platform.preflight import EXIT_CODES
+from tests.support import documents as d
 from tests.support.live import TILLEDGE, api_call, free_tcp_port, serve_env, serving, wait_healthy
 
 
@@ -49,9 +51,16 @@ def box(tmp_path: Path) -> Path:
     (data / "documents").mkdir()
     (data / "documents" / "R-2026-0001.pdf").write_bytes(b"%PDF-1.7 invoice")
     conn = sqlite3.connect(data / "tilledge.db")
+    conn.row_factory = sqlite3.Row
     with conn:
         conn.execute("UPDATE customers SET allow_invoice_payment = 1 WHERE id = 3")
+        # A customer document: its row, and its bytes under documents/ by hash.
+        pdf, at = d.pdf("Vollmacht"), "2026-12-04T10:00:00Z"
+        documents.add(conn, data / "documents", 3, pdf, filename="Vollmacht.pdf",
+                      title="Vollmacht – Müller", actor="test", now=at)  # fmt: skip
     conn.close()
+    (data / "previews" / "ab").mkdir(parents=True)  # derived: rebuilt, not backed up
+    (data / "previews" / "ab" / "cdef.png").write_bytes(b"\x89PNG")
     (data / "exports").mkdir()
     (data / "exports" / "customers.csv").write_text("number,name\n")
     return config
@@ -71,7 +80,15 @@ def state(config: Path) -> dict[str, Any]:
             "invoices": conn.execute(
                 "SELECT number, state, gross, hex(xml) FROM invoices ORDER BY id"
             ).fetchall(),
-            "documents": sorted(p.name for p in (data / "documents").iterdir()),
+            "documents": sorted(
+                (p.relative_to(data).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+                for p in (data / "documents").rglob("*")
+                if p.is_file()
+            ),
+            "customer_documents": conn.execute(
+                "SELECT customer_id, title, filename, size, media_type, sha256"
+                " FROM customer_documents WHERE deleted_at IS NULL"
+            ).fetchall(),
         }
     finally:
         conn.close()
@@ -122,8 +139,10 @@ def test_backup_wipe_restore_brings_everything_back(box: Path, tmp_path: Path) -
         )
         assert refused.returncode == 1 and "stop it first" in refused.stderr
     result = json.loads(made.stdout)
+    (sha,) = state(box)["customer_documents"][0][-1:]
     assert set(result["members"]) == {
         "tilledge.db", "tls/cert.pem", "tls/key.pem", "documents/R-2026-0001.pdf",
+        f"documents/{sha[:2]}/{sha[2:]}",
     }  # fmt: skip
     assert result["secrets_key"] is False
     before = state(box)
@@ -142,6 +161,7 @@ def test_backup_wipe_restore_brings_everything_back(box: Path, tmp_path: Path) -
     assert report["secrets_key"] == "missing"
     assert state(box) == before
     assert not (data / "exports").exists() and not (data / "manifest.json").exists()
+    assert not (data / "previews").exists()
     modes = {oct(p.stat().st_mode & 0o777) for p in data.rglob("*")}
     assert modes <= {"0o600", "0o700"} and oct(data.stat().st_mode & 0o777) == "0o700"
     assert tilledge("--config", str(box), "ledger", "verify").returncode == 0

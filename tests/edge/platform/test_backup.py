@@ -30,6 +30,8 @@ def data(tmp_path: Path) -> Path:
     (d / "documents" / "2026" / "R-1.pdf").write_bytes(b"%PDF-1.7 invoice")
     (d / "exports").mkdir()
     (d / "exports" / "customers.csv").write_text("a,b")
+    (d / "previews" / "ab").mkdir(parents=True)
+    (d / "previews" / "ab" / "cdef.png").write_bytes(b"\x89PNG")
     (d / "secrets.key").write_text("fernet")
     (d / "pre-upgrade").mkdir()
     (d / "pre-upgrade" / "tilledge-m001.db").write_text("old")
