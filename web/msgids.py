@@ -277,7 +277,6 @@ MSGIDS = (
     N_("sp_reason_MS03"),
     N_("sp_reason_SL01"),
     N_("problem_sepa_preflight_failed"),
-
     # web/templates/customers/import*.html and web.customer_imports: t("imp_delim_" ~ key)
     # (edge.customers.io.imports.DELIMITERS), t("imp_" ~ phase), t("imp_out_" ~ outcome)
     # (import_rows.OUTCOMES), t("imp_err_" ~ reason) (the refusals' reason).

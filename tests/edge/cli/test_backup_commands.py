@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from edge.cli import cli
-from edge.doctor.checks import LAST_BACKUP_KEY
 from edge.customers.documents import records as documents
+from edge.doctor.checks import LAST_BACKUP_KEY
 from edge.platform import migrations
 from edge.platform.config import load_config
 from edge.platform.preflight import EXIT_CODES
