@@ -271,3 +271,39 @@ def test_tls_pins_the_box_certificate_and_refuses_tls_1_1(tmp_path: Path) -> Non
                 raise AssertionError("a TLS 1.1 handshake was accepted")
         finally:
             raw.close()
+
+
+def _closed_by_server(sock: socket.socket, within: float) -> bool:
+    """True when the box closes ``sock`` (EOF or reset) before ``within`` s pass."""
+    sock.settimeout(within)
+    try:
+        while sock.recv(4096):
+            pass
+    except TimeoutError:
+        return False
+    except OSError:
+        return True  # a reset is a close too
+    return True
+
+
+def test_silent_tls_sockets_and_idle_keep_alives_are_closed_by_the_box(tmp_path: Path) -> None:
+    """The timeouts the front door relies on, measured on the real server: a
+    TCP connection to the TLS port that never starts its handshake is dropped
+    (granian's fixed 10 s TLS accept timeout), and a keep-alive connection that
+    goes quiet after its answer is dropped after ``server.header_timeout`` (the
+    header read timer also runs while waiting for the next request). A client
+    keeping either open for 40 s would show they are not."""
+    port = free_tcp_port()
+    cfg = _config(tmp_path, port, server='tls = "on"\nheader_timeout = 2\n')
+    with serving(cfg, stderr=subprocess.DEVNULL):
+        _up(port, tls=True)
+        silent = socket.create_connection(("127.0.0.1", port))
+        tls = _tls_context().wrap_socket(socket.create_connection(("127.0.0.1", port)))
+        tls.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: box\r\n\r\n")
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            answer += tls.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        with silent, tls:
+            assert _closed_by_server(tls, within=40), "idle keep-alive left open"
+            assert _closed_by_server(silent, within=40), "handshake-less socket left open"
