@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from edge.api.context import current_box
 from edge.api.gdpr import export_response
 from edge.customers.gdpr import erasure
+from edge.customers.gdpr.later_sections import sweep_erased_documents
 from edge.customers.gdpr.sections import REASON_CODES
 from edge.errors import ErasureRefused
 from edge.platform.clock import now_iso
@@ -65,5 +66,6 @@ def customer_erase(customer_id: str) -> str | Response | tuple[str, int]:
         )
     except ErasureRefused as e:  # something was booked in between
         return _page(c, e.reasons, None, 409)
+    sweep_erased_documents(box.db, cid)  # the bytes go once the erasure is durable
     flash(t("erase_ok", pseudonym=answer["pseudonym"]), "ok")
     return redirect(url_for("web.customer_detail", customer_id=cid, tab="history"))

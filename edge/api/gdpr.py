@@ -16,6 +16,7 @@ from edge.api.idempotency import commit
 from edge.api.registry import api
 from edge.customers import service
 from edge.customers.gdpr import erasure, export
+from edge.customers.gdpr.later_sections import sweep_erased_documents
 from edge.customers.lookup import customer_row
 from edge.errors import NotFound
 from edge.invoices.documents import pdf_for
@@ -138,4 +139,6 @@ def erase_customer(id: str) -> Response:
         answer = erasure.erase_customer(conn, cid, actor=actor, now=now_iso(), config=box.config)
         return answer, 200
 
-    return commit(txn)
+    answer = commit(txn)
+    sweep_erased_documents(box.db, cid)  # the bytes go once the erasure is durable
+    return answer

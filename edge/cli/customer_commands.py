@@ -11,6 +11,7 @@ import click
 from edge.cli.group import State, cli, emit, fail, json_option, pass_state
 from edge.customers import service
 from edge.customers.gdpr import erasure
+from edge.customers.gdpr.later_sections import sweep_erased_documents
 from edge.customers.lookup import customer_row
 from edge.errors import DomainError
 from edge.platform.clock import now_iso
@@ -135,6 +136,7 @@ def erase(state: State, customer_id: str, yes: bool, as_json: bool) -> None:
             answer = done or box.db.write(txn)
         except DomainError as e:  # refused in between
             fail(e.detail)
+        sweep_erased_documents(box.db, cid)  # the bytes go once the erasure is durable
     emit(
         as_json,
         answer,

@@ -303,9 +303,10 @@ def _active_subscriptions(conn: sqlite3.Connection, cid: int) -> list[Reason]:
     mandate = conn.execute(
         "SELECT sepa_mandate_reference FROM customers WHERE id = ?", [cid]
     ).fetchone()[0]
-    # Until mandates are their own records: a mandate reference and a running
-    # SEPA subscription mean the mandate is in use.
-    if mandate and sepa:
+    # Where mandates are not their own records (``sepa_mandates``, see
+    # later_sections): a mandate reference and a running SEPA subscription
+    # mean the mandate is in use.
+    if mandate and sepa and not has_table(conn, "sepa_mandates"):
         detail = "a SEPA mandate is in use by a subscription; end it first"
         out.append({"code": "active_mandate", "detail": detail})
     return out
@@ -476,3 +477,8 @@ SECTIONS: list[Section] = [
         about=_about("versandte E-Mails", "mails sent"),
     ),
 ]
+
+# Documents, delivery addresses and SEPA mandates (their module imports this one).
+from edge.customers.gdpr.later_sections import LATER_SECTIONS  # noqa: E402
+
+SECTIONS.extend(LATER_SECTIONS)

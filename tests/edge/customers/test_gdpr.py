@@ -331,3 +331,56 @@ def test_the_erased_values_are_nowhere_in_the_database_file(manager, person, box
     data = box.db.path.read_bytes()
     found = [v for v in gone if v.encode() in data or v.encode("utf-16-le") in data]
     assert not found
+
+
+# -- documents, delivery addresses, mandates ---------------------------------------------
+
+
+def test_documents_addresses_and_mandates_are_exported_and_erased(manager, pos, box):
+    from tests.edge.customers.test_documents_api import stored, upload
+    from tests.support import documents as d
+
+    c = ok(
+        pos.post(
+            "/customers?allow_duplicate=true",
+            json={
+                "last_name": "Lieferzwerg",
+                "city": "Dresden",
+                "iban": "DE89370400440532013000",
+                "sepa_mandate_reference": "M-LZ-1",
+                "sepa_mandate_date": "2026-01-02",
+            },
+        ),
+        201,
+    )
+    cid = c["id"]
+    pdf = d.pdf("Mietvertrag Lieferzwerg")
+    assert upload(pos, cid, pdf, "Vertrag.pdf", title="Vertrag Lieferzwerg").status_code == 201
+    home = {"label": "Werkstatt", "street": "Zwergenweg", "house_number": "3",
+            "postal_code": "01067", "city": "Dresden", "country": "DE"}  # fmt: skip
+    ok(pos.post(f"/customers/{cid}/addresses", home), 201)
+
+    z = unzip(manager.get(f"/customers/{cid}/gdpr-export"))
+    assert [x["title"] for x in read_json(z, "documents.json")] == ["Vertrag Lieferzwerg"]
+    [doc_file] = [n for n in z.namelist() if n.startswith("documents/")]
+    assert z.read(doc_file) == pdf
+    assert read_json(z, "delivery_addresses.json")[0]["street"] == "Zwergenweg"
+    [mandate] = read_json(z, "sepa_mandates.json")
+    assert (mandate["reference"], mandate["status"]) == ("M-LZ-1", "active")
+
+    assert set(reasons(manager, cid)) == {"active_mandate"}  # an active mandate alone refuses
+    ok(manager.post(f"/customers/{cid}/mandates/{mandate['id']}/revoke", {"reason": "GDPR"}))
+    assert len(stored(box)) == 1
+    ok(manager.post(f"/customers/{cid}/erasure"))
+
+    assert stored(box) == []  # the bytes went with the erasure
+    conn = box.db.reader()
+    (title, filename) = conn.execute(
+        "SELECT title, filename FROM customer_documents WHERE customer_id = ?", [int(cid)]
+    ).fetchone()
+    assert (title, filename) == ("", "")
+    assert conn.execute("SELECT count(*) FROM delivery_addresses").fetchone()[0] == 0
+    assert ok(pos.get(f"/customers/{cid}/documents"))["items"] == []
+    # The mandate stays (the bank may ask for it), revoked, tied to the pseudonym.
+    [kept] = ok(manager.get(f"/customers/{cid}/mandates"))["items"]
+    assert kept["reference"] == "M-LZ-1" and kept["status"] == "revoked"
