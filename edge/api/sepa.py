@@ -82,13 +82,21 @@ def make_sepa_file(body: m.FileIn) -> Response:
 
 @routes.get("/sepa/files", response=m.FileList)
 def list_sepa_files() -> dict[str, Any]:
-    """The collection files made, newest first"""
+    """The collection files made, newest first
+
+    Each with its message id, who made it and when, the number of debits, the
+    control sum in minor units and the SHA-256 of the XML as offered.
+    """
     return {"items": collections.files(current_box().db.reader())}
 
 
 @routes.get("/sepa/files/<file_id>", response=m.File, errors=("not_found",))
 def get_sepa_file(file_id: str) -> dict[str, Any]:
-    """One collection file with its collections and their states"""
+    """One collection file with its collections and their states
+
+    Each collection names its invoice, mandate, sequence type (FRST/RCUR),
+    amount, collection date and state (pending, confirmed or returned).
+    """
     return collections.file_out(current_box().db.reader(), _id(file_id, "SEPA file"))
 
 
@@ -98,7 +106,11 @@ def get_sepa_file(file_id: str) -> dict[str, Any]:
     'tech:xsd:pain.008.001.08">…',
 )  # fmt: skip
 def sepa_file_xml(file_id: str) -> Response:
-    """The file as the bank takes it (pain.008.001.08 XML, as stored)"""
+    """The file as the bank takes it (pain.008.001.08 XML, as stored)
+
+    Byte for byte the XML that passed the pre-flight and the XSD when the file
+    was made; upload it to the bank's online banking as a SEPA direct debit.
+    """
     row = collections.file_row(current_box().db.reader(), _id(file_id, "SEPA file"))
     resp = Response(bytes(row["xml"]), mimetype="application/xml")
     resp.headers["Content-Disposition"] = f'attachment; filename="{row["message_id"]}.xml"'

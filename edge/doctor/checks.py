@@ -11,15 +11,17 @@ callers' and come in as ``extra`` checks (:func:`examine_config`).
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import sqlite3
 import stat
 import subprocess
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import sqlite_utils
 
@@ -296,7 +298,6 @@ def _parse_utc(text: str) -> datetime | None:
 
 
 def database(config: Config, now: datetime) -> list[Finding]:
-    from edge import ledger
     from edge.platform import migrations
 
     db = config.db_path
@@ -333,17 +334,41 @@ def database(config: Config, now: datetime) -> list[Finding]:
                 "restart the service (it migrates at start) or run `tilledge db migrate`",
             )
         )
-    report = ledger.verify_journal(db)
+    report = _verify_in_a_child(db)
     out.append(
         verdict(
             "ledger",
-            report.ok,
-            f"journal verified: {report.entries_checked} entries",
-            ("fail", f"journal: {report.reason} (entry {report.first_bad_seq})"),
+            report["ok"],
+            f"journal verified: {report['entries']} entries",
+            ("fail", f"journal: {report['reason']} (entry {report['seq']})"),
             "stop the service; run `tilledge ledger verify` and call support",
         )
     )
     return out
+
+
+_VERIFY = (
+    "import json, sys\n"
+    "from edge.ledger.journal import verify_journal\n"
+    "r = verify_journal(sys.argv[1])\n"
+    "print(json.dumps({'ok': r.ok, 'entries': r.entries_checked,"
+    " 'reason': r.reason, 'seq': r.first_bad_seq}))\n"
+)
+
+
+def _verify_in_a_child(db: Path) -> dict[str, Any]:
+    # The Rust core links its own SQLite. Opening and closing the database
+    # with a second SQLite copy in a process that holds connections drops
+    # that process's POSIX locks on the file (SQLite FAQ: "two copies of
+    # SQLite in one process"), which broke the running service's writes and
+    # event streams. So the verify runs in a child process of its own.
+    res = subprocess.run(
+        [sys.executable, "-c", _VERIFY, str(db)], capture_output=True, text=True, timeout=900
+    )
+    if res.returncode != 0:
+        last = (res.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"ok": False, "entries": 0, "reason": f"verify failed: {last}", "seq": None}
+    return dict(json.loads(res.stdout))
 
 
 def certificate(config: Config, now: datetime) -> list[Finding]:

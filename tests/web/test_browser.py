@@ -300,7 +300,7 @@ def test_screenshots_of_main_pages(browser: Any, live: Live) -> None:
                 shot(page, f"{name}-{size}")
             if mode == "expert":
                 page.goto(live.url + f"/customers/{cid}/edit")
-                expect(page.get_by_label("IBAN")).to_be_visible()
+                expect(page.get_by_role("textbox", name="IBAN")).to_be_visible()
                 page.locator("summary[aria-label*='SEPA-Mandatsreferenz']").click()
                 expect(page.locator("details.help[open] p")).to_contain_text("Lastschriftmandats")
                 shot(page, f"edit-expert-help-{size}")

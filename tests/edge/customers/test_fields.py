@@ -97,7 +97,10 @@ INVALID = [
 
 @pytest.mark.parametrize(("field", "value", "stored"), VALID)
 def test_valid_values_are_stored_normalised(pos, field, value, stored):
-    r = pos.post("/customers", json={"last_name": "Muster", field: value})
+    # A mandate reference comes with its date of signature and the debtor IBAN.
+    mandate = {"sepa_mandate_date": "2024-01-15", "iban": "DE89370400440532013000"}
+    extra = mandate if field == "sepa_mandate_reference" else {}
+    r = pos.post("/customers", json={"last_name": "Muster", field: value, **extra})
     assert r.status_code == 201, r.get_json()
     assert r.get_json()[field] == stored
 
