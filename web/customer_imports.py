@@ -40,7 +40,7 @@ from edge.customers.io.imports import (
 from edge.errors import Conflict, FieldErrors, NotFound
 from web.auth import current_actor, login_required
 from web.blueprint import bp
-from web.i18n import t
+from web.i18n import has, t
 
 UPLOAD_ENDPOINT = "web.customer_import_upload"
 FORM_SLACK = 64 * 1024  # the multipart framing and the small form fields
@@ -151,7 +151,7 @@ def _job(import_id: str) -> ImportJob:
 @bp.route("/customers/imports/<import_id>")
 @login_required("manager")
 def customer_import_page(import_id: str, problem: str | None = None) -> tuple[str, int]:
-    job = _job(import_id)
+    job = _job(import_id).snapshot()
     outcome = request.args.get("outcome", "")
     rows = job.results
     if outcome in OUTCOMES:
@@ -160,7 +160,7 @@ def customer_import_page(import_id: str, problem: str | None = None) -> tuple[st
         outcome = ""
     return render_template(
         "customers/import_report.html", job=job, rows=rows[:SHOWN], matching=len(rows),
-        outcome=outcome, outcomes=OUTCOMES, problem=problem,
+        outcome=outcome, outcomes=OUTCOMES, problem=problem, row_error=_row_error,
     ), 409 if problem else 200  # fmt: skip
 
 
@@ -173,6 +173,16 @@ def customer_import_confirm(import_id: str) -> Any:
     except Conflict as e:
         return customer_import_page(import_id, problem=_refusal(e))
     return redirect(url_for("web.customer_import_page", import_id=import_id))
+
+
+def _row_error(error: dict[str, str]) -> tuple[str, str]:
+    """A report row's field error as the panel shows it: the field's form
+    label and the message in the user's language (the download keeps the
+    raw field names and messages a mapping file and scripts work with)."""
+    field = error["field"]
+    label = t(f"label_{field}") if has(f"label_{field}") else field
+    message = error["message"]
+    return label, t(message) if has(message) else message
 
 
 def _csv_lines(job: ImportJob) -> Iterator[str]:

@@ -21,6 +21,7 @@ from edge.doctor.checks import device_findings
 from edge.platform.box import Box
 from edge.platform.config import Config
 from edge.security import tls
+from edge.sepa import expiry as sepa_expiry
 from edge.serving import boot, discovery, primary_writes, watchdog, workers
 from edge.serving.app import create_app
 from edge.serving.server import Server, is_loopback, sd_notify, split_listen
@@ -142,6 +143,8 @@ def serve(state: State, listen: str | None, tls_mode: str | None) -> None:
     # holds for the whole box however many API workers save addresses.
     if geocoding.attach(box) is None:
         click.echo("geocoding: not configured ([geocoding] url), no geodata", err=True)
+    # Mandates unused for 36 months are stored as expired, once a day.
+    sepa_expiry.attach(box)
     every = watchdog.interval()
     if every is not None:  # under systemd with WatchdogSec=
         local = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host

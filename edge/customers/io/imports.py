@@ -19,7 +19,7 @@ import secrets
 import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -152,6 +152,14 @@ class ImportJob:
     real: list[RowResult] | None = None
     error: str | None = None
     imported_by: str | None = None
+
+    def snapshot(self) -> ImportJob:
+        """A copy that no longer changes: the pass runs in another thread, and a
+        page reading the phase after the results could show "checked" with
+        the empty list read a moment before. Fields are read in declaration
+        order and the runner sets the results before the phase, so a copy
+        that says checked or imported has its results."""
+        return replace(self)
 
     @property
     def results(self) -> list[RowResult]:
