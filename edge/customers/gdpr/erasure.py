@@ -23,7 +23,8 @@ from typing import Any
 
 from edge.customers import records as r
 from edge.customers.edit import index_phones
-from edge.customers.gdpr.sections import Erasing, Reason, available, personal_fields
+from edge.customers.gdpr.areas import available
+from edge.customers.gdpr.sections import Erasing, Reason, personal_fields
 from edge.customers.history import log_change
 from edge.customers.lookup import customer_row
 from edge.errors import ErasureRefused

@@ -16,7 +16,8 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any
 
-from edge.customers.gdpr.sections import Section, available
+from edge.customers.gdpr.areas import available
+from edge.customers.gdpr.sections import Section
 from edge.customers.history import log_change
 from edge.customers.lookup import customer_row
 

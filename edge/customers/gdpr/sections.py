@@ -3,7 +3,7 @@ it exports (``collect``, streamed from a cursor), which blobs go into the ZIP
 as files (``files``), why it would refuse an erasure (``refusals``) and what
 the erasure does to it (``erase``). A section whose table this database does
 not have (a feature from another release) is skipped, so documents and
-delivery addresses become two more entries of :data:`SECTIONS`.
+delivery addresses are entries of their own (later_sections, joined in areas).
 """
 
 from __future__ import annotations
@@ -67,10 +67,6 @@ def has_table(conn: sqlite3.Connection, table: str) -> bool:
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
     ).fetchone()
     return found is not None
-
-
-def available(conn: sqlite3.Connection) -> list[Section]:
-    return [s for s in SECTIONS if has_table(conn, s.table)]
 
 
 # -- master data ---------------------------------------------------------------------
@@ -477,8 +473,3 @@ SECTIONS: list[Section] = [
         about=_about("versandte E-Mails", "mails sent"),
     ),
 ]
-
-# Documents, delivery addresses and SEPA mandates (their module imports this one).
-from edge.customers.gdpr.later_sections import LATER_SECTIONS  # noqa: E402
-
-SECTIONS.extend(LATER_SECTIONS)
